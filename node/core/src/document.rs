@@ -1,0 +1,214 @@
+//! Documents: the operations on one document id, reduced to its fields.
+//!
+//! A document is materialised by walking its operation graph in the
+//! reference's order (see [`graph`]) and applying each operation's fields; the
+//! view id is the set of graph tips.
+
+mod graph;
+mod ids;
+
+use std::collections::BTreeMap;
+
+pub use ids::{DocumentId, DocumentViewId, OperationId, ViewIdError};
+
+use crate::identity::PublicKey;
+use crate::operation::{Operation, OperationAction, Value};
+use crate::schema::SchemaId;
+
+/// An operation with what its entry says about it: its id and author.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedOperation {
+    /// The hash of the entry that carried it.
+    pub id: OperationId,
+    /// Who signed it.
+    pub author: PublicKey,
+    /// The operation, checked against its schema.
+    pub operation: Operation,
+}
+
+/// A field of a document: its value and the operation that wrote it last.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldValue {
+    /// The operation that set this value.
+    pub operation_id: OperationId,
+    /// The value.
+    pub value: Value,
+}
+
+/// A document at one view: what readers see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The id of its CREATE operation.
+    pub id: DocumentId,
+    /// Its schema.
+    pub schema_id: SchemaId,
+    /// Who created it.
+    pub author: PublicKey,
+    /// The version shown: the graph tips of the operations reduced.
+    pub view_id: DocumentViewId,
+    /// The fields by name; `None` once the document is deleted.
+    pub fields: Option<BTreeMap<String, FieldValue>>,
+}
+
+/// Why a set of operations does not reduce to a document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReduceError {
+    /// No operation is without `previous`: there is no CREATE.
+    #[error("The first operation of a document must be a CREATE")]
+    NoCreate,
+    /// More than one operation without `previous`.
+    #[error("multiple CREATE operations found when building operation graph")]
+    MultipleCreates,
+    /// The same operation id twice.
+    #[error("the same operation appears twice in one document")]
+    DuplicateOperation,
+    /// An operation builds on one that is not part of the document.
+    #[error("operation {0} cannot be connected to the document graph")]
+    UnknownPrevious(OperationId),
+    /// An operation claims another schema than the CREATE.
+    #[error("Operation {0} does not match the documents schema")]
+    SchemaMismatch(OperationId),
+    /// The walk met a merge it could not enter.
+    #[error("badly formed graph")]
+    BadlyFormedGraph,
+    /// The walk visited more operations than there are.
+    #[error("cycle detected")]
+    Cycle,
+    /// A requested view's tip is not among the operations.
+    #[error("operation {0} of the requested view is not part of the document")]
+    UnknownViewTip(OperationId),
+}
+
+impl Document {
+    /// Reduces all operations of a document, in any order, to its current view.
+    pub fn reduce(operations: &[PublishedOperation]) -> Result<Document, ReduceError> {
+        let graph = graph_of(operations)?;
+        let order = graph.walk()?;
+        let view_id = view_of(graph.tips());
+        Self::fold(operations, &order, view_id)
+    }
+
+    /// Reduces a document to an earlier view: only `view_id`'s operations and
+    /// what they build on count.
+    pub fn reduce_to_view(
+        operations: &[PublishedOperation],
+        view_id: &DocumentViewId,
+    ) -> Result<Document, ReduceError> {
+        let graph = graph_of(operations)?;
+        let keep = graph.ancestors(view_id.operations()).ok_or_else(|| {
+            let missing = view_id
+                .operations()
+                .iter()
+                .find(|tip| !operations.iter().any(|op| op.id == **tip));
+            ReduceError::UnknownViewTip(missing.copied().unwrap_or(view_id.operations()[0]))
+        })?;
+        let history: Vec<PublishedOperation> = operations
+            .iter()
+            .zip(keep)
+            .filter(|(_, keep)| *keep)
+            .map(|(operation, _)| operation.clone())
+            .collect();
+        let mut document = Self::reduce(&history)?;
+        document.view_id = view_id.clone();
+        Ok(document)
+    }
+
+    /// The order in which the reference applies a document's operations.
+    pub fn operation_order(operations: &[PublishedOperation]) -> Result<Vec<OperationId>, ReduceError> {
+        let order = graph_of(operations)?.walk()?;
+        Ok(order.into_iter().map(|index| operations[index].id).collect())
+    }
+
+    fn fold(
+        operations: &[PublishedOperation],
+        order: &[usize],
+        view_id: DocumentViewId,
+    ) -> Result<Self, ReduceError> {
+        let mut steps = order.iter().map(|&index| &operations[index]);
+        let create = steps.next().ok_or(ReduceError::NoCreate)?;
+        if create.operation.action != OperationAction::Create {
+            return Err(ReduceError::NoCreate);
+        }
+        let mut document = Document {
+            id: DocumentId(create.id.0),
+            schema_id: create.operation.schema_id.clone(),
+            author: create.author,
+            view_id,
+            fields: Some(BTreeMap::new()),
+        };
+        document.write_fields(create);
+        for step in steps {
+            document.apply(step)?;
+        }
+        Ok(document)
+    }
+
+    /// Applies one more operation after those already reduced. A deleted
+    /// document stays deleted: operations ordered after its DELETE change nothing.
+    ///
+    /// The view id is not changed: it depends on the whole graph, not the order.
+    pub fn apply(&mut self, step: &PublishedOperation) -> Result<(), ReduceError> {
+        if step.operation.schema_id != self.schema_id {
+            return Err(ReduceError::SchemaMismatch(step.id));
+        }
+        match step.operation.action {
+            OperationAction::Create => Err(ReduceError::MultipleCreates),
+            OperationAction::Delete => {
+                self.fields = None;
+                Ok(())
+            }
+            OperationAction::Update => {
+                self.write_fields(step);
+                Ok(())
+            }
+        }
+    }
+
+    fn write_fields(&mut self, step: &PublishedOperation) {
+        let (Some(fields), Some(written)) = (&mut self.fields, &step.operation.fields) else {
+            return;
+        };
+        for (name, value) in written {
+            fields.insert(
+                name.clone(),
+                FieldValue {
+                    operation_id: step.id,
+                    value: value.clone(),
+                },
+            );
+        }
+    }
+
+    /// Whether the document was deleted.
+    pub fn is_deleted(&self) -> bool {
+        self.fields.is_none()
+    }
+
+    /// Whether anything but the CREATE shaped it: a field written by an update,
+    /// or a deletion.
+    pub fn is_edited(&self) -> bool {
+        match &self.fields {
+            Some(fields) => fields.values().any(|field| field.operation_id.0 != self.id.0),
+            None => true,
+        }
+    }
+}
+
+fn graph_of(operations: &[PublishedOperation]) -> Result<graph::Graph, ReduceError> {
+    graph::Graph::new(operations.iter().map(|published| {
+        let previous = published
+            .operation
+            .previous
+            .as_ref()
+            .map_or(&[][..], DocumentViewId::operations);
+        (published.id, previous)
+    }))
+}
+
+fn view_of(tips: impl Iterator<Item = OperationId>) -> DocumentViewId {
+    match DocumentViewId::from_tips(tips) {
+        Some(view_id) => view_id,
+        // A finite, acyclic, non-empty graph always has a node without children.
+        None => unreachable!("an operation graph without tips"),
+    }
+}

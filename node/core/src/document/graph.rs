@@ -1,0 +1,196 @@
+//! The operation graph of one document and the order in which p2panda-rs 0.9
+//! walks it. Every node must walk it in exactly this order to materialise the
+//! same fields, so the order is specified here, not left to a library.
+//!
+//! The walk is a depth-first descent from the CREATE: from each operation it
+//! moves on to the smallest (by id) child not yet walked and puts the other
+//! children on a stack, so the largest waiting child is taken up next. A merge
+//! (an operation with several `previous`) is entered only when all of its
+//! parents are walked; otherwise the descent stops there. An operation taken
+//! from the stack is walked without that check, and may be walked twice; the
+//! reference behaves so and the walk reproduces it.
+
+use std::collections::HashMap;
+
+use super::{OperationId, ReduceError};
+
+/// A document's operations as a graph: who builds on whom.
+#[derive(Debug)]
+pub(crate) struct Graph {
+    ids: Vec<OperationId>,
+    previous: Vec<Vec<usize>>,
+    /// Children of each node, sorted by id.
+    next: Vec<Vec<usize>>,
+    root: usize,
+}
+
+impl Graph {
+    /// Builds the graph of operations given as `(id, previous ids)`.
+    pub(crate) fn new<'a>(
+        operations: impl ExactSizeIterator<Item = (OperationId, &'a [OperationId])>,
+    ) -> Result<Self, ReduceError> {
+        let mut ids = Vec::with_capacity(operations.len());
+        let mut previous_ids = Vec::with_capacity(operations.len());
+        for (id, previous) in operations {
+            ids.push(id);
+            previous_ids.push(previous);
+        }
+        let index: HashMap<OperationId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        if index.len() != ids.len() {
+            return Err(ReduceError::DuplicateOperation);
+        }
+        let mut previous = vec![Vec::new(); ids.len()];
+        let mut next = vec![Vec::new(); ids.len()];
+        for (node, links) in previous_ids.iter().enumerate() {
+            for link in links.iter() {
+                match index.get(link) {
+                    Some(&parent) if parent != node => {
+                        previous[node].push(parent);
+                        next[parent].push(node);
+                    }
+                    _ => return Err(ReduceError::UnknownPrevious(ids[node])),
+                }
+            }
+        }
+        for children in &mut next {
+            children.sort_unstable_by_key(|&child| ids[child]);
+        }
+        let mut roots = (0..ids.len()).filter(|&node| previous[node].is_empty());
+        let root = roots.next().ok_or(ReduceError::NoCreate)?;
+        if roots.next().is_some() {
+            return Err(ReduceError::MultipleCreates);
+        }
+        Ok(Self {
+            ids,
+            previous,
+            next,
+            root,
+        })
+    }
+
+    /// The node ids that no operation builds on: the document's current view.
+    pub(crate) fn tips(&self) -> impl Iterator<Item = OperationId> + '_ {
+        (0..self.ids.len())
+            .filter(|&node| self.next[node].is_empty())
+            .map(|node| self.ids[node])
+    }
+
+    /// The reference's walk order, as indices into the input operations.
+    pub(crate) fn walk(&self) -> Result<Vec<usize>, ReduceError> {
+        let count = self.ids.len();
+        let mut walked = vec![false; count];
+        let mut order = Vec::with_capacity(count);
+        let mut stack = vec![self.root];
+        while let Some(mut current) = stack.pop() {
+            if order.len() > count {
+                return Err(ReduceError::Cycle);
+            }
+            walked[current] = true;
+            order.push(current);
+            loop {
+                let waiting: Vec<usize> = self.next[current]
+                    .iter()
+                    .copied()
+                    .filter(|&child| !walked[child])
+                    .collect();
+                let Some((&next, others)) = waiting.split_first() else {
+                    break;
+                };
+                stack.extend_from_slice(others);
+                if self.previous[next].len() > 1 {
+                    if self.previous[next].iter().all(|&parent| walked[parent]) {
+                        stack.push(next);
+                    } else if stack.is_empty() {
+                        return Err(ReduceError::BadlyFormedGraph);
+                    }
+                    break;
+                }
+                walked[next] = true;
+                order.push(next);
+                current = next;
+            }
+        }
+        Ok(order)
+    }
+
+    /// The subgraph of `tips` and everything they build on: a document's history
+    /// up to the view `tips`. `None` if a tip is not in the graph.
+    pub(crate) fn ancestors(&self, tips: &[OperationId]) -> Option<Vec<bool>> {
+        let mut keep = vec![false; self.ids.len()];
+        let mut stack = Vec::with_capacity(tips.len());
+        for tip in tips {
+            stack.push(self.ids.iter().position(|id| id == tip)?);
+        }
+        while let Some(node) = stack.pop() {
+            if !keep[node] {
+                keep[node] = true;
+                stack.extend_from_slice(&self.previous[node]);
+            }
+        }
+        Some(keep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::Hash;
+
+    /// Operation ids whose order is their index: ids are sorted by hash, so the
+    /// test sorts a batch of hashes and hands them out in order.
+    fn ordered_ids(count: usize) -> Vec<OperationId> {
+        let mut ids: Vec<OperationId> = (0..count).map(|i| OperationId(Hash::of(&[i as u8]))).collect();
+        ids.sort();
+        ids
+    }
+
+    fn walk(links: &[&[usize]]) -> Result<Vec<usize>, ReduceError> {
+        let ids = ordered_ids(links.len());
+        let previous: Vec<Vec<OperationId>> = links
+            .iter()
+            .map(|parents| parents.iter().map(|&p| ids[p]).collect())
+            .collect();
+        Graph::new(ids.iter().copied().zip(previous.iter().map(Vec::as_slice)))?.walk()
+    }
+
+    #[test]
+    fn walks_a_chain_in_order() {
+        assert_eq!(walk(&[&[], &[0], &[1], &[2]]).unwrap(), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn takes_the_smallest_branch_first_then_the_largest_waiting() {
+        // 0 has children 1, 2, 3: after the branch through 1, the stack holds
+        // 2 then 3, so 3 comes before 2.
+        assert_eq!(walk(&[&[], &[0], &[0], &[0]]).unwrap(), [0, 1, 3, 2]);
+    }
+
+    #[test]
+    fn enters_a_merge_once_all_parents_are_walked() {
+        // 0 -> 1 -> 3, 0 -> 2 -> 3 (merge)
+        assert_eq!(walk(&[&[], &[0], &[0], &[1, 2]]).unwrap(), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn rejects_graphs_that_are_not_one_document() {
+        assert_eq!(walk(&[&[], &[]]).unwrap_err(), ReduceError::MultipleCreates);
+        assert_eq!(walk(&[&[1], &[0]]).unwrap_err(), ReduceError::NoCreate);
+        assert!(matches!(
+            walk(&[&[], &[1]]).unwrap_err(),
+            ReduceError::UnknownPrevious(_)
+        ));
+    }
+
+    #[test]
+    fn ancestors_stop_at_the_given_tips() {
+        let ids = ordered_ids(4);
+        let previous = [vec![], vec![ids[0]], vec![ids[0]], vec![ids[1], ids[2]]];
+        let graph = Graph::new(ids.iter().copied().zip(previous.iter().map(Vec::as_slice))).unwrap();
+        assert_eq!(graph.ancestors(&[ids[1]]).unwrap(), [true, true, false, false]);
+        assert_eq!(
+            graph.ancestors(&[ids[1], ids[2]]).unwrap(),
+            [true, true, true, false]
+        );
+        assert_eq!(graph.ancestors(&[OperationId(Hash::of(b"elsewhere"))]), None);
+    }
+}
