@@ -1,7 +1,7 @@
 //! Throughput of the protocol core, next to the primitives it is built on so
 //! that the figures can be compared with what this machine can do at best.
 
-#![allow(clippy::expect_used)] // fixtures are built in-process
+#![allow(clippy::expect_used, missing_docs)] // fixtures are built in-process; criterion macros
 
 use std::collections::BTreeMap;
 use std::hint::black_box;

@@ -9,6 +9,10 @@
 //! parents are walked; otherwise the descent stops there. An operation taken
 //! from the stack is walked without that check, and may be walked twice; the
 //! reference behaves so and the walk reproduces it.
+//!
+//! On some graphs of concurrent edits the reference gives up (its repeated
+//! visits trip its cycle check). There Lineup walks the same way but causally:
+//! each operation once, after all it builds on, so every document materialises.
 
 use std::collections::HashMap;
 
@@ -75,15 +79,23 @@ impl Graph {
             .map(|node| self.ids[node])
     }
 
-    /// The reference's walk order, as indices into the input operations.
-    pub(crate) fn walk(&self) -> Result<Vec<usize>, ReduceError> {
+    /// The order in which the operations are applied, as indices into the
+    /// input: the reference's order wherever the reference gives one.
+    pub(crate) fn walk(&self) -> Vec<usize> {
+        self.reference_walk().unwrap_or_else(|| self.causal_walk())
+    }
+
+    /// The walk of p2panda-rs 0.9. `None` where the reference gives up: when
+    /// repeated visits exceed the number of operations ("cycle detected") or a
+    /// merge cannot be entered with nothing left on the stack.
+    fn reference_walk(&self) -> Option<Vec<usize>> {
         let count = self.ids.len();
         let mut walked = vec![false; count];
         let mut order = Vec::with_capacity(count);
         let mut stack = vec![self.root];
         while let Some(mut current) = stack.pop() {
             if order.len() > count {
-                return Err(ReduceError::Cycle);
+                return None;
             }
             walked[current] = true;
             order.push(current);
@@ -101,7 +113,7 @@ impl Graph {
                     if self.previous[next].iter().all(|&parent| walked[parent]) {
                         stack.push(next);
                     } else if stack.is_empty() {
-                        return Err(ReduceError::BadlyFormedGraph);
+                        return None;
                     }
                     break;
                 }
@@ -110,7 +122,44 @@ impl Graph {
                 current = next;
             }
         }
-        Ok(order)
+        Some(order)
+    }
+
+    /// The same descent, made causal: an operation is walked once, and only
+    /// after everything it builds on. Lineup uses it where the reference walk
+    /// gives up, so that every valid document materialises.
+    fn causal_walk(&self) -> Vec<usize> {
+        let count = self.ids.len();
+        let mut walked = vec![false; count];
+        let mut order = Vec::with_capacity(count);
+        let mut stack = vec![self.root];
+        let ready = |node: usize, walked: &[bool]| self.previous[node].iter().all(|&parent| walked[parent]);
+        while let Some(mut current) = stack.pop() {
+            if walked[current] || !ready(current, &walked) {
+                // Taken up again once its last parent is walked.
+                continue;
+            }
+            walked[current] = true;
+            order.push(current);
+            loop {
+                let waiting: Vec<usize> = self.next[current]
+                    .iter()
+                    .copied()
+                    .filter(|&child| !walked[child])
+                    .collect();
+                let Some((&next, others)) = waiting.split_first() else {
+                    break;
+                };
+                stack.extend_from_slice(others);
+                if !ready(next, &walked) {
+                    break;
+                }
+                walked[next] = true;
+                order.push(next);
+                current = next;
+            }
+        }
+        order
     }
 
     /// The subgraph of `tips` and everything they build on: a document's history
@@ -145,12 +194,16 @@ mod tests {
     }
 
     fn walk(links: &[&[usize]]) -> Result<Vec<usize>, ReduceError> {
+        walk_graph(links).map(|graph| graph.walk())
+    }
+
+    fn walk_graph(links: &[&[usize]]) -> Result<Graph, ReduceError> {
         let ids = ordered_ids(links.len());
         let previous: Vec<Vec<OperationId>> = links
             .iter()
             .map(|parents| parents.iter().map(|&p| ids[p]).collect())
             .collect();
-        Graph::new(ids.iter().copied().zip(previous.iter().map(Vec::as_slice)))?.walk()
+        Graph::new(ids.iter().copied().zip(previous.iter().map(Vec::as_slice)))
     }
 
     #[test]
@@ -169,6 +222,47 @@ mod tests {
     fn enters_a_merge_once_all_parents_are_walked() {
         // 0 -> 1 -> 3, 0 -> 2 -> 3 (merge)
         assert_eq!(walk(&[&[], &[0], &[0], &[1, 2]]).unwrap(), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn walks_an_operation_twice_where_the_reference_does() {
+        // 2 builds on 0 and 1: it waits on the stack as 0's second child and is
+        // entered again from 1, then popped and applied a second time.
+        let graph = walk_graph(&[&[], &[0], &[0, 1], &[2]]).unwrap();
+        assert_eq!(graph.walk(), [0, 1, 2, 3, 2]);
+    }
+
+    #[test]
+    fn falls_back_to_a_causal_walk_where_the_reference_gives_up() {
+        let links: &[&[usize]] = &[&[], &[0], &[0, 1], &[0, 1], &[3], &[4], &[5]];
+        let graph = walk_graph(links).unwrap();
+        assert_eq!(graph.reference_walk(), None);
+        assert_eq!(graph.walk(), [0, 1, 2, 3, 4, 5, 6]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_causal_walk_applies_each_operation_once_after_its_parents(
+            masks in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..30),
+        ) {
+            let links: Vec<Vec<usize>> = std::iter::once(vec![])
+                .chain(masks.iter().enumerate().map(|(index, mask)| {
+                    let node = index + 1;
+                    let parents: Vec<usize> =
+                        (0..node.min(8)).filter(|bit| mask & (1 << bit) != 0).map(|bit| node - 1 - bit).collect();
+                    if parents.is_empty() { vec![node - 1] } else { parents }
+                }))
+                .collect();
+            let refs: Vec<&[usize]> = links.iter().map(Vec::as_slice).collect();
+            let order = walk_graph(&refs).unwrap().causal_walk();
+            let mut seen = vec![false; links.len()];
+            for &node in &order {
+                proptest::prop_assert!(links[node].iter().all(|&parent| seen[parent]));
+                proptest::prop_assert!(!seen[node]);
+                seen[node] = true;
+            }
+            proptest::prop_assert!(seen.iter().all(|&walked| walked));
+        }
     }
 
     #[test]

@@ -1,0 +1,7 @@
+//! Lineup's p2panda node.
+//!
+//! For now it holds the device identity; the store, ingest pipeline, GraphQL API
+//! and replication follow the layout in `DESIGN.md`.
+
+pub mod data_dir;
+pub mod key_file;
