@@ -64,22 +64,40 @@ impl Hash {
 
     /// The 68-character hex form, starting `0020`.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.to_bytes())
+        self.to_string()
     }
 }
 
 impl FromStr for Hash {
     type Err = HashError;
 
+    /// Reads the hex form. Only lower-case hex is accepted, so that a hash has
+    /// one text form and ids that contain hashes compare as text.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bytes = hex::decode(text).map_err(|_| HashError::InvalidHex)?;
+        if !text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(HashError::InvalidHex);
+        }
+        if text.len() != HASH_HEX_LEN {
+            return Err(HashError::InvalidLength(text.len() / 2));
+        }
+        let mut bytes = [0; HASH_LEN];
+        hex::decode_to_slice(text, &mut bytes).map_err(|_| HashError::InvalidHex)?;
         Self::from_bytes(&bytes)
     }
 }
 
 impl fmt::Display for Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
+        let mut text = [0; HASH_HEX_LEN];
+        // The buffer has exactly twice the length of the bytes, so this cannot fail.
+        if hex::encode_to_slice(self.to_bytes(), &mut text).is_err() {
+            return Err(fmt::Error);
+        }
+        // Hex digits are ASCII.
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -109,6 +127,8 @@ mod tests {
         assert_eq!(Hash::from_bytes(&bytes), Err(HashError::UnknownPrefix));
         assert_eq!(Hash::from_bytes(&bytes[..33]), Err(HashError::InvalidLength(33)));
         assert_eq!("zz".parse::<Hash>(), Err(HashError::InvalidHex));
+        let upper = Hash::of(b"x").to_hex().to_uppercase();
+        assert_eq!(upper.parse::<Hash>(), Err(HashError::InvalidHex));
     }
 
     proptest! {

@@ -93,10 +93,16 @@ impl SchemaId {
         !matches!(self, SchemaId::Application(..))
     }
 
-    fn parse_system(id: &str, name: &str, version: &str) -> Result<Self, SchemaIdError> {
-        let version: u8 = version
+    fn parse_system(id: &str, name: &str, version_text: &str) -> Result<Self, SchemaIdError> {
+        let version: u8 = version_text
             .parse()
             .map_err(|_| SchemaIdError::InvalidVersion(id.to_owned()))?;
+        // "blob_v01" and "blob_v+1" parse to blob_v1: only one spelling is
+        // accepted, so that an id and its text are interchangeable. (Hashes in
+        // application ids are lower-case hex by construction.)
+        if version.to_string() != version_text {
+            return Err(SchemaIdError::NotCanonical(id.to_owned()));
+        }
         match name {
             SCHEMA_DEFINITION => Ok(SchemaId::SchemaDefinition(version)),
             SCHEMA_FIELD_DEFINITION => Ok(SchemaId::SchemaFieldDefinition(version)),
@@ -137,16 +143,10 @@ impl FromStr for SchemaId {
         let (name, last) = id
             .rsplit_once('_')
             .ok_or_else(|| SchemaIdError::NoUnderscore(id.to_owned()))?;
-        let schema_id = match last.strip_prefix('v') {
-            Some(version) if last.len() < HASH_HEX_LEN => Self::parse_system(id, name, version)?,
-            _ => Self::parse_application(id)?,
-        };
-        // "blob_v01" and "blob_v+1" parse to blob_v1: only one spelling is accepted,
-        // so that an id and its text are interchangeable.
-        if schema_id.to_string() != id {
-            return Err(SchemaIdError::NotCanonical(id.to_owned()));
+        match last.strip_prefix('v') {
+            Some(version) if last.len() < HASH_HEX_LEN => Self::parse_system(id, name, version),
+            _ => Self::parse_application(id),
         }
-        Ok(schema_id)
     }
 }
 

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use ciborium::Value as Cbor;
+use ciborium_ll::Header;
 
 use super::{EncodedOperation, OperationAction, PlainOperation, PlainValue, OPERATION_VERSION};
-use crate::cbor::{self, type_name, CborError};
+use crate::cbor::{type_name, CborError, Reader};
 use crate::document::{DocumentViewId, OperationId, ViewIdError};
-use crate::hash::{Hash, HashError};
+use crate::hash::Hash;
 use crate::schema::{SchemaId, SchemaIdError};
 
 /// Why bytes are not an operation.
@@ -54,46 +54,63 @@ pub enum OperationError {
     InvalidValue(&'static str),
 }
 
+const UNSUPPORTED: &str = "data did not match any variant of untagged enum PlainValue";
+const OUT_OF_RANGE: &str = "out of range integral type conversion attempted";
+
+fn invalid_type(header: &Header, expected: &'static str) -> OperationError {
+    OperationError::InvalidType {
+        found: type_name(header),
+        expected,
+    }
+}
+
 impl EncodedOperation {
     /// Decodes the operation and checks its format; the schema is checked later
     /// by [`super::validate_operation`].
     pub fn decode(&self) -> Result<PlainOperation, OperationError> {
-        let Cbor::Array(items) = cbor::decode(self.as_bytes())? else {
-            return Err(OperationError::InvalidType {
-                found: "not a sequence",
-                expected: "p2panda operation",
-            });
+        let mut reader = Reader::new(self.as_bytes());
+        let length = match reader.header()? {
+            Header::Array(length) => length,
+            other => return Err(invalid_type(&other, "p2panda operation")),
         };
-        let mut items = items.into_iter();
-        let mut next = |part| items.next().ok_or(OperationError::Missing(part));
+        let mut parts = Parts {
+            reader,
+            length,
+            read: 0,
+        };
 
-        let version = next("version")?;
-        if integer(&version, "u64")? != i128::from(OPERATION_VERSION) {
-            return Err(OperationError::UnsupportedVersion(
-                integer(&version, "u64")?.to_string(),
-            ));
+        let version = parts.next("version")?;
+        match version {
+            Header::Positive(OPERATION_VERSION) => {}
+            Header::Positive(other) => return Err(OperationError::UnsupportedVersion(other.to_string())),
+            other => return Err(invalid_type(&other, "u64")),
         }
-        let action = match integer(&next("action")?, "u64")? {
-            0 => OperationAction::Create,
-            1 => OperationAction::Update,
-            2 => OperationAction::Delete,
-            other => return Err(OperationError::UnknownAction(other.to_string())),
+        let action = match parts.next("action")? {
+            Header::Positive(0) => OperationAction::Create,
+            Header::Positive(1) => OperationAction::Update,
+            Header::Positive(2) => OperationAction::Delete,
+            Header::Positive(other) => return Err(OperationError::UnknownAction(other.to_string())),
+            other => return Err(invalid_type(&other, "u64")),
         };
-        let schema_id = match next("schema id")? {
-            Cbor::Text(text) => text.parse::<SchemaId>()?,
+        let schema_id = match parts.next("schema id")? {
+            Header::Text(length) => parts.reader.text(length)?.parse::<SchemaId>()?,
             other => return Err(invalid_type(&other, "schema id as string")),
         };
         let previous = match action {
             OperationAction::Create => None,
-            _ => Some(decode_previous(next("previous")?)?),
+            _ => {
+                let header = parts.next("previous")?;
+                Some(decode_previous(&mut parts.reader, header)?)
+            }
         };
         let fields = match action {
             OperationAction::Delete => None,
-            _ => Some(decode_fields(next("fields")?)?),
+            _ => {
+                let header = parts.next("fields")?;
+                Some(decode_fields(&mut parts.reader, header)?)
+            }
         };
-        if items.next().is_some() {
-            return Err(OperationError::TooManyItems);
-        }
+        parts.finish()?;
         Ok(PlainOperation {
             action,
             schema_id,
@@ -103,47 +120,94 @@ impl EncodedOperation {
     }
 }
 
-fn invalid_type(value: &Cbor, expected: &'static str) -> OperationError {
-    OperationError::InvalidType {
-        found: type_name(value),
-        expected,
+/// The parts of the operation array, definite or indefinite in length.
+struct Parts<'a> {
+    reader: Reader<'a>,
+    length: Option<usize>,
+    read: usize,
+}
+
+impl Parts<'_> {
+    fn next(&mut self, part: &'static str) -> Result<Header, OperationError> {
+        if self.length == Some(self.read) {
+            return Err(OperationError::Missing(part));
+        }
+        self.read += 1;
+        match self.reader.header()? {
+            Header::Break if self.length.is_none() => Err(OperationError::Missing(part)),
+            header => Ok(header),
+        }
+    }
+
+    fn finish(mut self) -> Result<(), OperationError> {
+        let more = match self.length {
+            Some(length) => length > self.read,
+            None => self.reader.header()? != Header::Break,
+        };
+        if more {
+            return Err(OperationError::TooManyItems);
+        }
+        Ok(self.reader.finish()?)
     }
 }
 
-fn integer(value: &Cbor, expected: &'static str) -> Result<i128, OperationError> {
-    match value {
-        Cbor::Integer(integer) => Ok(i128::from(*integer)),
-        other => Err(invalid_type(other, expected)),
+/// Calls `item` for each element of an array (or each key of a map, when the
+/// caller reads the value) whose header declared `length`.
+fn each(
+    reader: &mut Reader<'_>,
+    length: Option<usize>,
+    mut item: impl FnMut(&mut Reader<'_>, Header) -> Result<(), OperationError>,
+) -> Result<(), OperationError> {
+    match length {
+        Some(length) => {
+            for _ in 0..length {
+                let header = reader.header()?;
+                item(reader, header)?;
+            }
+        }
+        None => loop {
+            match reader.header()? {
+                Header::Break => break,
+                header => item(reader, header)?,
+            }
+        },
     }
+    Ok(())
 }
 
-fn decode_previous(value: Cbor) -> Result<DocumentViewId, OperationError> {
-    let Cbor::Array(items) = value else {
-        return Err(invalid_type(&value, "document view id as array"));
+fn decode_previous(reader: &mut Reader<'_>, header: Header) -> Result<DocumentViewId, OperationError> {
+    let Header::Array(length) = header else {
+        return Err(invalid_type(&header, "document view id as array"));
     };
-    let ids = items
-        .iter()
-        .map(|item| match item {
-            Cbor::Bytes(bytes) => Hash::from_bytes(bytes)
-                .map(OperationId)
-                .map_err(|error| OperationError::InvalidPrevious(ViewIdError::InvalidHash(error))),
-            other => Err(invalid_type(other, "byte buffer")),
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut ids = Vec::with_capacity(reader.capacity_for(length));
+    each(reader, length, |reader, header| {
+        let Header::Bytes(length) = header else {
+            return Err(invalid_type(&header, "byte buffer"));
+        };
+        let hash = Hash::from_bytes(&reader.bytes(length)?)
+            .map_err(|error| OperationError::InvalidPrevious(ViewIdError::InvalidHash(error)))?;
+        ids.push(OperationId(hash));
+        Ok(())
+    })?;
     DocumentViewId::from_sorted(ids).map_err(OperationError::InvalidPrevious)
 }
 
-fn decode_fields(value: Cbor) -> Result<BTreeMap<String, PlainValue>, OperationError> {
-    let Cbor::Map(entries) = value else {
-        return Err(invalid_type(&value, "map"));
+fn decode_fields(
+    reader: &mut Reader<'_>,
+    header: Header,
+) -> Result<BTreeMap<String, PlainValue>, OperationError> {
+    let Header::Map(length) = header else {
+        return Err(invalid_type(&header, "map"));
     };
-    let mut fields = BTreeMap::new();
-    let mut last_name: Option<String> = None;
-    for (name, value) in entries {
-        let Cbor::Text(name) = name else {
-            return Err(invalid_type(&name, "a string"));
+    // Collected in order and built into a map at the end: cheaper than a map
+    // insert per field, and the order check needs the previous name anyway.
+    let mut fields: Vec<(String, PlainValue)> = Vec::with_capacity(reader.capacity_for(length));
+    each(reader, length, |reader, header| {
+        let Header::Text(length) = header else {
+            return Err(invalid_type(&header, "a string"));
         };
-        if let Some(last) = &last_name {
+        let name = reader.text(length)?;
+        if let Some((last, _)) = fields.last() {
             if *last > name {
                 return Err(OperationError::UnsortedFields(name, last.clone()));
             }
@@ -151,50 +215,138 @@ fn decode_fields(value: Cbor) -> Result<BTreeMap<String, PlainValue>, OperationE
                 return Err(OperationError::DuplicateField(name));
             }
         }
-        fields.insert(name.clone(), decode_value(value)?);
-        last_name = Some(name);
-    }
-    Ok(fields)
+        let header = reader.header()?;
+        fields.push((name, decode_value(reader, header)?));
+        Ok(())
+    })?;
+    Ok(fields.into_iter().collect())
 }
 
-const UNSUPPORTED: &str = "data did not match any variant of untagged enum PlainValue";
-
-fn decode_value(value: Cbor) -> Result<PlainValue, OperationError> {
-    match value {
-        Cbor::Bool(value) => Ok(PlainValue::Bool(value)),
-        Cbor::Integer(value) => i64::try_from(value)
+fn decode_value(reader: &mut Reader<'_>, header: Header) -> Result<PlainValue, OperationError> {
+    match header {
+        Header::Simple(20) => Ok(PlainValue::Bool(false)),
+        Header::Simple(21) => Ok(PlainValue::Bool(true)),
+        Header::Positive(value) => i64::try_from(value)
             .map(PlainValue::Int)
-            .map_err(|_| OperationError::InvalidValue("out of range integral type conversion attempted")),
-        Cbor::Float(value) => Ok(PlainValue::Float(value)),
-        Cbor::Text(value) => Ok(PlainValue::Str(value)),
-        Cbor::Bytes(value) => Ok(PlainValue::Bytes(value)),
-        Cbor::Array(items) => decode_hash_list(&items),
+            .map_err(|_| OperationError::InvalidValue(OUT_OF_RANGE)),
+        // CBOR's negative integers are -1 - n.
+        Header::Negative(value) => i64::try_from(value)
+            .map(|value| PlainValue::Int(-1 - value))
+            .map_err(|_| OperationError::InvalidValue(OUT_OF_RANGE)),
+        Header::Float(value) => Ok(PlainValue::Float(value)),
+        Header::Text(length) => Ok(PlainValue::Str(reader.text(length)?)),
+        Header::Bytes(length) => Ok(PlainValue::Bytes(reader.bytes(length)?)),
+        Header::Array(length) => decode_hash_list(reader, length),
         _ => Err(OperationError::InvalidValue(UNSUPPORTED)),
     }
 }
 
-/// An array is a list of hashes, or else a list of lists of hashes.
-fn decode_hash_list(items: &[Cbor]) -> Result<PlainValue, OperationError> {
-    if let Ok(hashes) = hashes(items) {
-        return Ok(PlainValue::Hashes(hashes));
-    }
-    items
-        .iter()
-        .map(|item| match item {
-            Cbor::Array(inner) => hashes(inner),
-            _ => Err(HashError::InvalidHex),
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(PlainValue::HashLists)
-        .map_err(|_| OperationError::InvalidValue(UNSUPPORTED))
+/// An array of hashes, or an array of arrays of hashes; an empty array counts
+/// as the first. Any other array is no field value.
+fn decode_hash_list(reader: &mut Reader<'_>, length: Option<usize>) -> Result<PlainValue, OperationError> {
+    let unsupported = || OperationError::InvalidValue(UNSUPPORTED);
+    let mut hashes = Vec::new();
+    let mut lists: Vec<Vec<Hash>> = Vec::new();
+    each(reader, length, |reader, header| match header {
+        Header::Bytes(length) if lists.is_empty() => {
+            hashes.push(Hash::from_bytes(&reader.bytes(length)?).map_err(|_| unsupported())?);
+            Ok(())
+        }
+        Header::Array(length) if hashes.is_empty() => {
+            let mut list = Vec::with_capacity(reader.capacity_for(length));
+            each(reader, length, |reader, header| match header {
+                Header::Bytes(length) => {
+                    list.push(Hash::from_bytes(&reader.bytes(length)?).map_err(|_| unsupported())?);
+                    Ok(())
+                }
+                _ => Err(unsupported()),
+            })?;
+            lists.push(list);
+            Ok(())
+        }
+        _ => Err(unsupported()),
+    })?;
+    Ok(if lists.is_empty() {
+        PlainValue::Hashes(hashes)
+    } else {
+        PlainValue::HashLists(lists)
+    })
 }
 
-fn hashes(items: &[Cbor]) -> Result<Vec<Hash>, HashError> {
-    items
-        .iter()
-        .map(|item| match item {
-            Cbor::Bytes(bytes) => Hash::from_bytes(bytes),
-            _ => Err(HashError::InvalidHex),
-        })
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(bytes: &[u8]) -> Result<PlainOperation, OperationError> {
+        EncodedOperation::from_bytes(bytes.to_vec()).decode()
+    }
+
+    /// `[1, 0, "blob_piece_v1", {"data": <value>}]` with the value's bytes.
+    fn blob_piece_with(value: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![0x84, 0x01, 0x00, 0x6d];
+        bytes.extend_from_slice(b"blob_piece_v1");
+        bytes.extend_from_slice(&[0xa1, 0x64]);
+        bytes.extend_from_slice(b"data");
+        bytes.extend_from_slice(value);
+        bytes
+    }
+
+    #[test]
+    fn decodes_indefinite_arrays_maps_and_strings() {
+        let mut bytes = vec![0x9f, 0x01, 0x00, 0x7f, 0x6a];
+        bytes.extend_from_slice(b"blob_piece");
+        bytes.extend_from_slice(&[0x63]);
+        bytes.extend_from_slice(b"_v1");
+        bytes.extend_from_slice(&[0xff, 0xbf, 0x64]);
+        bytes.extend_from_slice(b"data");
+        bytes.extend_from_slice(&[0x5f, 0x41, 0x01, 0xff, 0xff, 0xff]);
+        let operation = decode(&bytes).unwrap();
+        assert_eq!(operation.schema_id, SchemaId::BLOB_PIECE_V1);
+        assert_eq!(operation.fields.unwrap()["data"], PlainValue::Bytes(vec![1]));
+    }
+
+    #[test]
+    fn refuses_values_no_field_type_has() {
+        for value in [
+            &[0xf6][..],
+            &[0xa0],
+            &[0xc2, 0x41, 0x01],
+            &[0x82, 0x01, 0x02],
+            &[0x81, 0x81, 0x81, 0x40],
+        ] {
+            assert_eq!(
+                decode(&blob_piece_with(value)),
+                Err(OperationError::InvalidValue(UNSUPPORTED)),
+                "{value:x?}"
+            );
+        }
+        let beyond_i64 = [0x1b, 0x80, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(
+            decode(&blob_piece_with(&beyond_i64)),
+            Err(OperationError::InvalidValue(OUT_OF_RANGE))
+        );
+    }
+
+    #[test]
+    fn reads_the_whole_i64_range() {
+        let min = [0x3b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        assert_eq!(
+            decode(&blob_piece_with(&min)).unwrap().fields.unwrap()["data"],
+            PlainValue::Int(i64::MIN)
+        );
+    }
+
+    #[test]
+    fn refuses_a_missing_part_and_trailing_bytes() {
+        assert_eq!(
+            decode(&[0x82, 0x01, 0x00]),
+            Err(OperationError::Missing("schema id"))
+        );
+        let mut bytes = blob_piece_with(&[0x40]);
+        bytes.push(0x00);
+        assert_eq!(
+            decode(&bytes),
+            Err(OperationError::Cbor(CborError::TrailingBytes(1)))
+        );
+    }
 }
