@@ -147,3 +147,104 @@ impl fmt::Debug for EncodedOperation {
         write!(f, "EncodedOperation({self})")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{DocumentId, OperationId};
+    use crate::schema::{FieldType, Schema};
+    use proptest::prelude::*;
+
+    const VENUE: &str = "venue_0020e19ea020754fb8a34492dcb9a1fc072ad98a64d86a61422393c12d03175b1da1";
+
+    /// A schema with a field of every type.
+    fn schema() -> Schema {
+        let venue: SchemaId = VENUE.parse().unwrap();
+        let id =
+            SchemaId::application("everything", DocumentViewId::from(OperationId(Hash::of(b"def")))).unwrap();
+        let fields = [
+            ("a_bool", FieldType::Bool),
+            ("b_int", FieldType::Int),
+            ("c_float", FieldType::Float),
+            ("d_str", FieldType::Str),
+            ("e_bytes", FieldType::Bytes),
+            ("f_relation", FieldType::Relation(venue.clone())),
+            ("g_relation_list", FieldType::RelationList(venue.clone())),
+            ("h_pinned", FieldType::PinnedRelation(venue.clone())),
+            ("i_pinned_list", FieldType::PinnedRelationList(venue)),
+        ];
+        Schema::new(id, "", fields.map(|(name, kind)| (name.to_owned(), kind))).unwrap()
+    }
+
+    fn hash() -> impl Strategy<Value = Hash> {
+        any::<[u8; 8]>().prop_map(|seed| Hash::of(&seed))
+    }
+
+    fn view_id() -> impl Strategy<Value = DocumentViewId> {
+        proptest::collection::vec(hash(), 1..4)
+            .prop_map(|hashes| DocumentViewId::from_tips(hashes.into_iter().map(OperationId)).unwrap())
+    }
+
+    fn fields() -> impl Strategy<Value = BTreeMap<String, Value>> {
+        (
+            any::<bool>(),
+            any::<i64>(),
+            any::<f64>().prop_filter("NaN is not equal to itself", |value| !value.is_nan()),
+            ".{0,30}",
+            proptest::collection::vec(any::<u8>(), 0..40),
+            hash(),
+            proptest::collection::vec(hash(), 0..4),
+            view_id(),
+            proptest::collection::vec(view_id(), 0..4),
+        )
+            .prop_map(|(a, b, c, d, e, f, g, h, i)| {
+                BTreeMap::from([
+                    ("a_bool".to_owned(), Value::Bool(a)),
+                    ("b_int".to_owned(), Value::Int(b)),
+                    ("c_float".to_owned(), Value::Float(c)),
+                    ("d_str".to_owned(), Value::Str(d)),
+                    ("e_bytes".to_owned(), Value::Bytes(e)),
+                    ("f_relation".to_owned(), Value::Relation(DocumentId(f))),
+                    (
+                        "g_relation_list".to_owned(),
+                        Value::RelationList(g.into_iter().map(DocumentId).collect()),
+                    ),
+                    ("h_pinned".to_owned(), Value::PinnedRelation(h)),
+                    ("i_pinned_list".to_owned(), Value::PinnedRelationList(i)),
+                ])
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn operations_round_trip_through_their_encoding(
+            fields in fields(),
+            subset in any::<u16>(),
+            previous in view_id(),
+            action in 0u8..3,
+        ) {
+            let schema = schema();
+            let operation = match action {
+                0 => Operation::create(schema.id().clone(), fields),
+                1 => {
+                    let some: BTreeMap<String, Value> = fields
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(index, _)| subset & (1 << index) != 0)
+                        .map(|(_, field)| field)
+                        .collect();
+                    Operation::update(schema.id().clone(), previous, some)
+                }
+                _ => Operation::delete(schema.id().clone(), previous),
+            };
+            let encoded = operation.encode();
+            let decoded = encoded.decode().unwrap();
+            prop_assert_eq!(validate_operation(&decoded, &schema).unwrap(), operation);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = EncodedOperation::from_bytes(bytes).decode();
+        }
+    }
+}
