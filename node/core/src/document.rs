@@ -89,13 +89,9 @@ impl Document {
         view_id: &DocumentViewId,
     ) -> Result<Document, ReduceError> {
         let graph = graph_of(operations)?;
-        let keep = graph.ancestors(view_id.operations()).ok_or_else(|| {
-            let missing = view_id
-                .operations()
-                .iter()
-                .find(|tip| !operations.iter().any(|op| op.id == **tip));
-            ReduceError::UnknownViewTip(missing.copied().unwrap_or(view_id.operations()[0]))
-        })?;
+        let keep = graph
+            .ancestors(view_id.operations())
+            .map_err(ReduceError::UnknownViewTip)?;
         let history: Vec<PublishedOperation> = operations
             .iter()
             .zip(keep)

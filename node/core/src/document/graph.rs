@@ -163,12 +163,12 @@ impl Graph {
     }
 
     /// The subgraph of `tips` and everything they build on: a document's history
-    /// up to the view `tips`. `None` if a tip is not in the graph.
-    pub(crate) fn ancestors(&self, tips: &[OperationId]) -> Option<Vec<bool>> {
+    /// up to the view `tips`. Fails with the first tip that is not in the graph.
+    pub(crate) fn ancestors(&self, tips: &[OperationId]) -> Result<Vec<bool>, OperationId> {
         let mut keep = vec![false; self.ids.len()];
         let mut stack = Vec::with_capacity(tips.len());
         for tip in tips {
-            stack.push(self.ids.iter().position(|id| id == tip)?);
+            stack.push(self.ids.iter().position(|id| id == tip).ok_or(*tip)?);
         }
         while let Some(node) = stack.pop() {
             if !keep[node] {
@@ -176,7 +176,7 @@ impl Graph {
                 stack.extend_from_slice(&self.previous[node]);
             }
         }
-        Some(keep)
+        Ok(keep)
     }
 }
 
@@ -285,6 +285,7 @@ mod tests {
             graph.ancestors(&[ids[1], ids[2]]).unwrap(),
             [true, true, true, false]
         );
-        assert_eq!(graph.ancestors(&[OperationId(Hash::of(b"elsewhere"))]), None);
+        let elsewhere = OperationId(Hash::of(b"elsewhere"));
+        assert_eq!(graph.ancestors(&[ids[1], elsewhere]), Err(elsewhere));
     }
 }
