@@ -50,6 +50,17 @@ pub struct Document {
     pub fields: Option<BTreeMap<String, FieldValue>>,
 }
 
+/// A reduced document and the end of the walk that reduced it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reduced {
+    /// The document.
+    pub document: Document,
+    /// The operation that a following operation may build on alone to be
+    /// applied with [`Document::extend`]; `None` where every new operation
+    /// needs a new walk.
+    pub walk_end: Option<OperationId>,
+}
+
 /// Why a set of operations does not reduce to a document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReduceError {
@@ -68,6 +79,10 @@ pub enum ReduceError {
     /// An operation claims another schema than the CREATE.
     #[error("Operation {0} does not match the documents schema")]
     SchemaMismatch(OperationId),
+    /// [`Document::extend`] was given an operation that does not build on one
+    /// operation alone.
+    #[error("operation {0} does not extend the document's walk")]
+    NotAnExtension(OperationId),
     /// A requested view's tip is not among the operations.
     #[error("operation {0} of the requested view is not part of the document")]
     UnknownViewTip(OperationId),
@@ -76,10 +91,39 @@ pub enum ReduceError {
 impl Document {
     /// Reduces all operations of a document, in any order, to its current view.
     pub fn reduce(operations: &[PublishedOperation]) -> Result<Document, ReduceError> {
+        Self::reduce_with_walk_end(operations).map(|reduced| reduced.document)
+    }
+
+    /// Reduces a document, and tells where a later operation can extend it
+    /// without a new walk (see [`Document::extend`]).
+    pub fn reduce_with_walk_end(operations: &[PublishedOperation]) -> Result<Reduced, ReduceError> {
         let graph = graph_of(operations)?;
-        let order = graph.walk();
+        let (order, end) = graph.walk_with_end();
         let view_id = view_of(graph.tips());
-        Self::fold(operations, &order, view_id)
+        let document = Self::fold(operations, &order, view_id)?;
+        Ok(Reduced {
+            document,
+            walk_end: end.map(|index| operations[index].id),
+        })
+    }
+
+    /// Applies `step`, an operation whose `previous` is exactly the walk end
+    /// of this document, and gives the new walk end. The result is the same as
+    /// reducing all operations again, at the cost of one operation.
+    pub fn extend(&mut self, step: &PublishedOperation) -> Result<OperationId, ReduceError> {
+        let previous = step.operation.previous.as_ref().map(DocumentViewId::operations);
+        let [walk_end] = previous.unwrap_or_default() else {
+            return Err(ReduceError::NotAnExtension(step.id));
+        };
+        self.apply(step)?;
+        let tips = self
+            .view_id
+            .operations()
+            .iter()
+            .copied()
+            .filter(|tip| tip != walk_end);
+        self.view_id = view_of(tips.chain([step.id]));
+        Ok(step.id)
     }
 
     /// Reduces a document to an earlier view: only `view_id`'s operations and
@@ -274,6 +318,25 @@ mod tests {
             }
             prop_assert_eq!(Document::reduce(&shuffled).unwrap(), expected);
             prop_assert_eq!(Document::operation_order(&shuffled).unwrap(), expected_order);
+        }
+
+        #[test]
+        fn extending_at_the_walk_end_equals_reducing_again(
+            parents in proptest::collection::vec(any::<u8>(), 0..30),
+        ) {
+            let mut operations = document(&parents, None);
+            let Reduced { mut document, walk_end } = Document::reduce_with_walk_end(&operations).unwrap();
+            let Some(walk_end) = walk_end else { return Ok(()) };
+            let next = PublishedOperation {
+                id: OperationId(Hash::of(b"next")),
+                author: document.author,
+                operation: Operation::update(schema(), walk_end.into(), field(-1)),
+            };
+            prop_assert_eq!(document.extend(&next).unwrap(), next.id);
+            operations.push(next);
+            let again = Document::reduce_with_walk_end(&operations).unwrap();
+            prop_assert_eq!(document, again.document);
+            prop_assert_eq!(again.walk_end, Some(operations.last().unwrap().id));
         }
 
         #[test]

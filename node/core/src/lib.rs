@@ -29,6 +29,6 @@ pub use hash::{Hash, HashError};
 pub use identity::{IdentityError, PrivateKey, PublicKey, Signature};
 pub use operation::{
     validate_operation, EncodedOperation, FieldError, Operation, OperationAction, OperationError,
-    PlainOperation, PlainValue, ValidationError, Value, MAX_BLOB_PIECE_LEN,
+    PlainOperation, PlainValue, ValidationError, Value, ValueError, MAX_BLOB_PIECE_LEN,
 };
 pub use schema::{FieldType, Schema, SchemaError, SchemaId, SchemaIdError};

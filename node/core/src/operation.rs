@@ -115,6 +115,33 @@ impl Operation {
     }
 }
 
+impl Value {
+    /// The value's CBOR encoding, as it appears in an operation's fields.
+    pub fn to_cbor(&self) -> Vec<u8> {
+        crate::cbor::encode(&encode::encode_value(self))
+    }
+
+    /// Reads a value written by [`Value::to_cbor`] for a field of `field_type`.
+    pub fn from_cbor(bytes: &[u8], field_type: &crate::schema::FieldType) -> Result<Value, ValueError> {
+        let mut reader = crate::cbor::Reader::new(bytes);
+        let header = reader.header().map_err(OperationError::from)?;
+        let plain = decode::decode_value(&mut reader, header)?;
+        reader.finish().map_err(OperationError::from)?;
+        Ok(validate::typed_value(&plain, field_type)?)
+    }
+}
+
+/// Why bytes are not a value of a field type.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValueError {
+    /// Not a field value at all.
+    #[error(transparent)]
+    Malformed(#[from] OperationError),
+    /// A value of another type.
+    #[error(transparent)]
+    WrongType(#[from] FieldError),
+}
+
 /// The bytes of an operation, as they travel beside their entry.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct EncodedOperation(Vec<u8>);
@@ -239,7 +266,11 @@ mod tests {
             };
             let encoded = operation.encode();
             let decoded = encoded.decode().unwrap();
-            prop_assert_eq!(validate_operation(&decoded, &schema).unwrap(), operation);
+            prop_assert_eq!(validate_operation(&decoded, &schema).unwrap(), operation.clone());
+            for (name, value) in operation.fields.iter().flatten() {
+                let field_type = &schema.fields()[name];
+                prop_assert_eq!(&Value::from_cbor(&value.to_cbor(), field_type).unwrap(), value);
+            }
         }
 
         #[test]

@@ -82,7 +82,24 @@ impl Graph {
     /// The order in which the operations are applied, as indices into the
     /// input: the reference's order wherever the reference gives one.
     pub(crate) fn walk(&self) -> Vec<usize> {
-        self.reference_walk().unwrap_or_else(|| self.causal_walk())
+        self.walk_with_end().0
+    }
+
+    /// The walk, and the operation where an operation that builds on it alone
+    /// simply extends the walk: the last one walked, if the walk is the
+    /// reference's and walked it only once. (A new child of an operation walked
+    /// earlier, or a graph walked causally, can change the whole order.)
+    pub(crate) fn walk_with_end(&self) -> (Vec<usize>, Option<usize>) {
+        match self.reference_walk() {
+            Some(order) => {
+                let end = order
+                    .last()
+                    .copied()
+                    .filter(|last| order.iter().filter(|node| *node == last).count() == 1);
+                (order, end)
+            }
+            None => (self.causal_walk(), None),
+        }
     }
 
     /// The walk of p2panda-rs 0.9. `None` where the reference gives up: when

@@ -222,7 +222,7 @@ fn decode_fields(
     Ok(fields.into_iter().collect())
 }
 
-fn decode_value(reader: &mut Reader<'_>, header: Header) -> Result<PlainValue, OperationError> {
+pub(super) fn decode_value(reader: &mut Reader<'_>, header: Header) -> Result<PlainValue, OperationError> {
     match header {
         Header::Simple(20) => Ok(PlainValue::Bool(false)),
         Header::Simple(21) => Ok(PlainValue::Bool(true)),

@@ -38,7 +38,7 @@ fn view_id(view_id: &DocumentViewId) -> Cbor {
     Cbor::Array(view_id.operations().iter().map(|id| hash(&id.0)).collect())
 }
 
-fn encode_value(value: &Value) -> Cbor {
+pub(super) fn encode_value(value: &Value) -> Cbor {
     match value {
         Value::Bool(value) => Cbor::Bool(*value),
         Value::Int(value) => Cbor::from(*value),

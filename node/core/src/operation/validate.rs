@@ -146,7 +146,7 @@ fn view_id(hashes: &[Hash]) -> Result<DocumentViewId, FieldError> {
         .map_err(FieldError::InvalidViewId)
 }
 
-fn typed_value(value: &PlainValue, field_type: &FieldType) -> Result<Value, FieldError> {
+pub(super) fn typed_value(value: &PlainValue, field_type: &FieldType) -> Result<Value, FieldError> {
     let mismatch = || FieldError::InvalidType(value.type_name(), field_type.to_string());
     Ok(match (field_type, value) {
         (FieldType::Bool, PlainValue::Bool(value)) => Value::Bool(*value),

@@ -1,0 +1,88 @@
+-- Lineup store, version 1.
+--
+-- u64 values (log ids, seq nums) are stored as the i64 with the same bits;
+-- they are only compared for equality, never ordered in SQL.
+
+-- One row per author's log: which document it belongs to, and how far it goes.
+CREATE TABLE logs (
+    public_key     BLOB    NOT NULL,
+    log_id         INTEGER NOT NULL,
+    document_id    BLOB    NOT NULL,
+    schema_id      TEXT    NOT NULL,
+    latest_seq_num INTEGER NOT NULL,
+    PRIMARY KEY (public_key, log_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX logs_by_document ON logs (public_key, document_id);
+
+-- Every applied entry, with its operation until the operation is pruned.
+CREATE TABLE entries (
+    public_key BLOB    NOT NULL,
+    log_id     INTEGER NOT NULL,
+    seq_num    INTEGER NOT NULL,
+    hash       BLOB    NOT NULL UNIQUE,
+    entry      BLOB    NOT NULL,
+    payload    BLOB,
+    PRIMARY KEY (public_key, log_id, seq_num),
+    FOREIGN KEY (public_key, log_id) REFERENCES logs (public_key, log_id)
+) WITHOUT ROWID;
+
+-- What materialisation needs to know of each operation without decoding it.
+CREATE TABLE operations (
+    id          BLOB    NOT NULL PRIMARY KEY REFERENCES entries (hash),
+    document_id BLOB    NOT NULL,
+    public_key  BLOB    NOT NULL,
+    schema_id   TEXT    NOT NULL,
+    action      INTEGER NOT NULL,
+    previous    TEXT
+) WITHOUT ROWID;
+CREATE INDEX operations_by_document ON operations (document_id);
+
+-- The current view of every document.
+CREATE TABLE documents (
+    id             BLOB    NOT NULL PRIMARY KEY,
+    schema_id      TEXT    NOT NULL,
+    author         BLOB    NOT NULL,
+    view_id        TEXT    NOT NULL,
+    deleted        INTEGER NOT NULL,
+    edited         INTEGER NOT NULL,
+    -- The last operation in walk order: an operation building on it alone
+    -- extends the document without a new walk.
+    last_operation BLOB    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX documents_by_schema ON documents (schema_id, deleted, id);
+
+-- Fields of current views. `value` holds ints and bools as INTEGER, floats as
+-- REAL, strings as TEXT, bytes as BLOB, and relations as their text form
+-- (lists joined with spaces), so that SQL can filter and order by it.
+CREATE TABLE document_fields (
+    document_id  BLOB NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    operation_id BLOB NOT NULL,
+    kind         TEXT NOT NULL,
+    value,
+    PRIMARY KEY (document_id, name)
+) WITHOUT ROWID;
+
+-- Entries that are valid but wait for something (a previous operation, their
+-- schema, an earlier entry of their log). Not materialised.
+CREATE TABLE held_entries (
+    hash        BLOB    NOT NULL PRIMARY KEY,
+    public_key  BLOB    NOT NULL,
+    log_id      INTEGER NOT NULL,
+    seq_num     INTEGER NOT NULL,
+    entry       BLOB    NOT NULL,
+    payload     BLOB    NOT NULL,
+    waiting_for TEXT    NOT NULL,
+    peer        TEXT    NOT NULL,
+    received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX held_by_dependency ON held_entries (waiting_for);
+CREATE INDEX held_by_author ON held_entries (public_key);
+CREATE INDEX held_by_peer ON held_entries (peer);
+
+-- Nodes this node has met.
+CREATE TABLE peers (
+    public_key BLOB    NOT NULL PRIMARY KEY,
+    address    TEXT    NOT NULL,
+    last_seen  INTEGER NOT NULL
+) WITHOUT ROWID;
