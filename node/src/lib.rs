@@ -4,4 +4,8 @@
 //! and replication follow the layout in `DESIGN.md`.
 
 pub mod data_dir;
+pub mod ingest;
 pub mod key_file;
+pub mod registry;
+pub mod replica;
+pub mod store;

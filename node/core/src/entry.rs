@@ -168,11 +168,9 @@ impl EncodedEntry {
     /// Decodes the entry and checks its link layout and signature, in the order
     /// bamboo and p2panda-rs check them, so that the same error is reported.
     pub fn decode(&self) -> Result<Entry, EntryError> {
-        let entry = self.decode_unverified()?;
+        let (entry, key) = self.decode_parts()?;
         let signed_len = self.0.len() - SIGNATURE_LEN;
-        entry
-            .public_key
-            .verify(&self.0[..signed_len], &entry.signature)
+        crate::identity::verify(&key, &self.0[..signed_len], &entry.signature)
             .map_err(|_| EntryError::InvalidSignature)?;
         Ok(entry)
     }
@@ -180,6 +178,12 @@ impl EncodedEntry {
     /// Decodes the entry without checking its signature; the caller must check it
     /// (a batch verifier does), since nothing about an unverified entry is trusted.
     pub fn decode_unverified(&self) -> Result<Entry, EntryError> {
+        self.decode_parts().map(|(entry, _)| entry)
+    }
+
+    /// The entry and its author's curve point, decompressed once for both the
+    /// author check and the signature check.
+    fn decode_parts(&self) -> Result<(Entry, ed25519_dalek::VerifyingKey), EntryError> {
         let bytes = self.0.as_slice();
         let (&tag, rest) = bytes.split_first().ok_or(EntryError::Empty)?;
         if tag != TAG {
@@ -191,7 +195,8 @@ impl EncodedEntry {
         let (author, rest) = rest.split_at(PUBLIC_KEY_LEN);
         let mut author_bytes = [0; PUBLIC_KEY_LEN];
         author_bytes.copy_from_slice(author);
-        let public_key = PublicKey::from_bytes(&author_bytes).map_err(|_| EntryError::InvalidAuthor)?;
+        let key = PublicKey::decompress(&author_bytes).map_err(|_| EntryError::InvalidAuthor)?;
+        let public_key = PublicKey::from(&key);
 
         let (log_id, rest) = varu64::decode(rest).map_err(|_| EntryError::InvalidLogId)?;
         let (seq_num, rest) = varu64::decode(rest).map_err(|_| EntryError::InvalidSeqNum)?;
@@ -226,7 +231,7 @@ impl EncodedEntry {
             return Err(EntryError::BacklinkAndSkiplinkIdentical);
         }
 
-        Ok(Entry {
+        let entry = Entry {
             public_key,
             log_id: LogId(log_id),
             seq_num,
@@ -235,7 +240,8 @@ impl EncodedEntry {
             payload_size,
             payload_hash,
             signature: Signature::from_bytes(signature_bytes),
-        })
+        };
+        Ok((entry, key))
     }
 }
 

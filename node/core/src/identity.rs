@@ -63,7 +63,7 @@ impl PrivateKey {
 
     /// The public key that verifies this key's signatures.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(self.0.verifying_key())
+        PublicKey(self.0.verifying_key().to_bytes())
     }
 
     /// Signs `message`.
@@ -88,44 +88,45 @@ impl fmt::Debug for PrivateKey {
 }
 
 /// An author's public key: who signed an entry. Written as 64 hex characters.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PublicKey(VerifyingKey);
+///
+/// Only the 32 bytes are kept (small to store and compare); they were checked
+/// to be a point on the curve when the key was made.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PublicKey([u8; PUBLIC_KEY_LEN]);
 
 impl PublicKey {
     /// Reads a public key from its 32 bytes; they must be a point on the curve.
     pub fn from_bytes(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<Self, IdentityError> {
-        VerifyingKey::from_bytes(bytes)
-            .map(Self)
-            .map_err(|_| IdentityError::InvalidPublicKey)
+        Self::decompress(bytes).map(|_| Self(*bytes))
+    }
+
+    /// The curve point of the key, which signature checks need.
+    pub(crate) fn decompress(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<VerifyingKey, IdentityError> {
+        VerifyingKey::from_bytes(bytes).map_err(|_| IdentityError::InvalidPublicKey)
     }
 
     /// The 32 bytes of the key.
     pub fn as_bytes(&self) -> &[u8; PUBLIC_KEY_LEN] {
-        self.0.as_bytes()
+        &self.0
     }
 
     /// Checks that `signature` was made over `message` by this key.
-    ///
-    /// This is ed25519's cofactorless check that p2panda-rs 0.9 (ed25519-dalek 1)
-    /// makes: the scalar must be canonical, small-order keys are not refused.
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), IdentityError> {
-        let signature = ed25519_dalek::Signature::from_bytes(&signature.0);
-        self.0
-            .verify(message, &signature)
-            .map_err(|_| IdentityError::InvalidSignature)
+        verify(&Self::decompress(&self.0)?, message, signature)
     }
 }
 
-impl PartialOrd for PublicKey {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
+impl From<&VerifyingKey> for PublicKey {
+    fn from(key: &VerifyingKey) -> Self {
+        Self(key.to_bytes())
     }
 }
 
-impl Ord for PublicKey {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.as_bytes().cmp(other.as_bytes())
-    }
+/// ed25519's cofactorless check, as p2panda-rs 0.9 (ed25519-dalek 1) makes it:
+/// the scalar must be canonical; small-order keys are not refused.
+pub(crate) fn verify(key: &VerifyingKey, message: &[u8], signature: &Signature) -> Result<(), IdentityError> {
+    key.verify(message, &ed25519_dalek::Signature::from_bytes(&signature.0))
+        .map_err(|_| IdentityError::InvalidSignature)
 }
 
 impl FromStr for PublicKey {

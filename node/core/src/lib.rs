@@ -21,7 +21,7 @@ pub mod schema;
 pub mod varu64;
 
 pub use document::{
-    Document, DocumentId, DocumentViewId, FieldValue, OperationId, PublishedOperation, ReduceError,
+    Document, DocumentId, DocumentViewId, FieldValue, OperationId, PublishedOperation, ReduceError, Reduced,
     ViewIdError,
 };
 pub use entry::{EncodedEntry, Entry, EntryError, LogId, PayloadError, SeqNum};

@@ -1,15 +1,15 @@
 -- Lineup store, version 1.
 --
--- u64 values (log ids, seq nums) are stored as the i64 with the same bits;
--- they are only compared for equality, never ordered in SQL.
+-- u64 values (log ids, seq nums) are stored as 8-byte big-endian BLOBs, which
+-- SQLite orders as the numbers they are.
 
 -- One row per author's log: which document it belongs to, and how far it goes.
 CREATE TABLE logs (
     public_key     BLOB    NOT NULL,
-    log_id         INTEGER NOT NULL,
+    log_id         BLOB    NOT NULL,
     document_id    BLOB    NOT NULL,
     schema_id      TEXT    NOT NULL,
-    latest_seq_num INTEGER NOT NULL,
+    latest_seq_num BLOB    NOT NULL,
     PRIMARY KEY (public_key, log_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX logs_by_document ON logs (public_key, document_id);
@@ -17,8 +17,8 @@ CREATE UNIQUE INDEX logs_by_document ON logs (public_key, document_id);
 -- Every applied entry, with its operation until the operation is pruned.
 CREATE TABLE entries (
     public_key BLOB    NOT NULL,
-    log_id     INTEGER NOT NULL,
-    seq_num    INTEGER NOT NULL,
+    log_id     BLOB    NOT NULL,
+    seq_num    BLOB    NOT NULL,
     hash       BLOB    NOT NULL UNIQUE,
     entry      BLOB    NOT NULL,
     payload    BLOB,
@@ -45,20 +45,21 @@ CREATE TABLE documents (
     view_id        TEXT    NOT NULL,
     deleted        INTEGER NOT NULL,
     edited         INTEGER NOT NULL,
-    -- The last operation in walk order: an operation building on it alone
-    -- extends the document without a new walk.
-    last_operation BLOB    NOT NULL
+    -- Where an operation building on it alone extends the document without a
+    -- new walk (lineup_core::Reduced::walk_end); NULL where none does.
+    walk_end       BLOB
 ) WITHOUT ROWID;
 CREATE INDEX documents_by_schema ON documents (schema_id, deleted, id);
 
--- Fields of current views. `value` holds ints and bools as INTEGER, floats as
--- REAL, strings as TEXT, bytes as BLOB, and relations as their text form
--- (lists joined with spaces), so that SQL can filter and order by it.
+-- Fields of current views. `cbor` is the exact value as operations encode it;
+-- `value` is a copy SQL can filter and order by: ints and bools as INTEGER,
+-- floats as REAL, strings as TEXT, bytes as BLOB, relations as text (lists
+-- joined with spaces).
 CREATE TABLE document_fields (
     document_id  BLOB NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
     name         TEXT NOT NULL,
     operation_id BLOB NOT NULL,
-    kind         TEXT NOT NULL,
+    cbor         BLOB NOT NULL,
     value,
     PRIMARY KEY (document_id, name)
 ) WITHOUT ROWID;
@@ -68,8 +69,8 @@ CREATE TABLE document_fields (
 CREATE TABLE held_entries (
     hash        BLOB    NOT NULL PRIMARY KEY,
     public_key  BLOB    NOT NULL,
-    log_id      INTEGER NOT NULL,
-    seq_num     INTEGER NOT NULL,
+    log_id      BLOB    NOT NULL,
+    seq_num     BLOB    NOT NULL,
     entry       BLOB    NOT NULL,
     payload     BLOB    NOT NULL,
     waiting_for TEXT    NOT NULL,
@@ -85,4 +86,13 @@ CREATE TABLE peers (
     public_key BLOB    NOT NULL PRIMARY KEY,
     address    TEXT    NOT NULL,
     last_seen  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Every application schema this node has seen defined. A schema id names one
+-- view of its definition, so later versions of a definition add rows here.
+CREATE TABLE schemas (
+    id          TEXT NOT NULL PRIMARY KEY,
+    description TEXT NOT NULL,
+    -- One "name type" line per field.
+    fields      TEXT NOT NULL
 ) WITHOUT ROWID;

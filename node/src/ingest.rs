@@ -1,0 +1,475 @@
+//! The one pipeline every entry goes through, whoever brings it.
+//!
+//! The checks run in the reference's order (p2panda-rs `publish`), so that the
+//! same input fails at the same stage with the same message:
+//! operation decode → schema lookup → entry decode (links, signature) →
+//! log checks (seq num, skiplink, payload, backlink and skiplink hashes) →
+//! operation against its schema → previous operations (exist, same schema,
+//! same document, not deleted) → log id → store → materialise.
+//!
+//! Everything runs inside the caller's transaction; an error leaves nothing
+//! behind once the caller rolls it back.
+
+use lineup_core::{
+    Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Entry, EntryError, Hash, LogId,
+    OperationError, OperationId, PayloadError, PublicKey, PublishedOperation, Reduced, SchemaId, SeqNum,
+    ValidationError,
+};
+use rusqlite::Connection;
+
+use crate::registry::{published_operations, SchemaRegistry};
+use crate::store::{self, StoreError};
+
+/// Something an entry needs that this node does not have yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dependency {
+    /// The schema the operation claims.
+    Schema(SchemaId),
+    /// An operation it builds on.
+    Operation(OperationId),
+    /// An earlier entry of its own log.
+    Entry {
+        /// The author.
+        public_key: PublicKey,
+        /// The log.
+        log_id: LogId,
+        /// The entry that is missing.
+        seq_num: SeqNum,
+    },
+}
+
+/// Why an entry was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The operation bytes do not decode.
+    #[error(transparent)]
+    DecodeOperation(#[from] OperationError),
+    /// The schema is not known here.
+    #[error("Schema not found")]
+    SchemaNotFound(SchemaId),
+    /// The entry bytes do not decode, or the signature is wrong.
+    #[error(transparent)]
+    DecodeEntry(#[from] EntryError),
+    /// The entry does not continue its log.
+    #[error("Entry's claimed seq num of {claimed} does not match expected seq num of {expected} for given public key and log")]
+    SeqNumMismatch {
+        /// The entry's seq num.
+        claimed: u64,
+        /// The log's next seq num.
+        expected: u64,
+    },
+    /// The log lacks the entry the skiplink points to.
+    #[error("Expected skiplink entry not found in store: public key {public_key}, log id {log_id}, seq num {seq_num}")]
+    SkiplinkNotFound {
+        /// The author.
+        public_key: PublicKey,
+        /// The log.
+        log_id: LogId,
+        /// The missing entry.
+        seq_num: SeqNum,
+    },
+    /// The operation is not the one the entry signs.
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+    /// The backlink is not the hash of the log's previous entry.
+    #[error("claimed hash does not match backlink entry")]
+    WrongBacklink,
+    /// The skiplink is not the hash of the log's lipmaa entry.
+    #[error("claimed hash does not match skiplink entry")]
+    WrongSkiplink,
+    /// The operation does not fit its schema.
+    #[error(transparent)]
+    InvalidOperation(#[from] ValidationError),
+    /// An operation in `previous` is not in the store.
+    #[error("Previous operation {0} not found in store")]
+    PreviousNotFound(OperationId),
+    /// An operation in `previous` has another schema than the one claimed.
+    #[error("Operation {0} claims incorrect schema {1} for document with schema {2}")]
+    ClaimedSchemaMismatch(OperationId, Box<SchemaId>, Box<SchemaId>),
+    /// `previous` names operations of different documents.
+    #[error("Operations in passed document view id originate from different documents")]
+    PreviousFromSeveralDocuments,
+    /// The document was deleted.
+    #[error("You are trying to update or delete a document which has been deleted")]
+    DocumentDeleted,
+    /// A new log claims a log id the author already uses.
+    #[error("Entry's claimed log id of {0} is already in use for given public key")]
+    LogIdInUse(u64),
+    /// An update or delete opens a log for a document the author never wrote.
+    #[error("Expected log not found in store for: public key {0}, document id {1}")]
+    DocumentLogNotFound(PublicKey, DocumentId),
+    /// The entry is in another log than the author's log of the document.
+    #[error("Entry's claimed log id of {claimed} does not match existing log id of {expected} for given public key and document id")]
+    LogIdMismatch {
+        /// The entry's log id.
+        claimed: u64,
+        /// The author's log of the document.
+        expected: u64,
+    },
+    /// The log is full: seq num u64::MAX was reached.
+    #[error("Max sequence number reached for public key {0} log {1}")]
+    MaxSeqNum(PublicKey, LogId),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IngestError {
+    /// What the entry waits for, where it is valid but arrived too early. A
+    /// client's `publish` gets the error; an entry from a peer is held.
+    pub fn missing_dependency(&self) -> Option<Dependency> {
+        match self {
+            IngestError::SchemaNotFound(schema) => Some(Dependency::Schema(schema.clone())),
+            IngestError::PreviousNotFound(operation) => Some(Dependency::Operation(*operation)),
+            IngestError::SkiplinkNotFound {
+                public_key,
+                log_id,
+                seq_num,
+            } => Some(Dependency::Entry {
+                public_key: *public_key,
+                log_id: *log_id,
+                seq_num: *seq_num,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// An entry that was stored and materialised.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The entry as decoded.
+    pub entry: Entry,
+    /// The id of its operation (the entry hash).
+    pub operation_id: OperationId,
+    /// The document it changed.
+    pub document_id: DocumentId,
+    /// The document's schema.
+    pub schema_id: SchemaId,
+}
+
+/// Checks, stores and materialises one entry inside `connection`'s open
+/// transaction. On error the caller must roll the transaction back.
+pub(crate) fn ingest(
+    connection: &Connection,
+    registry: &mut SchemaRegistry,
+    encoded_entry: &EncodedEntry,
+    encoded_operation: &EncodedOperation,
+) -> Result<Applied, IngestError> {
+    let plain = encoded_operation.decode()?;
+    let schema = registry
+        .get(&plain.schema_id)
+        .ok_or_else(|| IngestError::SchemaNotFound(plain.schema_id.clone()))?
+        .clone();
+    let entry = encoded_entry.decode()?;
+    let (public_key, log_id, seq_num) = (entry.public_key, entry.log_id, entry.seq_num);
+
+    // The log: this entry must be the next one, and its links must point at
+    // the entries the log holds.
+    let latest = store::logs::latest_entry(connection, &public_key, log_id)?;
+    let expected = match &latest {
+        Some(latest) => latest
+            .entry
+            .seq_num
+            .next()
+            .ok_or(IngestError::MaxSeqNum(public_key, log_id))?,
+        None => SeqNum::FIRST,
+    };
+    if expected != seq_num {
+        return Err(IngestError::SeqNumMismatch {
+            claimed: seq_num.get(),
+            expected: expected.get(),
+        });
+    }
+    let skiplink_entry = match (entry.skiplink, seq_num.skiplink()) {
+        (Some(_), Some(skiplink_seq_num)) => Some(
+            store::logs::entry_at(connection, &public_key, log_id, skiplink_seq_num)?.ok_or(
+                IngestError::SkiplinkNotFound {
+                    public_key,
+                    log_id,
+                    seq_num: skiplink_seq_num,
+                },
+            )?,
+        ),
+        _ => None,
+    };
+    entry.check_payload(encoded_operation)?;
+    if let Some(skiplink_entry) = &skiplink_entry {
+        if entry.skiplink != Some(skiplink_entry.hash) {
+            return Err(IngestError::WrongSkiplink);
+        }
+    }
+    if let Some(latest) = &latest {
+        if entry.backlink != Some(latest.hash) {
+            return Err(IngestError::WrongBacklink);
+        }
+    }
+    let operation = lineup_core::validate_operation(&plain, &schema)?;
+    let operation_id = OperationId(encoded_entry.hash());
+
+    // The document: a CREATE starts one; anything else continues the one
+    // its previous operations belong to.
+    let document_id = match &operation.previous {
+        None => DocumentId(operation_id.0),
+        Some(previous) => document_of_previous(connection, previous, &operation.schema_id)?,
+    };
+    if store::operations::is_deleted(connection, &document_id)? {
+        return Err(IngestError::DocumentDeleted);
+    }
+    check_log_id(connection, &entry, &document_id)?;
+    // The reference refuses the entry that would leave no next seq num.
+    if seq_num.next().is_none() {
+        return Err(IngestError::MaxSeqNum(public_key, log_id));
+    }
+
+    if seq_num.is_first() {
+        store::logs::insert_log(
+            connection,
+            &public_key,
+            log_id,
+            &document_id,
+            &operation.schema_id,
+        )?;
+    }
+    store::logs::insert_entry(connection, &entry, encoded_entry, encoded_operation)?;
+    store::operations::insert(
+        connection,
+        &operation_id,
+        &document_id,
+        &public_key,
+        &operation.schema_id,
+        operation.action,
+        operation.previous.as_ref().map(ToString::to_string),
+    )?;
+    let schema_id = operation.schema_id.clone();
+    let published = PublishedOperation {
+        id: operation_id,
+        author: public_key,
+        operation,
+    };
+    let document = materialise(connection, registry, &document_id, &published)?;
+    if schema_id == SchemaId::SCHEMA_DEFINITION_V1 {
+        registry.register_definition(connection, &document)?;
+    } else if schema_id == SchemaId::SCHEMA_FIELD_DEFINITION_V1 {
+        register_waiting_definitions(connection, registry)?;
+    }
+    Ok(Applied {
+        entry,
+        operation_id,
+        document_id,
+        schema_id,
+    })
+}
+
+/// The document the operations in `previous` belong to, checking that they
+/// exist, have the claimed schema, and all belong to one document.
+fn document_of_previous(
+    connection: &Connection,
+    previous: &DocumentViewId,
+    claimed_schema: &SchemaId,
+) -> Result<DocumentId, IngestError> {
+    let mut metas = Vec::with_capacity(previous.operations().len());
+    for id in previous.operations() {
+        let meta = store::operations::meta(connection, id)?.ok_or(IngestError::PreviousNotFound(*id))?;
+        if &meta.schema_id != claimed_schema {
+            return Err(IngestError::ClaimedSchemaMismatch(
+                *id,
+                Box::new(claimed_schema.clone()),
+                Box::new(meta.schema_id),
+            ));
+        }
+        metas.push(meta);
+    }
+    let document_id = metas[0].document_id;
+    if metas.iter().any(|meta| meta.document_id != document_id) {
+        return Err(IngestError::PreviousFromSeveralDocuments);
+    }
+    Ok(document_id)
+}
+
+/// A CREATE opens a log the author has not used; anything else goes into the
+/// author's log of its document.
+fn check_log_id(connection: &Connection, entry: &Entry, document_id: &DocumentId) -> Result<(), IngestError> {
+    let document_log = store::logs::log_of_document(connection, &entry.public_key, document_id)?;
+    match (entry.seq_num.is_first(), document_log) {
+        (true, None) => {
+            if store::logs::latest_seq_num(connection, &entry.public_key, entry.log_id)?.is_some() {
+                return Err(IngestError::LogIdInUse(entry.log_id.0));
+            }
+        }
+        (false, None) => return Err(IngestError::DocumentLogNotFound(entry.public_key, *document_id)),
+        (_, Some(expected)) => {
+            if expected != entry.log_id {
+                return Err(IngestError::LogIdMismatch {
+                    claimed: entry.log_id.0,
+                    expected: expected.0,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Brings the stored view of `document_id` up to date with `published`,
+/// which was just stored. An operation that builds on the document's walk end
+/// alone is applied on its own; anything else walks all operations again.
+fn materialise(
+    connection: &Connection,
+    registry: &SchemaRegistry,
+    document_id: &DocumentId,
+    published: &PublishedOperation,
+) -> Result<Document, IngestError> {
+    let schema = registry
+        .get(&published.operation.schema_id)
+        .ok_or_else(|| IngestError::SchemaNotFound(published.operation.schema_id.clone()))?;
+    let extends = |walk_end: &Option<OperationId>| {
+        walk_end.is_some_and(|end| {
+            published
+                .operation
+                .previous
+                .as_ref()
+                .map(DocumentViewId::operations)
+                == Some(&[end][..])
+        })
+    };
+    let reduced = match store::documents::load(connection, document_id, schema)? {
+        Some(mut stored) if extends(&stored.walk_end) => {
+            let walk_end = stored.document.extend(published).map_err(corrupt)?;
+            Reduced {
+                document: stored.document,
+                walk_end: Some(walk_end),
+            }
+        }
+        _ => {
+            let operations = published_operations(connection, document_id, registry)?
+                .ok_or_else(|| StoreError::Corrupt(format!("operations of {document_id} are missing")))?;
+            Document::reduce_with_walk_end(&operations).map_err(corrupt)?
+        }
+    };
+    store::documents::save(connection, &reduced.document, reduced.walk_end)?;
+    Ok(reduced.document)
+}
+
+/// Ingest only lets through operations that reduce; failing to reduce them is
+/// a bug or a damaged store.
+fn corrupt(error: lineup_core::ReduceError) -> IngestError {
+    IngestError::Store(StoreError::Corrupt(format!(
+        "stored operations do not reduce: {error}"
+    )))
+}
+
+/// A field definition arrived: schema definitions that waited for it may now
+/// make schemas.
+fn register_waiting_definitions(
+    connection: &Connection,
+    registry: &mut SchemaRegistry,
+) -> Result<(), IngestError> {
+    let definitions = store::documents::ids_of_schema(connection, &SchemaId::SCHEMA_DEFINITION_V1)?;
+    let Some(schema) = registry.get(&SchemaId::SCHEMA_DEFINITION_V1).cloned() else {
+        return Ok(());
+    };
+    for id in definitions {
+        if let Some(stored) = store::documents::load(connection, &id, &schema)? {
+            registry.register_definition(connection, &stored.document)?;
+        }
+    }
+    Ok(())
+}
+
+/// The arguments for an author's next entry: in the log of the document whose
+/// view is `view_id`, or in a new log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextArgs {
+    /// The log to write into.
+    pub log_id: LogId,
+    /// The seq num the entry must have.
+    pub seq_num: SeqNum,
+    /// Hash of the log's latest entry.
+    pub backlink: Option<Hash>,
+    /// Hash of the lipmaa entry, where the entry must carry a skiplink.
+    pub skiplink: Option<Hash>,
+}
+
+/// Why next arguments cannot be given.
+#[derive(Debug, thiserror::Error)]
+pub enum NextArgsError {
+    /// An operation of the view is not in the store.
+    #[error("Previous operation {0} not found in store")]
+    PreviousNotFound(OperationId),
+    /// The view names operations of different documents.
+    #[error("Operations in passed document view id originate from different documents")]
+    ViewOfSeveralDocuments,
+    /// The document was deleted.
+    #[error("Document is deleted")]
+    DocumentDeleted,
+    /// The author's log of the document is full.
+    #[error("Max sequence number reached for public key {0} log {1}")]
+    MaxSeqNum(PublicKey, LogId),
+    /// The author has used every log id.
+    #[error("Max log id reached")]
+    MaxLogId,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What p2panda-rs `next_args` answers, for any public key.
+pub(crate) fn next_args(
+    connection: &Connection,
+    public_key: &PublicKey,
+    view_id: Option<&DocumentViewId>,
+) -> Result<NextArgs, NextArgsError> {
+    let new_log = || -> Result<NextArgs, NextArgsError> {
+        let log_id = match store::logs::latest_log_id(connection, public_key)? {
+            Some(LogId(latest)) => LogId(latest.checked_add(1).ok_or(NextArgsError::MaxLogId)?),
+            None => LogId(0),
+        };
+        Ok(NextArgs {
+            log_id,
+            seq_num: SeqNum::FIRST,
+            backlink: None,
+            skiplink: None,
+        })
+    };
+    let Some(view_id) = view_id else {
+        return new_log();
+    };
+    let mut document_id = None;
+    for id in view_id.operations() {
+        let meta = store::operations::meta(connection, id)?.ok_or(NextArgsError::PreviousNotFound(*id))?;
+        if document_id.is_some_and(|document| document != meta.document_id) {
+            return Err(NextArgsError::ViewOfSeveralDocuments);
+        }
+        document_id = Some(meta.document_id);
+    }
+    let Some(document_id) = document_id else {
+        return new_log();
+    };
+    if store::operations::is_deleted(connection, &document_id)? {
+        return Err(NextArgsError::DocumentDeleted);
+    }
+    let Some(log_id) = store::logs::log_of_document(connection, public_key, &document_id)? else {
+        return new_log();
+    };
+    let latest = store::logs::latest_entry(connection, public_key, log_id)?
+        .ok_or_else(|| StoreError::Corrupt(format!("log {log_id} of {public_key} has no entries")))?;
+    let seq_num = latest
+        .entry
+        .seq_num
+        .next()
+        .ok_or(NextArgsError::MaxSeqNum(*public_key, log_id))?;
+    let skiplink = match seq_num.skiplink() {
+        Some(skiplink_seq_num) => Some(
+            store::logs::entry_at(connection, public_key, log_id, skiplink_seq_num)?
+                .ok_or_else(|| StoreError::Corrupt(format!("log {log_id} of {public_key} has a gap")))?
+                .hash,
+        ),
+        None => None,
+    };
+    Ok(NextArgs {
+        log_id,
+        seq_num,
+        backlink: Some(latest.hash),
+        skiplink,
+    })
+}

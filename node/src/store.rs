@@ -1,0 +1,169 @@
+//! The node's SQLite database: logs and entries, operations, materialised
+//! documents, the schema registry, held entries and peers.
+//!
+//! The store is synchronous; the node runs it on its own thread (see
+//! [`crate::node`]) so that no SQLite call blocks the async executor. Queries
+//! are free functions over a [`rusqlite::Connection`], so that the ingest
+//! pipeline runs all of them inside one transaction.
+
+pub(crate) mod documents;
+pub(crate) mod logs;
+pub(crate) mod operations;
+pub(crate) mod schemas;
+
+use std::path::Path;
+
+use rusqlite::{Connection, Transaction};
+
+/// How much of the most recent work survives a crash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// SQLite `synchronous=NORMAL` in WAL mode: everything acknowledged survives
+    /// a killed process; a power cut may lose the last transactions (never
+    /// corrupt the database).
+    #[default]
+    Normal,
+    /// `synchronous=FULL`: everything acknowledged survives a power cut too, at
+    /// the cost of a disk flush per transaction.
+    Full,
+}
+
+/// Why the database failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database was written by a newer Lineup.
+    #[error("the database has schema version {found}; this Lineup knows versions up to {known}")]
+    NewerVersion {
+        /// The version in the file.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// The database holds something this code cannot read: a bug or a
+    /// damaged file, never bad input from outside (that is never stored).
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+}
+
+/// Each migration takes the database from the version before it to its index + 1.
+const MIGRATIONS: &[&str] = &[include_str!("store/schema_v1.sql")];
+
+/// An open database.
+#[derive(Debug)]
+pub struct Store {
+    connection: Connection,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` and brings its tables up to date.
+    pub fn open(path: &Path, durability: Durability) -> Result<Self, StoreError> {
+        let mut connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        let synchronous = match durability {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        };
+        connection.pragma_update(None, "synchronous", synchronous)?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut connection)?;
+        Ok(Self { connection })
+    }
+
+    /// Starts a write transaction; it takes the write lock at once, so that a
+    /// check made inside it cannot be invalidated by another writer.
+    pub(crate) fn transaction(&mut self) -> Result<Transaction<'_>, StoreError> {
+        Ok(self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
+    /// The connection, for reads.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::NewerVersion {
+            found: version,
+            known,
+        });
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
+
+/// A u64 as stored: 8 big-endian bytes, which SQLite orders numerically.
+pub(crate) fn u64_bytes(value: u64) -> [u8; 8] {
+    value.to_be_bytes()
+}
+
+/// Reads a u64 stored by [`u64_bytes`].
+pub(crate) fn u64_from(bytes: &[u8]) -> Result<u64, StoreError> {
+    <[u8; 8]>::try_from(bytes)
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::Corrupt(format!("{} bytes where a u64 was stored", bytes.len())))
+}
+
+/// Turns a value read from the store into a `StoreError::Corrupt` on failure.
+pub(crate) fn stored<T, E: std::fmt::Display>(result: Result<T, E>, what: &str) -> Result<T, StoreError> {
+    result.map_err(|error| StoreError::Corrupt(format!("{what}: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_the_tables_once_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lineup.sqlite");
+        drop(Store::open(&path, Durability::Normal).unwrap());
+        let store = Store::open(&path, Durability::Full).unwrap();
+        let version: i64 = store
+            .connection()
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let mode: String = store
+            .connection()
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn refuses_a_database_from_a_newer_lineup() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lineup.sqlite");
+        let store = Store::open(&path, Durability::Normal).unwrap();
+        store
+            .connection()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        drop(store);
+        assert!(matches!(
+            Store::open(&path, Durability::Normal),
+            Err(StoreError::NewerVersion { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn stores_u64s_in_numeric_order() {
+        assert!(u64_bytes(255) < u64_bytes(256));
+        assert!(u64_bytes(1 << 63) > u64_bytes((1 << 63) - 1));
+        assert_eq!(u64_from(&u64_bytes(u64::MAX)).unwrap(), u64::MAX);
+    }
+}
