@@ -109,15 +109,18 @@ pub enum IngestError {
     /// The log is full: seq num u64::MAX was reached.
     #[error("Max sequence number reached for public key {0} log {1}")]
     MaxSeqNum(PublicKey, LogId),
+    /// A peer sent more entries that wait for something than this node keeps.
+    #[error("too many held entries: {0}")]
+    HeldQuotaExceeded(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl IngestError {
-    /// What the entry waits for, where it is valid but arrived too early. A
+    /// What `entry` waits for, where it is valid but arrived too early. A
     /// client's `publish` gets the error; an entry from a peer is held.
-    pub fn missing_dependency(&self) -> Option<Dependency> {
+    pub fn missing_dependency(&self, entry: &Entry) -> Option<Dependency> {
         match self {
             IngestError::SchemaNotFound(schema) => Some(Dependency::Schema(schema.clone())),
             IngestError::PreviousNotFound(operation) => Some(Dependency::Operation(*operation)),
@@ -130,7 +133,30 @@ impl IngestError {
                 log_id: *log_id,
                 seq_num: *seq_num,
             }),
+            // A gap in the log: the entry before this one has not arrived.
+            IngestError::SeqNumMismatch { claimed, expected } if claimed > expected => {
+                Some(Dependency::Entry {
+                    public_key: entry.public_key,
+                    log_id: entry.log_id,
+                    seq_num: entry.seq_num.backlink()?,
+                })
+            }
             _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Dependency {
+    /// The key under which held entries wait for this.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dependency::Schema(schema) => write!(f, "schema {schema}"),
+            Dependency::Operation(operation) => write!(f, "operation {operation}"),
+            Dependency::Entry {
+                public_key,
+                log_id,
+                seq_num,
+            } => write!(f, "entry {public_key} {log_id} {seq_num}"),
         }
     }
 }
@@ -148,6 +174,19 @@ pub struct Applied {
     pub schema_id: SchemaId,
 }
 
+/// Who brought an entry. The checks are the same; what differs is how an
+/// operation on a deleted document is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A client's `publish` or the node's own user: as p2panda-rs, an update
+    /// or delete of a deleted document is refused.
+    Client,
+    /// Replication: an operation made concurrently with the DELETE, before its
+    /// author saw it, is stored like everywhere else (the document stays
+    /// deleted), so that every node ends up with the same logs.
+    Peer,
+}
+
 /// Checks, stores and materialises one entry inside `connection`'s open
 /// transaction. On error the caller must roll the transaction back.
 pub(crate) fn ingest(
@@ -155,6 +194,7 @@ pub(crate) fn ingest(
     registry: &mut SchemaRegistry,
     encoded_entry: &EncodedEntry,
     encoded_operation: &EncodedOperation,
+    source: Source,
 ) -> Result<Applied, IngestError> {
     let plain = encoded_operation.decode()?;
     let schema = registry
@@ -213,7 +253,7 @@ pub(crate) fn ingest(
         None => DocumentId(operation_id.0),
         Some(previous) => document_of_previous(connection, previous, &operation.schema_id)?,
     };
-    if store::operations::is_deleted(connection, &document_id)? {
+    if source == Source::Client && store::operations::is_deleted(connection, &document_id)? {
         return Err(IngestError::DocumentDeleted);
     }
     check_log_id(connection, &entry, &document_id)?;

@@ -50,9 +50,22 @@ impl SchemaRegistry {
         }
     }
 
+    /// The schemas defined in the running transaction, in order.
+    pub(crate) fn staged(&self) -> &[SchemaId] {
+        &self.staged
+    }
+
     /// The transaction committed: staged schemas stay.
     pub(crate) fn commit(&mut self) {
         self.staged.clear();
+    }
+
+    /// Part of the transaction rolled back: schemas staged after the first
+    /// `count` go.
+    pub(crate) fn roll_back_to(&mut self, count: usize) {
+        for id in self.staged.drain(count..) {
+            self.schemas.remove(&id);
+        }
     }
 
     /// The transaction rolled back: staged schemas go.

@@ -2,18 +2,50 @@
 //! ingest pipeline that is the only way in.
 
 use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use lineup_core::{Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, PublicKey};
+use lineup_core::{Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Hash, PublicKey};
+use rusqlite::Connection;
 
-use crate::ingest::{self, Applied, IngestError, NextArgs, NextArgsError};
+use crate::ingest::{self, Applied, Dependency, IngestError, NextArgs, NextArgsError, Source};
 use crate::registry::SchemaRegistry;
 use crate::store::{self, Durability, Store, StoreError};
+
+/// How many entries that wait for something this node keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldQuota {
+    /// Per author.
+    pub per_author: u64,
+    /// Per peer that sent them.
+    pub per_peer: u64,
+}
+
+impl Default for HeldQuota {
+    fn default() -> Self {
+        Self {
+            per_author: 10_000,
+            per_peer: 50_000,
+        }
+    }
+}
+
+/// What became of an entry from a peer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ingested {
+    /// Applied, with the held entries it made applicable, in order.
+    Applied(Vec<Applied>),
+    /// Valid, but kept aside until this arrives.
+    Held(Dependency),
+    /// This node has it already (applied or held).
+    AlreadyKnown,
+}
 
 /// A node's data. Synchronous: the node runs it on a thread of its own.
 #[derive(Debug)]
 pub struct Replica {
     store: Store,
     registry: SchemaRegistry,
+    quota: HeldQuota,
 }
 
 impl Replica {
@@ -21,7 +53,16 @@ impl Replica {
     pub fn open(path: &Path, durability: Durability) -> Result<Self, StoreError> {
         let store = Store::open(path, durability)?;
         let registry = SchemaRegistry::load(store.connection())?;
-        Ok(Self { store, registry })
+        Ok(Self {
+            store,
+            registry,
+            quota: HeldQuota::default(),
+        })
+    }
+
+    /// Sets how many waiting entries are kept.
+    pub fn set_held_quota(&mut self, quota: HeldQuota) {
+        self.quota = quota;
     }
 
     /// The known schemas.
@@ -30,40 +71,57 @@ impl Replica {
     }
 
     /// Checks, stores and materialises one entry, as p2panda's `publish` does:
-    /// all of it or, with an error, nothing.
+    /// all of it or, with an error, nothing. Nothing is held.
     pub fn publish(
         &mut self,
         entry: &EncodedEntry,
         operation: &EncodedOperation,
     ) -> Result<Applied, IngestError> {
-        let mut applied = self.ingest_batch(std::iter::once((entry, operation)))?;
-        Ok(applied.remove(0))
+        self.in_transaction(|connection, registry, _| {
+            ingest::ingest(connection, registry, entry, operation, Source::Client)
+        })
     }
 
-    /// Ingests entries in order in one transaction: all are applied, or none
-    /// (the error names the first that failed).
-    pub fn ingest_batch<'a>(
+    /// Ingests entries from `peer` in one transaction. Entries that arrive
+    /// before what they need are held and applied when it arrives. An invalid
+    /// entry, or a flood of held ones beyond the quota, rejects the whole batch.
+    pub fn ingest_from_peer<'a>(
         &mut self,
+        peer: &str,
         entries: impl IntoIterator<Item = (&'a EncodedEntry, &'a EncodedOperation)>,
-    ) -> Result<Vec<Applied>, IngestError> {
+    ) -> Result<Vec<Ingested>, IngestError> {
+        self.in_transaction(|connection, registry, quota| {
+            entries
+                .into_iter()
+                .map(|(entry, operation)| {
+                    ingest_from_peer(connection, registry, quota, peer, entry, operation)
+                })
+                .collect()
+        })
+    }
+
+    /// Runs `work` in one write transaction, committed only if it succeeds.
+    fn in_transaction<T>(
+        &mut self,
+        work: impl FnOnce(&Connection, &mut SchemaRegistry, HeldQuota) -> Result<T, IngestError>,
+    ) -> Result<T, IngestError> {
         let transaction = self.store.transaction()?;
-        let mut applied = Vec::new();
-        for (entry, operation) in entries {
-            match ingest::ingest(&transaction, &mut self.registry, entry, operation) {
-                Ok(one) => applied.push(one),
-                Err(error) => {
-                    drop(transaction);
-                    self.registry.roll_back();
-                    return Err(error);
-                }
+        let result = work(&transaction, &mut self.registry, self.quota).and_then(|value| {
+            transaction
+                .commit()
+                .map(|()| value)
+                .map_err(|error| StoreError::from(error).into())
+        });
+        match result {
+            Ok(value) => {
+                self.registry.commit();
+                Ok(value)
+            }
+            Err(error) => {
+                self.registry.roll_back();
+                Err(error)
             }
         }
-        if let Err(error) = transaction.commit() {
-            self.registry.roll_back();
-            return Err(IngestError::Store(error.into()));
-        }
-        self.registry.commit();
-        Ok(applied)
     }
 
     /// The arguments for `public_key`'s next entry, as p2panda's `nextArgs`.
@@ -87,4 +145,167 @@ impl Replica {
             .ok_or_else(|| StoreError::Corrupt(format!("document {id} has unknown schema {schema_id}")))?;
         Ok(store::documents::load(connection, id, schema)?.map(|stored| stored.document))
     }
+
+    /// The held entries and what each waits for, sorted by entry hash.
+    pub fn held(&self) -> Result<Vec<(Hash, String)>, StoreError> {
+        store::held::all(self.store.connection())
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+fn ingest_from_peer(
+    connection: &Connection,
+    registry: &mut SchemaRegistry,
+    quota: HeldQuota,
+    peer: &str,
+    entry: &EncodedEntry,
+    operation: &EncodedOperation,
+) -> Result<Ingested, IngestError> {
+    let hash = entry.hash();
+    if store::logs::contains(connection, &hash)? || store::held::contains(connection, &hash)? {
+        return Ok(Ingested::AlreadyKnown);
+    }
+    match apply_in_savepoint(connection, registry, entry, operation)? {
+        Ok(applied) => {
+            let mut all = vec![applied];
+            release(connection, registry, &mut all)?;
+            Ok(Ingested::Applied(all))
+        }
+        Err(error) => {
+            let Some(dependency) = dependency_of(&error, entry, operation)? else {
+                return Err(error);
+            };
+            let decoded = entry.decode_unverified()?;
+            let (by_author, by_peer) = store::held::counts(connection, &decoded.public_key, peer)?;
+            if by_author >= quota.per_author {
+                return Err(IngestError::HeldQuotaExceeded(format!(
+                    "author {} has {by_author}",
+                    decoded.public_key
+                )));
+            }
+            if by_peer >= quota.per_peer {
+                return Err(IngestError::HeldQuotaExceeded(format!(
+                    "peer {peer} sent {by_peer}"
+                )));
+            }
+            store::held::hold(
+                connection,
+                &decoded,
+                entry,
+                operation,
+                &dependency.to_string(),
+                peer,
+                now(),
+            )?;
+            Ok(Ingested::Held(dependency))
+        }
+    }
+}
+
+/// What an entry that failed with `error` waits for: `None` if it is invalid
+/// rather than early. An entry is only held once its own signature
+/// and payload are proven, so that nobody can park forged entries here.
+fn dependency_of(
+    error: &IngestError,
+    entry: &EncodedEntry,
+    operation: &EncodedOperation,
+) -> Result<Option<Dependency>, IngestError> {
+    let Some(dependency) = error.missing_dependency(&entry.decode_unverified()?) else {
+        return Ok(None);
+    };
+    entry.decode()?.check_payload(operation)?;
+    Ok(Some(dependency))
+}
+
+/// Applies one entry inside a savepoint: on failure the transaction is as
+/// before. The outer `Result` is the store's; the inner one the entry's.
+fn apply_in_savepoint(
+    connection: &Connection,
+    registry: &mut SchemaRegistry,
+    entry: &EncodedEntry,
+    operation: &EncodedOperation,
+) -> Result<Result<Applied, IngestError>, IngestError> {
+    connection
+        .execute_batch("SAVEPOINT entry")
+        .map_err(StoreError::from)?;
+    let staged = registry.staged().len();
+    match ingest::ingest(connection, registry, entry, operation, Source::Peer) {
+        Ok(applied) => {
+            connection
+                .execute_batch("RELEASE entry")
+                .map_err(StoreError::from)?;
+            Ok(Ok(applied))
+        }
+        Err(IngestError::Store(error)) => Err(IngestError::Store(error)),
+        Err(error) => {
+            connection
+                .execute_batch("ROLLBACK TO entry; RELEASE entry")
+                .map_err(StoreError::from)?;
+            registry.roll_back_to(staged);
+            Ok(Err(error))
+        }
+    }
+}
+
+/// Applies the held entries that `applied` (and what they unblock in turn)
+/// were waiting for, appending them to `applied`.
+fn release(
+    connection: &Connection,
+    registry: &mut SchemaRegistry,
+    applied: &mut Vec<Applied>,
+) -> Result<(), IngestError> {
+    let mut next = 0;
+    let mut schemas_seen = 0;
+    while next < applied.len() {
+        let one = applied[next].clone();
+        next += 1;
+        let mut keys = vec![
+            Dependency::Operation(one.operation_id).to_string(),
+            Dependency::Entry {
+                public_key: one.entry.public_key,
+                log_id: one.entry.log_id,
+                seq_num: one.entry.seq_num,
+            }
+            .to_string(),
+        ];
+        keys.extend(
+            registry.staged()[schemas_seen..]
+                .iter()
+                .map(|schema| Dependency::Schema(schema.clone()).to_string()),
+        );
+        schemas_seen = registry.staged().len();
+        for key in keys {
+            for held in store::held::take_waiting_for(connection, &key)? {
+                match apply_in_savepoint(connection, registry, &held.entry, &held.operation)? {
+                    Ok(applied_now) => applied.push(applied_now),
+                    Err(error) => match dependency_of(&error, &held.entry, &held.operation) {
+                        Ok(Some(dependency)) => {
+                            let decoded = held.entry.decode_unverified()?;
+                            store::held::hold(
+                                connection,
+                                &decoded,
+                                &held.entry,
+                                &held.operation,
+                                &dependency.to_string(),
+                                &held.peer,
+                                now(),
+                            )?;
+                        }
+                        Ok(None) => {
+                            tracing::warn!(entry = %held.entry.hash(), %error, "held entry is invalid; dropped");
+                        }
+                        Err(error) => {
+                            tracing::warn!(entry = %held.entry.hash(), %error, "held entry is invalid; dropped");
+                        }
+                    },
+                }
+            }
+        }
+    }
+    Ok(())
 }

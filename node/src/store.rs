@@ -7,6 +7,7 @@
 //! pipeline runs all of them inside one transaction.
 
 pub(crate) mod documents;
+pub(crate) mod held;
 pub(crate) mod logs;
 pub(crate) mod operations;
 pub(crate) mod schemas;

@@ -45,6 +45,13 @@ pub(crate) fn entry_at(
     row.map(read_entry).transpose()
 }
 
+/// Whether an entry with this hash is stored.
+pub(crate) fn contains(connection: &Connection, hash: &Hash) -> Result<bool, StoreError> {
+    Ok(connection
+        .prepare_cached("SELECT 1 FROM entries WHERE hash = ?1")?
+        .exists(params![hash.to_bytes()])?)
+}
+
 /// The last entry of a log.
 pub(crate) fn latest_entry(
     connection: &Connection,
