@@ -1,11 +1,14 @@
 //! Lineup's p2panda node.
 //!
-//! For now it holds the device identity; the store, ingest pipeline, GraphQL API
-//! and replication follow the layout in `DESIGN.md`.
+//! [`node::Node`] is the handle: it owns the device identity ([`key_file`]) and
+//! a [`replica::Replica`] (the SQLite [`store`], the schema [`registry`] and the
+//! [`ingest`] pipeline every entry goes through). The GraphQL API and
+//! replication follow the layout in `DESIGN.md`.
 
 pub mod data_dir;
 pub mod ingest;
 pub mod key_file;
+pub mod node;
 pub mod registry;
 pub mod replica;
 pub mod store;

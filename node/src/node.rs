@@ -1,0 +1,413 @@
+//! The node: its identity and its data, behind a handle that async code
+//! (the API, replication, the app) uses.
+//!
+//! The replica lives on a thread of its own; the handle sends it work and
+//! awaits the answer, so no SQLite call ever blocks the async executor.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc as std_mpsc;
+use std::thread::JoinHandle;
+
+use lineup_core::{
+    Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Entry, Operation, PrivateKey,
+    PublicKey, SchemaId, Value,
+};
+use tokio::sync::{broadcast, oneshot};
+
+use crate::data_dir::default_data_dir;
+use crate::ingest::{Applied, IngestError, NextArgsError};
+use crate::key_file::{self, KeyFileError};
+use crate::replica::Replica;
+use crate::store::{Durability, StoreError};
+
+/// Name of the database file inside the data directory.
+pub const DATABASE_FILE_NAME: &str = "lineup.sqlite";
+
+/// Why the node failed to do something.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The key file could not be read or created.
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An entry was refused.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// No next entry could be made for the document.
+    #[error(transparent)]
+    NextArgs(#[from] NextArgsError),
+    /// The document does not exist.
+    #[error("document {0} not found")]
+    DocumentNotFound(DocumentId),
+    /// The document was deleted.
+    #[error("document {0} is deleted")]
+    DocumentDeleted(DocumentId),
+    /// The schema is not known to this node.
+    #[error("schema {0} not found")]
+    SchemaNotFound(SchemaId),
+    /// The node has stopped.
+    #[error("the node has stopped")]
+    Stopped,
+}
+
+/// Something that changed in the node's data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeEvent {
+    /// A document has a new current view.
+    DocumentChanged {
+        /// The document.
+        id: DocumentId,
+        /// Its schema.
+        schema_id: SchemaId,
+    },
+}
+
+/// Configures and starts a [`Node`].
+#[derive(Debug, Clone, Default)]
+pub struct NodeBuilder {
+    data_dir: Option<PathBuf>,
+    durability: Durability,
+}
+
+impl NodeBuilder {
+    /// Where the node keeps its key and database (default: [`default_data_dir`]).
+    pub fn data_dir(mut self, data_dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(data_dir.into());
+        self
+    }
+
+    /// How much of the latest work survives a crash (default: [`Durability::Normal`]).
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// Opens the key and the database and starts the node.
+    pub async fn spawn(self) -> Result<Node, NodeError> {
+        let data_dir = self.data_dir.unwrap_or_else(default_data_dir);
+        let (ready_sender, ready) = oneshot::channel();
+        let (commands, inbox) = std_mpsc::channel::<Command>();
+        let durability = self.durability;
+        let thread = std::thread::Builder::new()
+            .name("lineup-store".into())
+            .spawn(move || {
+                let opened = key_file::load_or_create(&data_dir)
+                    .map_err(NodeError::from)
+                    .and_then(|key| {
+                        Ok((
+                            key,
+                            Replica::open(&data_dir.join(DATABASE_FILE_NAME), durability)?,
+                        ))
+                    });
+                match opened {
+                    Ok((key, replica)) => {
+                        if ready_sender.send(Ok(key.public_key())).is_err() {
+                            return;
+                        }
+                        let mut state = StoreThread { key, replica };
+                        // Runs until every handle is dropped or stop is called.
+                        for command in inbox {
+                            command(&mut state);
+                        }
+                    }
+                    Err(error) => {
+                        let _ = ready_sender.send(Err(error));
+                    }
+                }
+            })
+            .map_err(|error| StoreError::Corrupt(format!("cannot start the store thread: {error}")))?;
+        let public_key = ready.await.map_err(|_| NodeError::Stopped)??;
+        let (events, _) = broadcast::channel(1024);
+        Ok(Node {
+            commands,
+            thread: Some(thread),
+            public_key,
+            events,
+        })
+    }
+}
+
+/// What the store thread owns.
+struct StoreThread {
+    key: PrivateKey,
+    replica: Replica,
+}
+
+type Command = Box<dyn FnOnce(&mut StoreThread) + Send>;
+
+/// A running node.
+#[derive(Debug)]
+pub struct Node {
+    commands: std_mpsc::Sender<Command>,
+    thread: Option<JoinHandle<()>>,
+    public_key: PublicKey,
+    events: broadcast::Sender<NodeEvent>,
+}
+
+impl Node {
+    /// Starts configuring a node.
+    pub fn builder() -> NodeBuilder {
+        NodeBuilder::default()
+    }
+
+    /// This node's identity: the key that signs its entries.
+    pub fn public_key(&self) -> PublicKey {
+        self.public_key
+    }
+
+    /// Runs `work` on the store thread and returns its result.
+    async fn call<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut StoreThread) -> T + Send + 'static,
+    ) -> Result<T, NodeError> {
+        let (answer, result) = oneshot::channel();
+        let command: Command = Box::new(move |state| {
+            let _ = answer.send(work(state));
+        });
+        self.commands.send(command).map_err(|_| NodeError::Stopped)?;
+        result.await.map_err(|_| NodeError::Stopped)
+    }
+
+    fn announce(&self, applied: &Applied) {
+        // Nobody listening is fine.
+        let _ = self.events.send(NodeEvent::DocumentChanged {
+            id: applied.document_id,
+            schema_id: applied.schema_id.clone(),
+        });
+    }
+
+    /// Receives every change from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
+        self.events.subscribe()
+    }
+
+    /// Creates a document, signed by this node's key.
+    pub async fn create(
+        &self,
+        schema_id: SchemaId,
+        fields: BTreeMap<String, Value>,
+    ) -> Result<DocumentId, NodeError> {
+        let applied = self
+            .call(move |state| state.publish_own(Operation::create(schema_id, fields)))
+            .await??;
+        self.announce(&applied);
+        Ok(applied.document_id)
+    }
+
+    /// Changes fields of a document, building on its current view.
+    pub async fn update(
+        &self,
+        id: DocumentId,
+        fields: BTreeMap<String, Value>,
+    ) -> Result<DocumentViewId, NodeError> {
+        let applied = self
+            .call(move |state| {
+                let current = state.current(&id)?;
+                state.publish_own(Operation::update(current.schema_id, current.view_id, fields))
+            })
+            .await??;
+        self.announce(&applied);
+        Ok(DocumentViewId::from(applied.operation_id))
+    }
+
+    /// Deletes a document.
+    pub async fn delete(&self, id: DocumentId) -> Result<(), NodeError> {
+        let applied = self
+            .call(move |state| {
+                let current = state.current(&id)?;
+                state.publish_own(Operation::delete(current.schema_id, current.view_id))
+            })
+            .await??;
+        self.announce(&applied);
+        Ok(())
+    }
+
+    /// Checks, stores and materialises an entry signed elsewhere (a client's
+    /// `publish`).
+    pub async fn publish(
+        &self,
+        entry: EncodedEntry,
+        operation: EncodedOperation,
+    ) -> Result<Applied, NodeError> {
+        let applied = self
+            .call(move |state| state.replica.publish(&entry, &operation))
+            .await??;
+        self.announce(&applied);
+        Ok(applied)
+    }
+
+    /// The current view of a document, deleted or not.
+    pub async fn document(&self, id: DocumentId) -> Result<Option<Document>, NodeError> {
+        Ok(self.call(move |state| state.replica.document(&id)).await??)
+    }
+
+    /// Stops the node: finishes the work already sent, then closes the database.
+    pub async fn stop(mut self) -> Result<(), NodeError> {
+        let (replace, _) = std_mpsc::channel();
+        drop(std::mem::replace(&mut self.commands, replace));
+        if let Some(thread) = self.thread.take() {
+            tokio::task::spawn_blocking(move || thread.join())
+                .await
+                .map_err(|_| NodeError::Stopped)?
+                .map_err(|_| NodeError::Stopped)?;
+        }
+        Ok(())
+    }
+}
+
+impl StoreThread {
+    /// The current view of a live document.
+    fn current(&self, id: &DocumentId) -> Result<Document, NodeError> {
+        let document = self
+            .replica
+            .document(id)?
+            .ok_or(NodeError::DocumentNotFound(*id))?;
+        if document.is_deleted() {
+            return Err(NodeError::DocumentDeleted(*id));
+        }
+        Ok(document)
+    }
+
+    /// Signs `operation` as the next entry of this node's log for its document
+    /// and ingests it like any other entry.
+    fn publish_own(&mut self, operation: Operation) -> Result<Applied, NodeError> {
+        if self.replica.schemas().get(&operation.schema_id).is_none() {
+            return Err(NodeError::SchemaNotFound(operation.schema_id));
+        }
+        let next = self
+            .replica
+            .next_args(&self.key.public_key(), operation.previous.as_ref())?;
+        let payload = operation.encode();
+        let (_, entry) = Entry::sign(
+            &self.key,
+            next.log_id,
+            next.seq_num,
+            next.skiplink,
+            next.backlink,
+            &payload,
+        )
+        .map_err(IngestError::from)?;
+        Ok(self.replica.publish(&entry, &payload)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lineup_core::{Hash, OperationId};
+
+    /// Defines a schema `stage` with a name and a capacity through the node itself.
+    async fn define_stage_schema(node: &Node) -> SchemaId {
+        let mut fields = Vec::new();
+        for (name, kind) in [("capacity", "int"), ("name", "str")] {
+            let id = node
+                .create(
+                    SchemaId::SCHEMA_FIELD_DEFINITION_V1,
+                    BTreeMap::from([
+                        ("name".into(), Value::Str(name.into())),
+                        ("type".into(), Value::Str(kind.into())),
+                    ]),
+                )
+                .await
+                .unwrap();
+            fields.push(DocumentViewId::from(OperationId(*id.hash())));
+        }
+        let definition = node
+            .create(
+                SchemaId::SCHEMA_DEFINITION_V1,
+                BTreeMap::from([
+                    ("name".into(), Value::Str("stage".into())),
+                    ("description".into(), Value::Str("A stage".into())),
+                    ("fields".into(), Value::PinnedRelationList(fields)),
+                ]),
+            )
+            .await
+            .unwrap();
+        SchemaId::application("stage", DocumentViewId::from(OperationId(*definition.hash()))).unwrap()
+    }
+
+    fn stage(name: &str, capacity: i64) -> BTreeMap<String, Value> {
+        BTreeMap::from([
+            ("name".into(), Value::Str(name.into())),
+            ("capacity".into(), Value::Int(capacity)),
+        ])
+    }
+
+    #[tokio::test]
+    async fn creates_updates_and_deletes_documents_signed_with_its_own_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::builder().data_dir(dir.path()).spawn().await.unwrap();
+        let schema = define_stage_schema(&node).await;
+        let mut events = node.subscribe();
+
+        let id = node.create(schema.clone(), stage("Main", 500)).await.unwrap();
+        assert_eq!(
+            events.recv().await.unwrap(),
+            NodeEvent::DocumentChanged {
+                id,
+                schema_id: schema.clone()
+            }
+        );
+        let view = node
+            .update(id, BTreeMap::from([("capacity".into(), Value::Int(800))]))
+            .await
+            .unwrap();
+        let document = node.document(id).await.unwrap().unwrap();
+        assert_eq!(document.view_id, view);
+        assert_eq!(document.author, node.public_key());
+        let fields = document.fields.unwrap();
+        assert_eq!(fields["capacity"].value, Value::Int(800));
+        assert_eq!(fields["name"].value, Value::Str("Main".into()));
+
+        node.delete(id).await.unwrap();
+        assert!(node.document(id).await.unwrap().unwrap().is_deleted());
+        assert!(matches!(
+            node.update(id, stage("x", 1)).await,
+            Err(NodeError::DocumentDeleted(_))
+        ));
+        node.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn keeps_its_identity_and_data_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::builder().data_dir(dir.path()).spawn().await.unwrap();
+        let public_key = node.public_key();
+        let schema = define_stage_schema(&node).await;
+        let id = node.create(schema, stage("Tent", 80)).await.unwrap();
+        node.stop().await.unwrap();
+
+        let node = Node::builder()
+            .data_dir(dir.path())
+            .durability(Durability::Full)
+            .spawn()
+            .await
+            .unwrap();
+        assert_eq!(node.public_key(), public_key);
+        let document = node.document(id).await.unwrap().unwrap();
+        assert_eq!(document.fields.unwrap()["name"].value, Value::Str("Tent".into()));
+        node.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn refuses_unknown_schemas_and_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::builder().data_dir(dir.path()).spawn().await.unwrap();
+        let unknown =
+            SchemaId::application("ghost", DocumentViewId::from(OperationId(Hash::of(b"x")))).unwrap();
+        assert!(matches!(
+            node.create(unknown, stage("x", 1)).await,
+            Err(NodeError::SchemaNotFound(_))
+        ));
+        let missing = DocumentId(Hash::of(b"nothing"));
+        assert!(matches!(
+            node.delete(missing).await,
+            Err(NodeError::DocumentNotFound(_))
+        ));
+        assert!(node.document(missing).await.unwrap().is_none());
+        node.stop().await.unwrap();
+    }
+}
