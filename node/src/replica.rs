@@ -146,6 +146,25 @@ impl Replica {
         Ok(store::documents::load(connection, id, schema)?.map(|stored| stored.document))
     }
 
+    /// The ids of all documents of a schema, deleted or not.
+    pub fn document_ids(&self, schema_id: &lineup_core::SchemaId) -> Result<Vec<DocumentId>, StoreError> {
+        store::documents::ids_of_schema(self.store.connection(), schema_id)
+    }
+
+    /// All operations of a document, typed by its schema; `None` if some were
+    /// pruned (the document is deleted) or the document is unknown.
+    pub fn operations(
+        &self,
+        id: &DocumentId,
+    ) -> Result<Option<Vec<lineup_core::PublishedOperation>>, StoreError> {
+        crate::registry::published_operations(self.store.connection(), id, &self.registry)
+    }
+
+    /// Whether the entry with this hash is stored (applied).
+    pub fn contains_entry(&self, hash: &Hash) -> Result<bool, StoreError> {
+        store::logs::contains(self.store.connection(), hash)
+    }
+
     /// The held entries and what each waits for, sorted by entry hash.
     pub fn held(&self) -> Result<Vec<(Hash, String)>, StoreError> {
         store::held::all(self.store.connection())

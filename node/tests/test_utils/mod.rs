@@ -1,0 +1,121 @@
+//! Fixtures shared by the node's integration tests: authors that sign chains
+//! of entries, and a small festival schema.
+
+#![allow(dead_code)] // each test binary uses part of it
+
+use std::collections::BTreeMap;
+
+use lineup_core::lipmaa::lipmaa;
+use lineup_core::{
+    DocumentViewId, EncodedEntry, EncodedOperation, Entry, Hash, LogId, Operation, OperationId, PrivateKey,
+    SchemaId, SeqNum, Value,
+};
+
+/// An entry and its operation, as they travel.
+pub(crate) type Signed = (EncodedEntry, EncodedOperation);
+
+/// Someone who writes entries: a key and the hashes of each log's entries.
+pub(crate) struct Author {
+    pub(crate) key: PrivateKey,
+    logs: Vec<Vec<Hash>>,
+}
+
+impl Author {
+    pub(crate) fn new(seed: u8) -> Self {
+        Self {
+            key: PrivateKey::from_bytes(&[seed; 32]),
+            logs: Vec::new(),
+        }
+    }
+
+    /// Signs `operation` as the next entry of log `log` (a new log when `log`
+    /// is the number of logs so far).
+    pub(crate) fn sign(&mut self, log: usize, operation: &Operation) -> Signed {
+        if log == self.logs.len() {
+            self.logs.push(Vec::new());
+        }
+        let hashes = &mut self.logs[log];
+        let seq_num = SeqNum::new(hashes.len() as u64 + 1).unwrap();
+        let backlink = hashes.last().copied();
+        let skiplink = seq_num
+            .skiplink()
+            .map(|_| hashes[lipmaa(seq_num.get()) as usize - 1]);
+        let payload = operation.encode();
+        let (_, entry) = Entry::sign(
+            &self.key,
+            LogId(log as u64),
+            seq_num,
+            skiplink,
+            backlink,
+            &payload,
+        )
+        .unwrap();
+        hashes.push(entry.hash());
+        (entry, payload)
+    }
+
+    /// A new log number for a new document.
+    pub(crate) fn next_log(&self) -> usize {
+        self.logs.len()
+    }
+}
+
+fn text(value: &str) -> Value {
+    Value::Str(value.to_owned())
+}
+
+/// Defines the schema `stage` (name: str, capacity: int); returns its id and
+/// the three entries that define it.
+pub(crate) fn stage_schema(author: &mut Author) -> (SchemaId, Vec<Signed>) {
+    let mut signed = Vec::new();
+    let mut field_views = Vec::new();
+    for (name, kind) in [("capacity", "int"), ("name", "str")] {
+        let log = author.next_log();
+        let entry = author.sign(
+            log,
+            &Operation::create(
+                SchemaId::SCHEMA_FIELD_DEFINITION_V1,
+                BTreeMap::from([("name".into(), text(name)), ("type".into(), text(kind))]),
+            ),
+        );
+        field_views.push(DocumentViewId::from(OperationId(entry.0.hash())));
+        signed.push(entry);
+    }
+    let log = author.next_log();
+    let definition = author.sign(
+        log,
+        &Operation::create(
+            SchemaId::SCHEMA_DEFINITION_V1,
+            BTreeMap::from([
+                ("name".into(), text("stage")),
+                ("description".into(), text("A stage of the festival")),
+                ("fields".into(), Value::PinnedRelationList(field_views)),
+            ]),
+        ),
+    );
+    let schema =
+        SchemaId::application("stage", DocumentViewId::from(OperationId(definition.0.hash()))).unwrap();
+    signed.push(definition);
+    (schema, signed)
+}
+
+/// The fields of a stage.
+pub(crate) fn stage(name: &str, capacity: i64) -> BTreeMap<String, Value> {
+    BTreeMap::from([
+        ("name".into(), text(name)),
+        ("capacity".into(), Value::Int(capacity)),
+    ])
+}
+
+/// A document of `schema` created by `author` and then updated `updates` times,
+/// each update building on the one before.
+pub(crate) fn edited_stage(author: &mut Author, schema: &SchemaId, name: &str, updates: usize) -> Vec<Signed> {
+    let log = author.next_log();
+    let mut signed = vec![author.sign(log, &Operation::create(schema.clone(), stage(name, 0)))];
+    for capacity in 1..=updates {
+        let previous = DocumentViewId::from(OperationId(signed.last().unwrap().0.hash()));
+        let fields = BTreeMap::from([("capacity".into(), Value::Int(capacity as i64))]);
+        signed.push(author.sign(log, &Operation::update(schema.clone(), previous, fields)));
+    }
+    signed
+}
