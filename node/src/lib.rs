@@ -9,6 +9,7 @@ pub mod data_dir;
 pub mod ingest;
 pub mod key_file;
 pub mod node;
+pub mod query;
 pub mod registry;
 pub mod replica;
 pub mod store;

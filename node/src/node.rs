@@ -18,6 +18,7 @@ use tokio::sync::{broadcast, oneshot};
 use crate::data_dir::default_data_dir;
 use crate::ingest::{Applied, IngestError, NextArgsError};
 use crate::key_file::{self, KeyFileError};
+use crate::query::{DocumentQuery, Page};
 use crate::replica::Replica;
 use crate::store::{Durability, StoreError};
 
@@ -244,6 +245,33 @@ impl Node {
         Ok(self.call(move |state| state.replica.document(&id)).await??)
     }
 
+    /// A document at a view, current or earlier.
+    pub async fn document_view(&self, view_id: DocumentViewId) -> Result<Option<Document>, NodeError> {
+        Ok(self
+            .call(move |state| state.replica.document_view(&view_id))
+            .await??)
+    }
+
+    /// One page of the live documents of a schema.
+    pub async fn documents(
+        &self,
+        schema_id: SchemaId,
+        query: DocumentQuery,
+    ) -> Result<Page<Document>, NodeError> {
+        if self
+            .call({
+                let schema_id = schema_id.clone();
+                move |state| state.replica.schemas().get(&schema_id).is_none()
+            })
+            .await?
+        {
+            return Err(NodeError::SchemaNotFound(schema_id));
+        }
+        Ok(self
+            .call(move |state| state.replica.documents(&schema_id, &query))
+            .await??)
+    }
+
     /// Stops the node: finishes the work already sent, then closes the database.
     pub async fn stop(mut self) -> Result<(), NodeError> {
         let (replace, _) = std_mpsc::channel();
@@ -368,6 +396,96 @@ mod tests {
             node.update(id, stage("x", 1)).await,
             Err(NodeError::DocumentDeleted(_))
         ));
+        node.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn lists_documents_with_filters_order_and_cursors() {
+        use crate::query::{Direction, FieldFilter, FilterOp};
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::builder().data_dir(dir.path()).spawn().await.unwrap();
+        let schema = define_stage_schema(&node).await;
+        for (index, name) in ["Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf"]
+            .iter()
+            .enumerate()
+        {
+            node.create(schema.clone(), stage(name, 100 * (7 - index as i64)))
+                .await
+                .unwrap();
+        }
+        let deleted = node.create(schema.clone(), stage("Gone", 1_000)).await.unwrap();
+        node.delete(deleted).await.unwrap();
+
+        // By capacity, smallest first, three at a time, only capacity >= 200.
+        let mut query = DocumentQuery {
+            filters: vec![FieldFilter {
+                field: "capacity".into(),
+                op: FilterOp::Gte,
+                value: Value::Int(200),
+            }],
+            order_by: Some(("capacity".into(), Direction::Ascending)),
+            after: None,
+            first: 3,
+        };
+        let mut names = Vec::new();
+        loop {
+            let page = node.documents(schema.clone(), query.clone()).await.unwrap();
+            query.after = page.items.last().map(|document| document.id);
+            names.extend(page.items.into_iter().map(
+                |document| match &document.fields.unwrap()["name"].value {
+                    Value::Str(name) => name.clone(),
+                    other => panic!("{other:?}"),
+                },
+            ));
+            if !page.has_next_page {
+                break;
+            }
+        }
+        assert_eq!(names, ["Foxtrot", "Echo", "Delta", "Charlie", "Bravo", "Alpha"]);
+
+        let contains = DocumentQuery {
+            filters: vec![FieldFilter {
+                field: "name".into(),
+                op: FilterOp::Contains,
+                value: Value::Str("o".into()),
+            }],
+            order_by: Some(("name".into(), Direction::Descending)),
+            ..DocumentQuery::default()
+        };
+        let page = node.documents(schema.clone(), contains).await.unwrap();
+        let names: Vec<_> = page
+            .items
+            .iter()
+            .map(|document| document.fields.as_ref().unwrap()["name"].value.clone())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                Value::Str("Golf".into()),
+                Value::Str("Foxtrot".into()),
+                Value::Str("Echo".into()),
+                Value::Str("Bravo".into())
+            ]
+        );
+        assert!(!page.has_next_page);
+        node.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn serves_earlier_views_of_a_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Node::builder().data_dir(dir.path()).spawn().await.unwrap();
+        let schema = define_stage_schema(&node).await;
+        let id = node.create(schema, stage("Main", 500)).await.unwrap();
+        let first_view = DocumentViewId::from(OperationId(*id.hash()));
+        node.update(id, BTreeMap::from([("capacity".into(), Value::Int(900))]))
+            .await
+            .unwrap();
+        let earlier = node.document_view(first_view.clone()).await.unwrap().unwrap();
+        assert_eq!(earlier.view_id, first_view);
+        assert_eq!(earlier.fields.unwrap()["capacity"].value, Value::Int(500));
+        let unknown = DocumentViewId::from(OperationId(Hash::of(b"unknown")));
+        assert!(node.document_view(unknown).await.unwrap().is_none());
         node.stop().await.unwrap();
     }
 

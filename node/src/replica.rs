@@ -146,6 +146,44 @@ impl Replica {
         Ok(store::documents::load(connection, id, schema)?.map(|stored| stored.document))
     }
 
+    /// A document at a view: the current one or any earlier one, as long as
+    /// its operations are stored.
+    pub fn document_view(&self, view_id: &DocumentViewId) -> Result<Option<Document>, StoreError> {
+        let connection = self.store.connection();
+        let Some(meta) = store::operations::meta(connection, &view_id.operations()[0])? else {
+            return Ok(None);
+        };
+        let Some(operations) = self.operations(&meta.document_id)? else {
+            return Ok(None);
+        };
+        // A view naming operations of another document, or unknown ones, is no view.
+        Ok(Document::reduce_to_view(&operations, view_id).ok())
+    }
+
+    /// One page of the live documents of a schema.
+    pub fn documents(
+        &self,
+        schema_id: &lineup_core::SchemaId,
+        query: &crate::query::DocumentQuery,
+    ) -> Result<crate::query::Page<Document>, StoreError> {
+        let schema = self
+            .registry
+            .get(schema_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("listing unknown schema {schema_id}")))?;
+        let connection = self.store.connection();
+        let page = store::documents::list(connection, schema_id, query)?;
+        let mut documents = Vec::with_capacity(page.items.len());
+        for id in &page.items {
+            let stored = store::documents::load(connection, id, schema)?
+                .ok_or_else(|| StoreError::Corrupt(format!("listed document {id} vanished")))?;
+            documents.push(stored.document);
+        }
+        Ok(crate::query::Page {
+            items: documents,
+            has_next_page: page.has_next_page,
+        })
+    }
+
     /// The ids of all documents of a schema, deleted or not.
     pub fn document_ids(&self, schema_id: &lineup_core::SchemaId) -> Result<Vec<DocumentId>, StoreError> {
         store::documents::ids_of_schema(self.store.connection(), schema_id)

@@ -168,3 +168,83 @@ pub(crate) fn schema_of(
         .optional()?;
     schema_id.map(|id| stored(id.parse(), "schema id")).transpose()
 }
+
+/// The ids of one page of live documents of a schema.
+pub(crate) fn list(
+    connection: &Connection,
+    schema_id: &lineup_core::SchemaId,
+    query: &crate::query::DocumentQuery,
+) -> Result<crate::query::Page<DocumentId>, StoreError> {
+    use crate::query::{Direction, FilterOp};
+    use rusqlite::types::ToSql;
+
+    let mut sql = String::from("SELECT d.id FROM documents d");
+    let mut arguments: Vec<Box<dyn ToSql>> = Vec::new();
+    let argument = |value: Box<dyn ToSql>, arguments: &mut Vec<Box<dyn ToSql>>| {
+        arguments.push(value);
+        format!("?{}", arguments.len())
+    };
+    let direction = match &query.order_by {
+        Some((field, direction)) => {
+            let name = argument(Box::new(field.clone()), &mut arguments);
+            sql.push_str(&format!(
+                " LEFT JOIN document_fields s ON s.document_id = d.id AND s.name = {name}"
+            ));
+            *direction
+        }
+        None => Direction::Ascending,
+    };
+    let schema = argument(Box::new(schema_id.to_string()), &mut arguments);
+    sql.push_str(&format!(" WHERE d.schema_id = {schema} AND d.deleted = 0"));
+    for filter in &query.filters {
+        let name = argument(Box::new(filter.field.clone()), &mut arguments);
+        let value = argument(Box::new(sortable(&filter.value)), &mut arguments);
+        let condition = match filter.op {
+            FilterOp::Eq => format!("f.value = {value}"),
+            FilterOp::NotEq => format!("f.value != {value}"),
+            FilterOp::Gt => format!("f.value > {value}"),
+            FilterOp::Gte => format!("f.value >= {value}"),
+            FilterOp::Lt => format!("f.value < {value}"),
+            FilterOp::Lte => format!("f.value <= {value}"),
+            FilterOp::Contains => format!("instr(f.value, {value}) > 0"),
+        };
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM document_fields f WHERE f.document_id = d.id AND f.name = {name} AND {condition})"
+        ));
+    }
+    let (compare, order) = match direction {
+        Direction::Ascending => (">", "ASC"),
+        Direction::Descending => ("<", "DESC"),
+    };
+    if let Some(after) = &query.after {
+        let cursor = argument(Box::new(after.hash().to_bytes().to_vec()), &mut arguments);
+        if let Some((field, _)) = &query.order_by {
+            let name = argument(Box::new(field.clone()), &mut arguments);
+            sql.push_str(&format!(
+                " AND (s.value, d.id) {compare} ((SELECT value FROM document_fields WHERE document_id = {cursor} AND name = {name}), {cursor})"
+            ));
+        } else {
+            sql.push_str(&format!(" AND d.id {compare} {cursor}"));
+        }
+    }
+    if query.order_by.is_some() {
+        sql.push_str(&format!(" ORDER BY s.value {order}, d.id {order}"));
+    } else {
+        sql.push_str(&format!(" ORDER BY d.id {order}"));
+    }
+    let limit = argument(Box::new(query.first.saturating_add(1) as i64), &mut arguments);
+    sql.push_str(&format!(" LIMIT {limit}"));
+
+    let mut statement = connection.prepare_cached(&sql)?;
+    let parameters: Vec<&dyn ToSql> = arguments.iter().map(|value| value.as_ref()).collect();
+    let mut ids = statement
+        .query_map(parameters.as_slice(), |row| row.get::<_, Vec<u8>>(0))?
+        .map(|id| Ok(DocumentId(stored(Hash::from_bytes(&id?), "document id")?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let has_next_page = ids.len() > query.first;
+    ids.truncate(query.first);
+    Ok(crate::query::Page {
+        items: ids,
+        has_next_page,
+    })
+}

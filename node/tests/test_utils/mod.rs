@@ -109,7 +109,12 @@ pub(crate) fn stage(name: &str, capacity: i64) -> BTreeMap<String, Value> {
 
 /// A document of `schema` created by `author` and then updated `updates` times,
 /// each update building on the one before.
-pub(crate) fn edited_stage(author: &mut Author, schema: &SchemaId, name: &str, updates: usize) -> Vec<Signed> {
+pub(crate) fn edited_stage(
+    author: &mut Author,
+    schema: &SchemaId,
+    name: &str,
+    updates: usize,
+) -> Vec<Signed> {
     let log = author.next_log();
     let mut signed = vec![author.sign(log, &Operation::create(schema.clone(), stage(name, 0)))];
     for capacity in 1..=updates {
