@@ -7,8 +7,10 @@
 //! operation against its schema → previous operations (exist, same schema,
 //! same document, not deleted) → log id → store → materialise.
 //!
-//! Everything runs inside the caller's transaction; an error leaves nothing
-//! behind once the caller rolls it back.
+//! Everything runs inside the caller's transaction. Every check comes before
+//! the first write, so a refused entry leaves nothing behind even when the
+//! transaction goes on with other entries; only a failing store can stop half
+//! way, and then the caller rolls the whole transaction back.
 
 use lineup_core::{
     Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Entry, EntryError, Hash, LogId,
@@ -253,7 +255,7 @@ pub(crate) fn ingest(
         None => DocumentId(operation_id.0),
         Some(previous) => document_of_previous(connection, previous, &operation.schema_id)?,
     };
-    if source == Source::Client && store::operations::is_deleted(connection, &document_id)? {
+    if source == Source::Client && store::documents::is_deleted(connection, &document_id)? {
         return Err(IngestError::DocumentDeleted);
     }
     check_log_id(connection, &entry, &document_id)?;
@@ -485,7 +487,7 @@ pub(crate) fn next_args(
     let Some(document_id) = document_id else {
         return new_log();
     };
-    if store::operations::is_deleted(connection, &document_id)? {
+    if store::documents::is_deleted(connection, &document_id)? {
         return Err(NextArgsError::DocumentDeleted);
     }
     let Some(log_id) = store::logs::log_of_document(connection, public_key, &document_id)? else {

@@ -60,14 +60,6 @@ impl SchemaRegistry {
         self.staged.clear();
     }
 
-    /// Part of the transaction rolled back: schemas staged after the first
-    /// `count` go.
-    pub(crate) fn roll_back_to(&mut self, count: usize) {
-        for id in self.staged.drain(count..) {
-            self.schemas.remove(&id);
-        }
-    }
-
     /// The transaction rolled back: staged schemas go.
     pub(crate) fn roll_back(&mut self) {
         for id in self.staged.drain(..) {

@@ -227,7 +227,7 @@ fn ingest_from_peer(
     if store::logs::contains(connection, &hash)? || store::held::contains(connection, &hash)? {
         return Ok(Ingested::AlreadyKnown);
     }
-    match apply_in_savepoint(connection, registry, entry, operation)? {
+    match apply(connection, registry, entry, operation)? {
         Ok(applied) => {
             let mut all = vec![applied];
             release(connection, registry, &mut all)?;
@@ -279,33 +279,20 @@ fn dependency_of(
     Ok(Some(dependency))
 }
 
-/// Applies one entry inside a savepoint: on failure the transaction is as
-/// before. The outer `Result` is the store's; the inner one the entry's.
-fn apply_in_savepoint(
+/// Applies one entry. Ingest makes every check before its first write, so an
+/// entry it refuses leaves nothing behind, even inside a larger transaction.
+/// The outer `Result` is the store's (the whole transaction fails); the inner
+/// one the entry's.
+fn apply(
     connection: &Connection,
     registry: &mut SchemaRegistry,
     entry: &EncodedEntry,
     operation: &EncodedOperation,
 ) -> Result<Result<Applied, IngestError>, IngestError> {
-    connection
-        .execute_batch("SAVEPOINT entry")
-        .map_err(StoreError::from)?;
-    let staged = registry.staged().len();
     match ingest::ingest(connection, registry, entry, operation, Source::Peer) {
-        Ok(applied) => {
-            connection
-                .execute_batch("RELEASE entry")
-                .map_err(StoreError::from)?;
-            Ok(Ok(applied))
-        }
+        Ok(applied) => Ok(Ok(applied)),
         Err(IngestError::Store(error)) => Err(IngestError::Store(error)),
-        Err(error) => {
-            connection
-                .execute_batch("ROLLBACK TO entry; RELEASE entry")
-                .map_err(StoreError::from)?;
-            registry.roll_back_to(staged);
-            Ok(Err(error))
-        }
+        Err(error) => Ok(Err(error)),
     }
 }
 
@@ -316,6 +303,9 @@ fn release(
     registry: &mut SchemaRegistry,
     applied: &mut Vec<Applied>,
 ) -> Result<(), IngestError> {
+    if store::held::is_empty(connection)? {
+        return Ok(());
+    }
     let mut next = 0;
     let mut schemas_seen = 0;
     while next < applied.len() {
@@ -338,7 +328,7 @@ fn release(
         schemas_seen = registry.staged().len();
         for key in keys {
             for held in store::held::take_waiting_for(connection, &key)? {
-                match apply_in_savepoint(connection, registry, &held.entry, &held.operation)? {
+                match apply(connection, registry, &held.entry, &held.operation)? {
                     Ok(applied_now) => applied.push(applied_now),
                     Err(error) => match dependency_of(&error, &held.entry, &held.operation) {
                         Ok(Some(dependency)) => {

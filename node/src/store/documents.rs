@@ -157,6 +157,15 @@ pub(crate) fn ids_of_schema(
         .collect()
 }
 
+/// Whether the document was deleted (`false` for unknown documents).
+pub(crate) fn is_deleted(connection: &Connection, id: &DocumentId) -> Result<bool, StoreError> {
+    let deleted: Option<bool> = connection
+        .prepare_cached("SELECT deleted FROM documents WHERE id = ?1")?
+        .query_row(params![id.hash().to_bytes()], |row| row.get(0))
+        .optional()?;
+    Ok(deleted.unwrap_or(false))
+}
+
 /// The schema of a document.
 pub(crate) fn schema_of(
     connection: &Connection,

@@ -50,6 +50,13 @@ pub(crate) fn contains(connection: &Connection, hash: &Hash) -> Result<bool, Sto
         .exists(params![hash.to_bytes()])?)
 }
 
+/// Whether no entry is held: the common case, where nothing need be released.
+pub(crate) fn is_empty(connection: &Connection) -> Result<bool, StoreError> {
+    Ok(!connection
+        .prepare_cached("SELECT 1 FROM held_entries LIMIT 1")?
+        .exists([])?)
+}
+
 /// How many entries are held for an author, and from a peer.
 pub(crate) fn counts(
     connection: &Connection,

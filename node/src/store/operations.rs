@@ -12,10 +12,6 @@ pub(crate) struct OperationMeta {
     pub(crate) schema_id: SchemaId,
 }
 
-fn action_code(action: OperationAction) -> i64 {
-    action.code() as i64
-}
-
 fn hash_from(bytes: &[u8], what: &str) -> Result<Hash, StoreError> {
     stored(Hash::from_bytes(bytes), what)
 }
@@ -35,16 +31,6 @@ pub(crate) fn meta(connection: &Connection, id: &OperationId) -> Result<Option<O
         })
     })
     .transpose()
-}
-
-/// Whether a DELETE of the document was applied.
-pub(crate) fn is_deleted(connection: &Connection, document_id: &DocumentId) -> Result<bool, StoreError> {
-    Ok(connection
-        .prepare_cached("SELECT 1 FROM operations WHERE document_id = ?1 AND action = ?2 LIMIT 1")?
-        .exists(params![
-            document_id.hash().to_bytes(),
-            action_code(OperationAction::Delete)
-        ])?)
 }
 
 /// Records an applied operation.
@@ -67,7 +53,7 @@ pub(crate) fn insert(
             document_id.hash().to_bytes(),
             author.as_bytes(),
             schema_id.to_string(),
-            action_code(action),
+            action.code() as i64,
             previous,
         ])?;
     Ok(())
