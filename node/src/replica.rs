@@ -7,7 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use lineup_core::{Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Hash, PublicKey};
 use rusqlite::Connection;
 
-use crate::ingest::{self, Applied, Dependency, IngestError, NextArgs, NextArgsError, Source};
+use crate::ingest::{
+    self, Applied, Dependency, IngestError, NextArgs, NextArgsError, Source, VerifiedSignatures,
+};
 use crate::registry::SchemaRegistry;
 use crate::store::{self, Durability, Store, StoreError};
 
@@ -78,7 +80,14 @@ impl Replica {
         operation: &EncodedOperation,
     ) -> Result<Applied, IngestError> {
         self.in_transaction(|connection, registry, _| {
-            ingest::ingest(connection, registry, entry, operation, Source::Client)
+            ingest::ingest(
+                connection,
+                registry,
+                entry,
+                operation,
+                Source::Client,
+                &VerifiedSignatures::default(),
+            )
         })
     }
 
@@ -90,11 +99,20 @@ impl Replica {
         peer: &str,
         entries: impl IntoIterator<Item = (&'a EncodedEntry, &'a EncodedOperation)>,
     ) -> Result<Vec<Ingested>, IngestError> {
+        let entries: Vec<_> = entries.into_iter().collect();
+        // Signature checks dominate ingest; they run on all cores before the
+        // one writer takes the entries in order.
+        let verified = if entries.len() > 1 {
+            let encoded: Vec<&EncodedEntry> = entries.iter().map(|(entry, _)| *entry).collect();
+            VerifiedSignatures::check_in_parallel(&encoded)
+        } else {
+            VerifiedSignatures::default()
+        };
         self.in_transaction(|connection, registry, quota| {
             entries
-                .into_iter()
+                .iter()
                 .map(|(entry, operation)| {
-                    ingest_from_peer(connection, registry, quota, peer, entry, operation)
+                    ingest_from_peer(connection, registry, quota, peer, entry, operation, &verified)
                 })
                 .collect()
         })
@@ -222,15 +240,16 @@ fn ingest_from_peer(
     peer: &str,
     entry: &EncodedEntry,
     operation: &EncodedOperation,
+    verified: &VerifiedSignatures,
 ) -> Result<Ingested, IngestError> {
     let hash = entry.hash();
     if store::logs::contains(connection, &hash)? || store::held::contains(connection, &hash)? {
         return Ok(Ingested::AlreadyKnown);
     }
-    match apply(connection, registry, entry, operation)? {
+    match apply(connection, registry, entry, operation, verified)? {
         Ok(applied) => {
             let mut all = vec![applied];
-            release(connection, registry, &mut all)?;
+            release(connection, registry, &mut all, verified)?;
             Ok(Ingested::Applied(all))
         }
         Err(error) => {
@@ -288,8 +307,9 @@ fn apply(
     registry: &mut SchemaRegistry,
     entry: &EncodedEntry,
     operation: &EncodedOperation,
+    verified: &VerifiedSignatures,
 ) -> Result<Result<Applied, IngestError>, IngestError> {
-    match ingest::ingest(connection, registry, entry, operation, Source::Peer) {
+    match ingest::ingest(connection, registry, entry, operation, Source::Peer, verified) {
         Ok(applied) => Ok(Ok(applied)),
         Err(IngestError::Store(error)) => Err(IngestError::Store(error)),
         Err(error) => Ok(Err(error)),
@@ -302,6 +322,7 @@ fn release(
     connection: &Connection,
     registry: &mut SchemaRegistry,
     applied: &mut Vec<Applied>,
+    verified: &VerifiedSignatures,
 ) -> Result<(), IngestError> {
     if store::held::is_empty(connection)? {
         return Ok(());
@@ -328,7 +349,7 @@ fn release(
         schemas_seen = registry.staged().len();
         for key in keys {
             for held in store::held::take_waiting_for(connection, &key)? {
-                match apply(connection, registry, &held.entry, &held.operation)? {
+                match apply(connection, registry, &held.entry, &held.operation, verified)? {
                     Ok(applied_now) => applied.push(applied_now),
                     Err(error) => match dependency_of(&error, &held.entry, &held.operation) {
                         Ok(Some(dependency)) => {
