@@ -18,6 +18,15 @@ use std::collections::HashMap;
 
 use super::{OperationId, ReduceError};
 
+/// How a walk treats an operation it takes from its stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WalkMode {
+    /// As p2panda-rs: walk it, even twice or before its parents.
+    Reference,
+    /// Only once, and only after its parents.
+    Causal,
+}
+
 /// A document's operations as a graph: who builds on whom.
 #[derive(Debug)]
 pub(crate) struct Graph {
@@ -106,13 +115,34 @@ impl Graph {
     /// repeated visits exceed the number of operations ("cycle detected") or a
     /// merge cannot be entered with nothing left on the stack.
     fn reference_walk(&self) -> Option<Vec<usize>> {
+        self.descend(WalkMode::Reference)
+    }
+
+    /// The same descent, made causal: an operation is walked once, and only
+    /// after everything it builds on. Lineup uses it where the reference walk
+    /// gives up, so that every valid document materialises.
+    fn causal_walk(&self) -> Vec<usize> {
+        // A causal walk never gives up.
+        self.descend(WalkMode::Causal).unwrap_or_default()
+    }
+
+    /// The depth-first descent both walks share; `mode` says what happens to
+    /// an operation taken from the stack.
+    fn descend(&self, mode: WalkMode) -> Option<Vec<usize>> {
         let count = self.ids.len();
         let mut walked = vec![false; count];
         let mut order = Vec::with_capacity(count);
         let mut stack = vec![self.root];
+        let ready = |node: usize, walked: &[bool]| self.previous[node].iter().all(|&parent| walked[parent]);
         while let Some(mut current) = stack.pop() {
-            if order.len() > count {
-                return None;
+            match mode {
+                // The reference walks whatever it pops, and gives up once it
+                // has walked more than there is.
+                WalkMode::Reference if order.len() > count => return None,
+                // Causally, an operation walked already, or not ready yet, is
+                // taken up again when its last parent is walked.
+                WalkMode::Causal if walked[current] || !ready(current, &walked) => continue,
+                _ => {}
             }
             walked[current] = true;
             order.push(current);
@@ -127,9 +157,10 @@ impl Graph {
                 };
                 stack.extend_from_slice(others);
                 if self.previous[next].len() > 1 {
-                    if self.previous[next].iter().all(|&parent| walked[parent]) {
+                    // A merge is entered from the stack, once all its parents are walked.
+                    if ready(next, &walked) {
                         stack.push(next);
-                    } else if stack.is_empty() {
+                    } else if mode == WalkMode::Reference && stack.is_empty() {
                         return None;
                     }
                     break;
@@ -140,43 +171,6 @@ impl Graph {
             }
         }
         Some(order)
-    }
-
-    /// The same descent, made causal: an operation is walked once, and only
-    /// after everything it builds on. Lineup uses it where the reference walk
-    /// gives up, so that every valid document materialises.
-    fn causal_walk(&self) -> Vec<usize> {
-        let count = self.ids.len();
-        let mut walked = vec![false; count];
-        let mut order = Vec::with_capacity(count);
-        let mut stack = vec![self.root];
-        let ready = |node: usize, walked: &[bool]| self.previous[node].iter().all(|&parent| walked[parent]);
-        while let Some(mut current) = stack.pop() {
-            if walked[current] || !ready(current, &walked) {
-                // Taken up again once its last parent is walked.
-                continue;
-            }
-            walked[current] = true;
-            order.push(current);
-            loop {
-                let waiting: Vec<usize> = self.next[current]
-                    .iter()
-                    .copied()
-                    .filter(|&child| !walked[child])
-                    .collect();
-                let Some((&next, others)) = waiting.split_first() else {
-                    break;
-                };
-                stack.extend_from_slice(others);
-                if !ready(next, &walked) {
-                    break;
-                }
-                walked[next] = true;
-                order.push(next);
-                current = next;
-            }
-        }
-        order
     }
 
     /// The subgraph of `tips` and everything they build on: a document's history
