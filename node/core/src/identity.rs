@@ -232,6 +232,59 @@ mod tests {
         assert!(rejected > 0);
     }
 
+    /// The order of the curve's prime subgroup, little-endian.
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+
+    /// Adds two little-endian 256-bit numbers (no overflow in these tests).
+    fn add(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
+        let mut sum = [0u8; 32];
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let digit = u16::from(a[i]) + u16::from(b[i]) + carry;
+            sum[i] = digit as u8;
+            carry = digit >> 8;
+        }
+        sum
+    }
+
+    #[test]
+    fn rejects_a_signature_whose_scalar_is_not_reduced() {
+        // s + l is the same scalar mod l, but not its canonical encoding:
+        // ed25519-dalek 1 (p2panda-rs) refuses it, and so do we.
+        let key = PrivateKey::from_bytes(&[3; 32]);
+        let signature = key.sign(b"slot");
+        let mut bytes = *signature.as_bytes();
+        let s: [u8; 32] = bytes[32..].try_into().unwrap();
+        bytes[32..].copy_from_slice(&add(&s, &L));
+        assert_eq!(
+            key.public_key().verify(b"slot", &Signature::from_bytes(bytes)),
+            Err(IdentityError::InvalidSignature)
+        );
+    }
+
+    #[test]
+    fn accepts_small_order_keys_as_the_reference_does() {
+        use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+        use curve25519_dalek::scalar::Scalar;
+        // The identity point is a valid (small-order) public key. Its
+        // cofactorless equation R = [s]B - [k]A holds for R = [s]B whatever the
+        // message: p2panda-rs 0.9 accepts such signatures (it does not use
+        // verify_strict), so a node that refused them would diverge.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let public_key = PublicKey::from_bytes(&identity).unwrap();
+        let s = Scalar::from(1234u64);
+        let mut bytes = [0u8; 64];
+        bytes[..32].copy_from_slice((ED25519_BASEPOINT_POINT * s).compress().as_bytes());
+        bytes[32..].copy_from_slice(s.as_bytes());
+        let signature = Signature::from_bytes(bytes);
+        assert_eq!(public_key.verify(b"any message", &signature), Ok(()));
+        assert_eq!(public_key.verify(b"another one", &signature), Ok(()));
+    }
+
     #[test]
     fn debug_output_hides_the_secret() {
         let key = PrivateKey::from_bytes(&[9; 32]);

@@ -170,6 +170,51 @@ proptest! {
     }
 }
 
+#[test]
+fn small_order_keys_and_unreduced_scalars_are_treated_as_the_reference_treats_them() {
+    use p2panda_rs::identity::KeyPair;
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    // A signature for the identity key that the cofactorless check accepts:
+    // R = [s]B with s = 1, i.e. R is the base point.
+    let base_point = hex::decode("5866666666666666666666666666666666666666666666666666666666666666").unwrap();
+    let mut signature = [0u8; 64];
+    signature[..32].copy_from_slice(&base_point);
+    signature[32] = 1;
+    let reference_key = reference::PublicKey::new(&hex::encode(identity)).unwrap();
+    let reference_signature = ed25519_dalek_v1::Signature::from_bytes(&signature).unwrap();
+    let theirs = KeyPair::verify(&reference_key, b"message", &reference_signature).is_ok();
+    let ours = lineup_core::PublicKey::from_bytes(&identity)
+        .unwrap()
+        .verify(b"message", &lineup_core::Signature::from_bytes(signature))
+        .is_ok();
+    assert!(theirs, "the reference accepts the small-order key's signature");
+    assert_eq!(ours, theirs);
+
+    // s + l: the same scalar, not reduced. Both refuse it.
+    let key = PrivateKey::from_bytes(&[9; 32]);
+    let mut bytes = *key.sign(b"message").as_bytes();
+    let l: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut carry = 0u16;
+    for (byte, add) in bytes[32..].iter_mut().zip(l) {
+        let digit = u16::from(*byte) + u16::from(add) + carry;
+        *byte = digit as u8;
+        carry = digit >> 8;
+    }
+    let reference_key = reference::PublicKey::new(&key.public_key().to_string()).unwrap();
+    let theirs = ed25519_dalek_v1::Signature::from_bytes(&bytes)
+        .is_ok_and(|signature| KeyPair::verify(&reference_key, b"message", &signature).is_ok());
+    let ours = key
+        .public_key()
+        .verify(b"message", &lineup_core::Signature::from_bytes(bytes))
+        .is_ok();
+    assert!(!theirs, "the reference refuses an unreduced scalar");
+    assert_eq!(ours, theirs);
+}
+
 /// A random document: operation `i` builds on the earlier operations that the
 /// bits of `parents[i]` pick among the eight before it; one may be a DELETE.
 fn document(parents: &[u8], delete_at: Option<usize>, author: &PrivateKey) -> Vec<PublishedOperation> {
