@@ -419,6 +419,17 @@ fn materialise(
         })
     };
     let reduced = match store::documents::load(connection, document_id, schema)? {
+        // A deleted document stays deleted; only its view (the graph tips)
+        // moves, and its operations may have been pruned, so nothing is walked.
+        Some(mut stored) if stored.document.is_deleted() => {
+            let tips = store::operations::tips_of(connection, document_id)?;
+            stored.document.view_id = DocumentViewId::from_tips(tips)
+                .ok_or_else(|| StoreError::Corrupt(format!("document {document_id} has no tips")))?;
+            Reduced {
+                document: stored.document,
+                walk_end: None,
+            }
+        }
         Some(mut stored) if extends(&stored.walk_end) => {
             let walk_end = stored.document.extend(published).map_err(corrupt)?;
             Reduced {

@@ -202,6 +202,22 @@ impl Replica {
         })
     }
 
+    /// Frees the space of deleted documents: drops their operations' payloads,
+    /// keeping the entries (every log still verifies) and every document a
+    /// live document pins a view of. Returns how many payloads were dropped.
+    pub fn prune_deleted(&mut self) -> Result<usize, StoreError> {
+        let transaction = self.store.transaction()?;
+        let mut pruned = 0;
+        for document in store::operations::deleted_with_payloads(&transaction)? {
+            let operations = store::operations::ids_of(&transaction, &document)?;
+            if !store::operations::is_pinned(&transaction, &operations)? {
+                pruned += store::operations::prune(&transaction, &document)?;
+            }
+        }
+        transaction.commit()?;
+        Ok(pruned)
+    }
+
     /// The ids of all documents of a schema, deleted or not.
     pub fn document_ids(&self, schema_id: &lineup_core::SchemaId) -> Result<Vec<DocumentId>, StoreError> {
         store::documents::ids_of_schema(self.store.connection(), schema_id)

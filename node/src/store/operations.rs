@@ -88,3 +88,76 @@ pub(crate) fn of_document(
     })
     .collect()
 }
+
+/// The graph tips of a document: its operations that no other one builds on.
+pub(crate) fn tips_of(
+    connection: &Connection,
+    document_id: &DocumentId,
+) -> Result<Vec<OperationId>, StoreError> {
+    let mut statement =
+        connection.prepare_cached("SELECT id, previous FROM operations WHERE document_id = ?1")?;
+    let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
+        Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Option<String>>(1)?))
+    })?;
+    let mut ids = Vec::new();
+    let mut built_on = std::collections::HashSet::new();
+    for row in rows {
+        let (id, previous) = row?;
+        ids.push(OperationId(hash_from(&id, "operation id")?));
+        for previous in previous.iter().flat_map(|previous| previous.split('_')) {
+            built_on.insert(stored(previous.parse::<OperationId>(), "previous")?);
+        }
+    }
+    Ok(ids.into_iter().filter(|id| !built_on.contains(id)).collect())
+}
+
+/// Deleted documents whose operations still carry their payloads.
+pub(crate) fn deleted_with_payloads(connection: &Connection) -> Result<Vec<DocumentId>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT DISTINCT documents.id FROM documents
+         JOIN operations ON operations.document_id = documents.id
+         JOIN entries ON entries.hash = operations.id
+         WHERE documents.deleted = 1 AND entries.payload IS NOT NULL",
+    )?;
+    let rows = statement.query_map([], |row| row.get::<_, Vec<u8>>(0))?;
+    rows.map(|id| Ok(DocumentId(hash_from(&id?, "document id")?)))
+        .collect()
+}
+
+/// Whether a field of a live document names one of these operations, as a
+/// pinned relation to a view of theirs does. (A text field that happens to
+/// hold the id counts too: it only keeps data longer.)
+pub(crate) fn is_pinned(connection: &Connection, ids: &[OperationId]) -> Result<bool, StoreError> {
+    let mut statement =
+        connection.prepare_cached("SELECT 1 FROM document_fields WHERE instr(value, ?1) > 0 LIMIT 1")?;
+    for id in ids {
+        if statement.exists(params![id.to_string()])? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The ids of a document's operations.
+pub(crate) fn ids_of(
+    connection: &Connection,
+    document_id: &DocumentId,
+) -> Result<Vec<OperationId>, StoreError> {
+    let mut statement = connection.prepare_cached("SELECT id FROM operations WHERE document_id = ?1")?;
+    let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
+        row.get::<_, Vec<u8>>(0)
+    })?;
+    rows.map(|id| Ok(OperationId(hash_from(&id?, "operation id")?)))
+        .collect()
+}
+
+/// Drops the payloads of a document's operations; their entries stay.
+/// Returns how many were dropped.
+pub(crate) fn prune(connection: &Connection, document_id: &DocumentId) -> Result<usize, StoreError> {
+    Ok(connection
+        .prepare_cached(
+            "UPDATE entries SET payload = NULL
+             WHERE payload IS NOT NULL AND hash IN (SELECT id FROM operations WHERE document_id = ?1)",
+        )?
+        .execute(params![document_id.hash().to_bytes()])?)
+}

@@ -64,18 +64,22 @@ fn text(value: &str) -> Value {
     Value::Str(value.to_owned())
 }
 
-/// Defines the schema `stage` (name: str, capacity: int); returns its id and
-/// the three entries that define it.
-pub(crate) fn stage_schema(author: &mut Author) -> (SchemaId, Vec<Signed>) {
+/// Defines a schema with the given fields (name, type); returns its id and
+/// the entries that define it.
+pub(crate) fn define_schema(
+    author: &mut Author,
+    name: &str,
+    fields: &[(&str, &str)],
+) -> (SchemaId, Vec<Signed>) {
     let mut signed = Vec::new();
     let mut field_views = Vec::new();
-    for (name, kind) in [("capacity", "int"), ("name", "str")] {
+    for (field, kind) in fields {
         let log = author.next_log();
         let entry = author.sign(
             log,
             &Operation::create(
                 SchemaId::SCHEMA_FIELD_DEFINITION_V1,
-                BTreeMap::from([("name".into(), text(name)), ("type".into(), text(kind))]),
+                BTreeMap::from([("name".into(), text(field)), ("type".into(), text(kind))]),
             ),
         );
         field_views.push(DocumentViewId::from(OperationId(entry.0.hash())));
@@ -87,16 +91,20 @@ pub(crate) fn stage_schema(author: &mut Author) -> (SchemaId, Vec<Signed>) {
         &Operation::create(
             SchemaId::SCHEMA_DEFINITION_V1,
             BTreeMap::from([
-                ("name".into(), text("stage")),
-                ("description".into(), text("A stage of the festival")),
+                ("name".into(), text(name)),
+                ("description".into(), text(&format!("The {name} schema"))),
                 ("fields".into(), Value::PinnedRelationList(field_views)),
             ]),
         ),
     );
-    let schema =
-        SchemaId::application("stage", DocumentViewId::from(OperationId(definition.0.hash()))).unwrap();
+    let schema = SchemaId::application(name, DocumentViewId::from(OperationId(definition.0.hash()))).unwrap();
     signed.push(definition);
     (schema, signed)
+}
+
+/// Defines the schema `stage` (name: str, capacity: int).
+pub(crate) fn stage_schema(author: &mut Author) -> (SchemaId, Vec<Signed>) {
+    define_schema(author, "stage", &[("capacity", "int"), ("name", "str")])
 }
 
 /// The fields of a stage.
