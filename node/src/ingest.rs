@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use crate::registry::{published_operations, SchemaRegistry};
+use crate::store::documents::Changed;
 use crate::store::{self, StoreError};
 
 /// Something an entry needs that this node does not have yet.
@@ -432,10 +433,10 @@ fn materialise(
         }
         Some(mut stored) if extends(&stored.walk_end) => {
             let walk_end = stored.document.extend(published).map_err(corrupt)?;
-            Reduced {
-                document: stored.document,
-                walk_end: Some(walk_end),
-            }
+            // Only the fields this operation wrote changed.
+            let changed = Changed::WrittenBy(&published.operation);
+            store::documents::save(connection, &stored.document, Some(walk_end), changed)?;
+            return Ok(stored.document);
         }
         _ => {
             let operations = published_operations(connection, document_id, registry)?
@@ -443,7 +444,7 @@ fn materialise(
             Document::reduce_with_walk_end(&operations).map_err(corrupt)?
         }
     };
-    store::documents::save(connection, &reduced.document, reduced.walk_end)?;
+    store::documents::save(connection, &reduced.document, reduced.walk_end, Changed::All)?;
     Ok(reduced.document)
 }
 

@@ -14,11 +14,20 @@ pub(crate) struct StoredDocument {
     pub(crate) walk_end: Option<OperationId>,
 }
 
-/// Writes the current view of a document, replacing the one before.
+/// Which fields a save writes.
+pub(crate) enum Changed<'a> {
+    /// All of them: the stored fields are replaced.
+    All,
+    /// Only the fields one operation wrote; the others are as stored.
+    WrittenBy(&'a lineup_core::Operation),
+}
+
+/// Writes the current view of a document.
 pub(crate) fn save(
     connection: &Connection,
     document: &Document,
     walk_end: Option<OperationId>,
+    changed: Changed<'_>,
 ) -> Result<(), StoreError> {
     let id = document.id.hash().to_bytes();
     connection
@@ -36,22 +45,39 @@ pub(crate) fn save(
             document.is_edited(),
             walk_end.map(|end| end.hash().to_bytes()),
         ])?;
-    connection
-        .prepare_cached("DELETE FROM document_fields WHERE document_id = ?1")?
-        .execute(params![id])?;
-    let mut insert = connection.prepare_cached(
-        "INSERT INTO document_fields (document_id, name, operation_id, cbor, value) VALUES (?1, ?2, ?3, ?4, ?5)",
+    let mut write = connection.prepare_cached(
+        "INSERT INTO document_fields (document_id, name, operation_id, cbor, value) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (document_id, name) DO UPDATE SET operation_id = ?3, cbor = ?4, value = ?5",
     )?;
-    for (name, field) in document.fields.iter().flatten() {
-        insert.execute(params![
-            id,
-            name,
-            field.operation_id.hash().to_bytes(),
-            field.value.to_cbor(),
-            sortable(&field.value),
-        ])?;
+    let mut write_field = |name: &String| -> Result<(), StoreError> {
+        if let Some(field) = document.fields.as_ref().and_then(|fields| fields.get(name)) {
+            write.execute(params![
+                id,
+                name,
+                field.operation_id.hash().to_bytes(),
+                field.value.to_cbor(),
+                sortable(&field.value)
+            ])?;
+        }
+        Ok(())
+    };
+    match changed {
+        Changed::WrittenBy(operation) if !document.is_deleted() => operation
+            .fields
+            .iter()
+            .flat_map(|fields| fields.keys())
+            .try_for_each(&mut write_field),
+        _ => {
+            connection
+                .prepare_cached("DELETE FROM document_fields WHERE document_id = ?1")?
+                .execute(params![id])?;
+            document
+                .fields
+                .iter()
+                .flatten()
+                .try_for_each(|(name, _)| write_field(name))
+        }
     }
-    Ok(())
 }
 
 /// A copy of a value that SQL can compare.
