@@ -318,15 +318,13 @@ pub(crate) fn ingest(
             &operation.schema_id,
         )?;
     }
-    store::logs::insert_entry(connection, &entry, encoded_entry, encoded_operation)?;
-    store::operations::insert(
+    store::logs::insert_entry(
         connection,
-        &operation_id,
+        &entry,
+        encoded_entry,
+        encoded_operation,
         &document_id,
-        &public_key,
-        &operation.schema_id,
-        operation.action,
-        operation.previous.as_ref().map(ToString::to_string),
+        &operation,
     )?;
     let schema_id = operation.schema_id.clone();
     let published = PublishedOperation {

@@ -1,7 +1,7 @@
 //! Authors' logs and the entries in them.
 
 use lineup_core::{
-    DocumentId, EncodedEntry, EncodedOperation, Entry, Hash, LogId, PublicKey, SchemaId, SeqNum,
+    DocumentId, EncodedEntry, EncodedOperation, Entry, Hash, LogId, Operation, PublicKey, SchemaId, SeqNum,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -131,20 +131,23 @@ pub(crate) fn insert_log(
     Ok(())
 }
 
-/// Appends an entry to its (existing) log.
+/// Appends an entry, with its operation, to its (existing) log.
 pub(crate) fn insert_entry(
     connection: &Connection,
     entry: &Entry,
     encoded: &EncodedEntry,
     payload: &EncodedOperation,
+    document_id: &DocumentId,
+    operation: &Operation,
 ) -> Result<(), StoreError> {
     let key = entry.public_key.as_bytes();
     let log_id = u64_bytes(entry.log_id.0);
     let seq_num = u64_bytes(entry.seq_num.get());
     connection
         .prepare_cached(
-            "INSERT INTO entries (public_key, log_id, seq_num, hash, entry, payload)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO entries
+                 (public_key, log_id, seq_num, hash, entry, payload, document_id, schema_id, action, previous)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?
         .execute(params![
             key,
@@ -152,7 +155,11 @@ pub(crate) fn insert_entry(
             seq_num,
             encoded.hash().to_bytes(),
             encoded.as_bytes(),
-            payload.as_bytes()
+            payload.as_bytes(),
+            document_id.hash().to_bytes(),
+            operation.schema_id.to_string(),
+            operation.action.code() as i64,
+            operation.previous.as_ref().map(ToString::to_string),
         ])?;
     connection
         .prepare_cached("UPDATE logs SET latest_seq_num = ?3 WHERE public_key = ?1 AND log_id = ?2")?

@@ -1,6 +1,7 @@
-//! Operations: what each one does to which document.
+//! Operations: what each one does to which document (stored in the entries
+//! table beside the entry that carries it).
 
-use lineup_core::{DocumentId, EncodedOperation, Hash, OperationAction, OperationId, PublicKey, SchemaId};
+use lineup_core::{DocumentId, EncodedOperation, Hash, OperationId, PublicKey, SchemaId};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{stored, StoreError};
@@ -19,7 +20,7 @@ fn hash_from(bytes: &[u8], what: &str) -> Result<Hash, StoreError> {
 /// The document and schema of an operation.
 pub(crate) fn meta(connection: &Connection, id: &OperationId) -> Result<Option<OperationMeta>, StoreError> {
     let row: Option<(Vec<u8>, String)> = connection
-        .prepare_cached("SELECT document_id, schema_id FROM operations WHERE id = ?1")?
+        .prepare_cached("SELECT document_id, schema_id FROM entries WHERE hash = ?1")?
         .query_row(params![id.hash().to_bytes()], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })
@@ -33,43 +34,14 @@ pub(crate) fn meta(connection: &Connection, id: &OperationId) -> Result<Option<O
     .transpose()
 }
 
-/// Records an applied operation.
-pub(crate) fn insert(
-    connection: &Connection,
-    id: &OperationId,
-    document_id: &DocumentId,
-    author: &PublicKey,
-    schema_id: &SchemaId,
-    action: OperationAction,
-    previous: Option<String>,
-) -> Result<(), StoreError> {
-    connection
-        .prepare_cached(
-            "INSERT INTO operations (id, document_id, public_key, schema_id, action, previous)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            id.hash().to_bytes(),
-            document_id.hash().to_bytes(),
-            author.as_bytes(),
-            schema_id.to_string(),
-            action.code() as i64,
-            previous,
-        ])?;
-    Ok(())
-}
-
 /// Every operation of a document with its author and payload, for a full
 /// reduction. `None` payloads were pruned.
 pub(crate) fn of_document(
     connection: &Connection,
     document_id: &DocumentId,
 ) -> Result<Vec<(OperationId, PublicKey, Option<EncodedOperation>)>, StoreError> {
-    let mut statement = connection.prepare_cached(
-        "SELECT operations.id, operations.public_key, entries.payload
-         FROM operations JOIN entries ON entries.hash = operations.id
-         WHERE operations.document_id = ?1",
-    )?;
+    let mut statement =
+        connection.prepare_cached("SELECT hash, public_key, payload FROM entries WHERE document_id = ?1")?;
     let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
         Ok((
             row.get::<_, Vec<u8>>(0)?,
@@ -95,7 +67,7 @@ pub(crate) fn tips_of(
     document_id: &DocumentId,
 ) -> Result<Vec<OperationId>, StoreError> {
     let mut statement =
-        connection.prepare_cached("SELECT id, previous FROM operations WHERE document_id = ?1")?;
+        connection.prepare_cached("SELECT hash, previous FROM entries WHERE document_id = ?1")?;
     let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
         Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Option<String>>(1)?))
     })?;
@@ -114,9 +86,7 @@ pub(crate) fn tips_of(
 /// Deleted documents whose operations still carry their payloads.
 pub(crate) fn deleted_with_payloads(connection: &Connection) -> Result<Vec<DocumentId>, StoreError> {
     let mut statement = connection.prepare_cached(
-        "SELECT DISTINCT documents.id FROM documents
-         JOIN operations ON operations.document_id = documents.id
-         JOIN entries ON entries.hash = operations.id
+        "SELECT DISTINCT documents.id FROM documents JOIN entries ON entries.document_id = documents.id
          WHERE documents.deleted = 1 AND entries.payload IS NOT NULL",
     )?;
     let rows = statement.query_map([], |row| row.get::<_, Vec<u8>>(0))?;
@@ -143,7 +113,7 @@ pub(crate) fn ids_of(
     connection: &Connection,
     document_id: &DocumentId,
 ) -> Result<Vec<OperationId>, StoreError> {
-    let mut statement = connection.prepare_cached("SELECT id FROM operations WHERE document_id = ?1")?;
+    let mut statement = connection.prepare_cached("SELECT hash FROM entries WHERE document_id = ?1")?;
     let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
         row.get::<_, Vec<u8>>(0)
     })?;
@@ -155,9 +125,6 @@ pub(crate) fn ids_of(
 /// Returns how many were dropped.
 pub(crate) fn prune(connection: &Connection, document_id: &DocumentId) -> Result<usize, StoreError> {
     Ok(connection
-        .prepare_cached(
-            "UPDATE entries SET payload = NULL
-             WHERE payload IS NOT NULL AND hash IN (SELECT id FROM operations WHERE document_id = ?1)",
-        )?
+        .prepare_cached("UPDATE entries SET payload = NULL WHERE document_id = ?1 AND payload IS NOT NULL")?
         .execute(params![document_id.hash().to_bytes()])?)
 }

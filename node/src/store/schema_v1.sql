@@ -14,28 +14,25 @@ CREATE TABLE logs (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX logs_by_document ON logs (public_key, document_id);
 
--- Every applied entry, with its operation until the operation is pruned.
+-- Every applied entry, with its operation until the operation is pruned, and
+-- what materialisation needs to know of the operation without decoding it.
+-- (One table, so that an entry costs as few page writes as possible: the
+-- hash is also the operation id.)
 CREATE TABLE entries (
-    public_key BLOB    NOT NULL,
-    log_id     BLOB    NOT NULL,
-    seq_num    BLOB    NOT NULL,
-    hash       BLOB    NOT NULL UNIQUE,
-    entry      BLOB    NOT NULL,
-    payload    BLOB,
+    public_key  BLOB    NOT NULL,
+    log_id      BLOB    NOT NULL,
+    seq_num     BLOB    NOT NULL,
+    hash        BLOB    NOT NULL UNIQUE,
+    entry       BLOB    NOT NULL,
+    payload     BLOB,
+    document_id BLOB    NOT NULL,
+    schema_id   TEXT    NOT NULL,
+    action      INTEGER NOT NULL,
+    previous    TEXT,
     PRIMARY KEY (public_key, log_id, seq_num),
     FOREIGN KEY (public_key, log_id) REFERENCES logs (public_key, log_id)
 ) WITHOUT ROWID;
-
--- What materialisation needs to know of each operation without decoding it.
-CREATE TABLE operations (
-    id          BLOB    NOT NULL PRIMARY KEY REFERENCES entries (hash),
-    document_id BLOB    NOT NULL,
-    public_key  BLOB    NOT NULL,
-    schema_id   TEXT    NOT NULL,
-    action      INTEGER NOT NULL,
-    previous    TEXT
-) WITHOUT ROWID;
-CREATE INDEX operations_by_document ON operations (document_id);
+CREATE INDEX entries_by_document ON entries (document_id);
 
 -- The current view of every document.
 CREATE TABLE documents (
