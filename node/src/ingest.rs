@@ -17,7 +17,8 @@ use lineup_core::{
     OperationError, OperationId, PayloadError, PublicKey, PublishedOperation, Reduced, SchemaId, SeqNum,
     ValidationError,
 };
-use std::collections::HashMap;
+use std::collections::hash_map::Entry as Slot;
+use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::Connection;
 
@@ -242,6 +243,7 @@ pub(crate) fn ingest(
     encoded_operation: &EncodedOperation,
     source: Source,
     verified: &VerifiedSignatures,
+    cache: &mut DocumentCache,
 ) -> Result<Applied, IngestError> {
     let plain = encoded_operation.decode()?;
     let schema = registry
@@ -300,7 +302,7 @@ pub(crate) fn ingest(
         None => DocumentId(operation_id.0),
         Some(previous) => document_of_previous(connection, previous, &operation.schema_id)?,
     };
-    if source == Source::Client && store::documents::is_deleted(connection, &document_id)? {
+    if source == Source::Client && cache.is_deleted(connection, &document_id)? {
         return Err(IngestError::DocumentDeleted);
     }
     check_log_id(connection, &entry, &document_id)?;
@@ -332,10 +334,12 @@ pub(crate) fn ingest(
         author: public_key,
         operation,
     };
-    let document = materialise(connection, registry, &document_id, &published)?;
+    let document = materialise(connection, registry, cache, &document_id, &published)?;
     if schema_id == SchemaId::SCHEMA_DEFINITION_V1 {
-        registry.register_definition(connection, &document)?;
+        registry.register_definition(connection, document)?;
     } else if schema_id == SchemaId::SCHEMA_FIELD_DEFINITION_V1 {
+        // Waiting definitions are read from the store: write what is pending first.
+        cache.flush(connection)?;
         register_waiting_definitions(connection, registry)?;
     }
     Ok(Applied {
@@ -395,18 +399,74 @@ fn check_log_id(connection: &Connection, entry: &Entry, document_id: &DocumentId
     Ok(())
 }
 
-/// Brings the stored view of `document_id` up to date with `published`,
-/// which was just stored. An operation that builds on the document's walk end
-/// alone is applied on its own; anything else walks all operations again.
-fn materialise(
+/// The documents a transaction changed, kept in memory and written once at
+/// its end, so that a batch of updates to one document loads and saves it once.
+#[derive(Default)]
+pub(crate) struct DocumentCache {
+    documents: HashMap<DocumentId, CachedDocument>,
+}
+
+struct CachedDocument {
+    reduced: Reduced,
+    /// The fields to write; `None` for all of them.
+    changed: Option<BTreeSet<String>>,
+}
+
+impl DocumentCache {
+    /// Whether the document is deleted, as the transaction sees it.
+    fn is_deleted(&self, connection: &Connection, id: &DocumentId) -> Result<bool, StoreError> {
+        match self.documents.get(id) {
+            Some(cached) => Ok(cached.reduced.document.is_deleted()),
+            None => store::documents::is_deleted(connection, id),
+        }
+    }
+
+    /// Writes every changed document; the cache is empty afterwards.
+    pub(crate) fn flush(&mut self, connection: &Connection) -> Result<(), StoreError> {
+        for (_, cached) in self.documents.drain() {
+            let changed = match &cached.changed {
+                Some(fields) => Changed::Fields(fields),
+                None => Changed::All,
+            };
+            store::documents::save(
+                connection,
+                &cached.reduced.document,
+                cached.reduced.walk_end,
+                changed,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Brings the view of `document_id` up to date with `published`, which was
+/// just stored. An operation that builds on the document's walk end alone is
+/// applied on its own; anything else walks all operations again.
+fn materialise<'c>(
     connection: &Connection,
     registry: &SchemaRegistry,
+    cache: &'c mut DocumentCache,
     document_id: &DocumentId,
     published: &PublishedOperation,
-) -> Result<Document, IngestError> {
+) -> Result<&'c Document, IngestError> {
     let schema = registry
         .get(&published.operation.schema_id)
         .ok_or_else(|| IngestError::SchemaNotFound(published.operation.schema_id.clone()))?;
+    if !cache.documents.contains_key(document_id) {
+        if let Some(stored) = store::documents::load(connection, document_id, schema)? {
+            let reduced = Reduced {
+                document: stored.document,
+                walk_end: stored.walk_end,
+            };
+            cache.documents.insert(
+                *document_id,
+                CachedDocument {
+                    reduced,
+                    changed: Some(BTreeSet::new()),
+                },
+            );
+        }
+    }
     let extends = |walk_end: &Option<OperationId>| {
         walk_end.is_some_and(|end| {
             published
@@ -417,33 +477,45 @@ fn materialise(
                 == Some(&[end][..])
         })
     };
-    let reduced = match store::documents::load(connection, document_id, schema)? {
+    let cached = match cache.documents.entry(*document_id) {
         // A deleted document stays deleted; only its view (the graph tips)
         // moves, and its operations may have been pruned, so nothing is walked.
-        Some(mut stored) if stored.document.is_deleted() => {
+        Slot::Occupied(occupied) if occupied.get().reduced.document.is_deleted() => {
+            let cached = occupied.into_mut();
             let tips = store::operations::tips_of(connection, document_id)?;
-            stored.document.view_id = DocumentViewId::from_tips(tips)
+            cached.reduced.document.view_id = DocumentViewId::from_tips(tips)
                 .ok_or_else(|| StoreError::Corrupt(format!("document {document_id} has no tips")))?;
-            Reduced {
-                document: stored.document,
-                walk_end: None,
+            cached.reduced.walk_end = None;
+            cached.changed = None;
+            cached
+        }
+        Slot::Occupied(occupied) if extends(&occupied.get().reduced.walk_end) => {
+            let cached = occupied.into_mut();
+            cached.reduced.walk_end = Some(cached.reduced.document.extend(published).map_err(corrupt)?);
+            if let (Some(changed), Some(fields)) = (&mut cached.changed, &published.operation.fields) {
+                changed.extend(fields.keys().cloned());
             }
+            cached
         }
-        Some(mut stored) if extends(&stored.walk_end) => {
-            let walk_end = stored.document.extend(published).map_err(corrupt)?;
-            // Only the fields this operation wrote changed.
-            let changed = Changed::WrittenBy(&published.operation);
-            store::documents::save(connection, &stored.document, Some(walk_end), changed)?;
-            return Ok(stored.document);
-        }
-        _ => {
+        entry => {
             let operations = published_operations(connection, document_id, registry)?
                 .ok_or_else(|| StoreError::Corrupt(format!("operations of {document_id} are missing")))?;
-            Document::reduce_with_walk_end(&operations).map_err(corrupt)?
+            let reduced = Document::reduce_with_walk_end(&operations).map_err(corrupt)?;
+            let fresh = CachedDocument {
+                reduced,
+                changed: None,
+            };
+            match entry {
+                Slot::Occupied(occupied) => {
+                    let cached = occupied.into_mut();
+                    *cached = fresh;
+                    cached
+                }
+                Slot::Vacant(vacant) => vacant.insert(fresh),
+            }
         }
     };
-    store::documents::save(connection, &reduced.document, reduced.walk_end, Changed::All)?;
-    Ok(reduced.document)
+    Ok(&cached.reduced.document)
 }
 
 /// Ingest only lets through operations that reduce; failing to reduce them is

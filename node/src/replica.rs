@@ -8,7 +8,8 @@ use lineup_core::{Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOpe
 use rusqlite::Connection;
 
 use crate::ingest::{
-    self, Applied, Dependency, IngestError, NextArgs, NextArgsError, Source, VerifiedSignatures,
+    self, Applied, Dependency, DocumentCache, IngestError, NextArgs, NextArgsError, Source,
+    VerifiedSignatures,
 };
 use crate::registry::SchemaRegistry;
 use crate::store::{self, Durability, Store, StoreError};
@@ -79,7 +80,7 @@ impl Replica {
         entry: &EncodedEntry,
         operation: &EncodedOperation,
     ) -> Result<Applied, IngestError> {
-        self.in_transaction(|connection, registry, _| {
+        self.in_transaction(|connection, registry, cache, _| {
             ingest::ingest(
                 connection,
                 registry,
@@ -87,6 +88,7 @@ impl Replica {
                 operation,
                 Source::Client,
                 &VerifiedSignatures::default(),
+                cache,
             )
         })
     }
@@ -108,11 +110,13 @@ impl Replica {
         } else {
             VerifiedSignatures::default()
         };
-        self.in_transaction(|connection, registry, quota| {
+        self.in_transaction(|connection, registry, cache, quota| {
             entries
                 .iter()
                 .map(|(entry, operation)| {
-                    ingest_from_peer(connection, registry, quota, peer, entry, operation, &verified)
+                    ingest_from_peer(
+                        connection, registry, cache, quota, peer, entry, operation, &verified,
+                    )
                 })
                 .collect()
         })
@@ -121,10 +125,17 @@ impl Replica {
     /// Runs `work` in one write transaction, committed only if it succeeds.
     fn in_transaction<T>(
         &mut self,
-        work: impl FnOnce(&Connection, &mut SchemaRegistry, HeldQuota) -> Result<T, IngestError>,
+        work: impl FnOnce(
+            &Connection,
+            &mut SchemaRegistry,
+            &mut DocumentCache,
+            HeldQuota,
+        ) -> Result<T, IngestError>,
     ) -> Result<T, IngestError> {
         let transaction = self.store.transaction()?;
-        let result = work(&transaction, &mut self.registry, self.quota).and_then(|value| {
+        let mut cache = DocumentCache::default();
+        let result = work(&transaction, &mut self.registry, &mut cache, self.quota).and_then(|value| {
+            cache.flush(&transaction)?;
             transaction
                 .commit()
                 .map(|()| value)
@@ -249,9 +260,11 @@ fn now() -> i64 {
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
+#[allow(clippy::too_many_arguments)] // the parts of one transaction, passed down
 fn ingest_from_peer(
     connection: &Connection,
     registry: &mut SchemaRegistry,
+    cache: &mut DocumentCache,
     quota: HeldQuota,
     peer: &str,
     entry: &EncodedEntry,
@@ -262,10 +275,10 @@ fn ingest_from_peer(
     if store::logs::contains(connection, &hash)? || store::held::contains(connection, &hash)? {
         return Ok(Ingested::AlreadyKnown);
     }
-    match apply(connection, registry, entry, operation, verified)? {
+    match apply(connection, registry, cache, entry, operation, verified)? {
         Ok(applied) => {
             let mut all = vec![applied];
-            release(connection, registry, &mut all, verified)?;
+            release(connection, registry, cache, &mut all, verified)?;
             Ok(Ingested::Applied(all))
         }
         Err(error) => {
@@ -321,11 +334,20 @@ fn dependency_of(
 fn apply(
     connection: &Connection,
     registry: &mut SchemaRegistry,
+    cache: &mut DocumentCache,
     entry: &EncodedEntry,
     operation: &EncodedOperation,
     verified: &VerifiedSignatures,
 ) -> Result<Result<Applied, IngestError>, IngestError> {
-    match ingest::ingest(connection, registry, entry, operation, Source::Peer, verified) {
+    match ingest::ingest(
+        connection,
+        registry,
+        entry,
+        operation,
+        Source::Peer,
+        verified,
+        cache,
+    ) {
         Ok(applied) => Ok(Ok(applied)),
         Err(IngestError::Store(error)) => Err(IngestError::Store(error)),
         Err(error) => Ok(Err(error)),
@@ -337,6 +359,7 @@ fn apply(
 fn release(
     connection: &Connection,
     registry: &mut SchemaRegistry,
+    cache: &mut DocumentCache,
     applied: &mut Vec<Applied>,
     verified: &VerifiedSignatures,
 ) -> Result<(), IngestError> {
@@ -365,7 +388,14 @@ fn release(
         schemas_seen = registry.staged().len();
         for key in keys {
             for held in store::held::take_waiting_for(connection, &key)? {
-                match apply(connection, registry, &held.entry, &held.operation, verified)? {
+                match apply(
+                    connection,
+                    registry,
+                    cache,
+                    &held.entry,
+                    &held.operation,
+                    verified,
+                )? {
                     Ok(applied_now) => applied.push(applied_now),
                     Err(error) => match dependency_of(&error, &held.entry, &held.operation) {
                         Ok(Some(dependency)) => {

@@ -18,8 +18,8 @@ pub(crate) struct StoredDocument {
 pub(crate) enum Changed<'a> {
     /// All of them: the stored fields are replaced.
     All,
-    /// Only the fields one operation wrote; the others are as stored.
-    WrittenBy(&'a lineup_core::Operation),
+    /// Only these fields; the others are as stored.
+    Fields(&'a std::collections::BTreeSet<String>),
 }
 
 /// Writes the current view of a document.
@@ -62,11 +62,7 @@ pub(crate) fn save(
         Ok(())
     };
     match changed {
-        Changed::WrittenBy(operation) if !document.is_deleted() => operation
-            .fields
-            .iter()
-            .flat_map(|fields| fields.keys())
-            .try_for_each(&mut write_field),
+        Changed::Fields(names) if !document.is_deleted() => names.iter().try_for_each(&mut write_field),
         _ => {
             connection
                 .prepare_cached("DELETE FROM document_fields WHERE document_id = ?1")?
