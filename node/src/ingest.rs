@@ -258,7 +258,6 @@ pub(crate) fn ingest(
     let latest = store::logs::latest_entry(connection, &public_key, log_id)?;
     let expected = match &latest {
         Some(latest) => latest
-            .entry
             .seq_num
             .next()
             .ok_or(IngestError::MaxSeqNum(public_key, log_id))?,
@@ -382,7 +381,7 @@ fn check_log_id(connection: &Connection, entry: &Entry, document_id: &DocumentId
     let document_log = store::logs::log_of_document(connection, &entry.public_key, document_id)?;
     match (entry.seq_num.is_first(), document_log) {
         (true, None) => {
-            if store::logs::latest_seq_num(connection, &entry.public_key, entry.log_id)?.is_some() {
+            if store::logs::latest_entry(connection, &entry.public_key, entry.log_id)?.is_some() {
                 return Err(IngestError::LogIdInUse(entry.log_id.0));
             }
         }
@@ -622,7 +621,6 @@ pub(crate) fn next_args(
     let latest = store::logs::latest_entry(connection, public_key, log_id)?
         .ok_or_else(|| StoreError::Corrupt(format!("log {log_id} of {public_key} has no entries")))?;
     let seq_num = latest
-        .entry
         .seq_num
         .next()
         .ok_or(NextArgsError::MaxSeqNum(*public_key, log_id))?;

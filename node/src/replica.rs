@@ -272,7 +272,7 @@ fn ingest_from_peer(
     verified: &VerifiedSignatures,
 ) -> Result<Ingested, IngestError> {
     let hash = entry.hash();
-    if store::logs::contains(connection, &hash)? || store::held::contains(connection, &hash)? {
+    if store::logs::is_known(connection, &hash)? {
         return Ok(Ingested::AlreadyKnown);
     }
     match apply(connection, registry, cache, entry, operation, verified)? {

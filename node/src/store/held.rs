@@ -43,13 +43,6 @@ pub(crate) fn hold(
     Ok(())
 }
 
-/// Whether this entry is held already.
-pub(crate) fn contains(connection: &Connection, hash: &Hash) -> Result<bool, StoreError> {
-    Ok(connection
-        .prepare_cached("SELECT 1 FROM held_entries WHERE hash = ?1")?
-        .exists(params![hash.to_bytes()])?)
-}
-
 /// Whether no entry is held: the common case, where nothing need be released.
 pub(crate) fn is_empty(connection: &Connection) -> Result<bool, StoreError> {
     Ok(!connection

@@ -7,32 +7,23 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{stored, u64_bytes, u64_from, StoreError};
 
-/// An entry as stored: decoded, with its hash.
-#[derive(Debug, Clone)]
+/// Where an entry sits in its log, and its hash: what links to it need.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct StoredEntry {
-    pub(crate) entry: Entry,
+    pub(crate) seq_num: SeqNum,
     pub(crate) hash: Hash,
 }
 
-fn read_entry(bytes: Vec<u8>) -> Result<StoredEntry, StoreError> {
-    let encoded = EncodedEntry::from_bytes(bytes);
-    // Stored entries were verified when they were ingested.
-    let entry = stored(encoded.decode_unverified(), "stored entry")?;
-    Ok(StoredEntry {
-        hash: encoded.hash(),
-        entry,
-    })
-}
-
-/// The entry at `seq_num` of a log.
+/// The entry at `seq_num` of a log. Only its hash is read: stored entries were
+/// verified on the way in and need not be decoded again.
 pub(crate) fn entry_at(
     connection: &Connection,
     public_key: &PublicKey,
     log_id: LogId,
     seq_num: SeqNum,
 ) -> Result<Option<StoredEntry>, StoreError> {
-    let row: Option<Vec<u8>> = connection
-        .prepare_cached("SELECT entry FROM entries WHERE public_key = ?1 AND log_id = ?2 AND seq_num = ?3")?
+    let hash: Option<Vec<u8>> = connection
+        .prepare_cached("SELECT hash FROM entries WHERE public_key = ?1 AND log_id = ?2 AND seq_num = ?3")?
         .query_row(
             params![
                 public_key.as_bytes(),
@@ -42,7 +33,23 @@ pub(crate) fn entry_at(
             |row| row.get(0),
         )
         .optional()?;
-    row.map(read_entry).transpose()
+    hash.map(|hash| {
+        Ok(StoredEntry {
+            seq_num,
+            hash: stored(Hash::from_bytes(&hash), "entry hash")?,
+        })
+    })
+    .transpose()
+}
+
+/// Whether an entry with this hash is stored or held.
+pub(crate) fn is_known(connection: &Connection, hash: &Hash) -> Result<bool, StoreError> {
+    Ok(connection
+        .prepare_cached(
+            "SELECT 1 WHERE EXISTS (SELECT 1 FROM entries WHERE hash = ?1)
+                         OR EXISTS (SELECT 1 FROM held_entries WHERE hash = ?1)",
+        )?
+        .exists(params![hash.to_bytes()])?)
 }
 
 /// Whether an entry with this hash is stored.
@@ -52,33 +59,30 @@ pub(crate) fn contains(connection: &Connection, hash: &Hash) -> Result<bool, Sto
         .exists(params![hash.to_bytes()])?)
 }
 
-/// The last entry of a log.
+/// The last entry of a log: the highest seq num (stored big-endian, so SQL
+/// orders it numerically) found through the primary key.
 pub(crate) fn latest_entry(
     connection: &Connection,
     public_key: &PublicKey,
     log_id: LogId,
 ) -> Result<Option<StoredEntry>, StoreError> {
-    match latest_seq_num(connection, public_key, log_id)? {
-        Some(seq_num) => entry_at(connection, public_key, log_id, seq_num),
-        None => Ok(None),
-    }
-}
-
-/// The sequence number of the last entry of a log.
-pub(crate) fn latest_seq_num(
-    connection: &Connection,
-    public_key: &PublicKey,
-    log_id: LogId,
-) -> Result<Option<SeqNum>, StoreError> {
-    let bytes: Option<Vec<u8>> = connection
-        .prepare_cached("SELECT latest_seq_num FROM logs WHERE public_key = ?1 AND log_id = ?2")?
+    let row: Option<(Vec<u8>, Vec<u8>)> = connection
+        .prepare_cached(
+            "SELECT seq_num, hash FROM entries WHERE public_key = ?1 AND log_id = ?2
+             ORDER BY seq_num DESC LIMIT 1",
+        )?
         .query_row(params![public_key.as_bytes(), u64_bytes(log_id.0)], |row| {
-            row.get(0)
+            Ok((row.get(0)?, row.get(1)?))
         })
         .optional()?;
-    bytes
-        .map(|bytes| SeqNum::new(u64_from(&bytes)?).ok_or_else(|| StoreError::Corrupt("seq num 0".into())))
-        .transpose()
+    row.map(|(seq_num, hash)| {
+        Ok(StoredEntry {
+            seq_num: SeqNum::new(u64_from(&seq_num)?)
+                .ok_or_else(|| StoreError::Corrupt("seq num 0".into()))?,
+            hash: stored(Hash::from_bytes(&hash), "entry hash")?,
+        })
+    })
+    .transpose()
 }
 
 /// The log in which `public_key` writes `document_id`.
@@ -118,15 +122,13 @@ pub(crate) fn insert_log(
 ) -> Result<(), StoreError> {
     connection
         .prepare_cached(
-            "INSERT INTO logs (public_key, log_id, document_id, schema_id, latest_seq_num)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO logs (public_key, log_id, document_id, schema_id) VALUES (?1, ?2, ?3, ?4)",
         )?
         .execute(params![
             public_key.as_bytes(),
             u64_bytes(log_id.0),
             document_id.hash().to_bytes(),
             schema_id.to_string(),
-            u64_bytes(1),
         ])?;
     Ok(())
 }
@@ -161,8 +163,5 @@ pub(crate) fn insert_entry(
             operation.action.code() as i64,
             operation.previous.as_ref().map(ToString::to_string),
         ])?;
-    connection
-        .prepare_cached("UPDATE logs SET latest_seq_num = ?3 WHERE public_key = ?1 AND log_id = ?2")?
-        .execute(params![key, log_id, seq_num])?;
     Ok(())
 }

@@ -3,13 +3,13 @@
 -- u64 values (log ids, seq nums) are stored as 8-byte big-endian BLOBs, which
 -- SQLite orders as the numbers they are.
 
--- One row per author's log: which document it belongs to, and how far it goes.
+-- One row per author's log: which document it belongs to. (How far it goes is
+-- the highest seq num of its entries.)
 CREATE TABLE logs (
-    public_key     BLOB    NOT NULL,
-    log_id         BLOB    NOT NULL,
-    document_id    BLOB    NOT NULL,
-    schema_id      TEXT    NOT NULL,
-    latest_seq_num BLOB    NOT NULL,
+    public_key  BLOB NOT NULL,
+    log_id      BLOB NOT NULL,
+    document_id BLOB NOT NULL,
+    schema_id   TEXT NOT NULL,
     PRIMARY KEY (public_key, log_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX logs_by_document ON logs (public_key, document_id);
