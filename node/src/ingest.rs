@@ -234,9 +234,70 @@ impl VerifiedSignatures {
     }
 }
 
+/// One write transaction's ingest: the open transaction, the known schemas,
+/// the signatures verified ahead, and the documents changed so far, which
+/// [`Batch::finish`] writes before the caller commits.
+pub(crate) struct Batch<'a> {
+    connection: &'a Connection,
+    registry: &'a mut SchemaRegistry,
+    verified: VerifiedSignatures,
+    documents: DocumentCache,
+}
+
+impl<'a> Batch<'a> {
+    /// Starts ingesting inside `connection`'s open transaction.
+    pub(crate) fn new(
+        connection: &'a Connection,
+        registry: &'a mut SchemaRegistry,
+        verified: VerifiedSignatures,
+    ) -> Self {
+        Self {
+            connection,
+            registry,
+            verified,
+            documents: DocumentCache::default(),
+        }
+    }
+
+    /// The open transaction.
+    pub(crate) fn connection(&self) -> &'a Connection {
+        self.connection
+    }
+
+    /// The schemas, including those defined in this transaction.
+    pub(crate) fn registry(&self) -> &SchemaRegistry {
+        self.registry
+    }
+
+    /// Checks, stores and materialises one entry. On an error other than the
+    /// store's, nothing was written; on a store error the caller must roll
+    /// the transaction back.
+    pub(crate) fn ingest(
+        &mut self,
+        entry: &EncodedEntry,
+        operation: &EncodedOperation,
+        source: Source,
+    ) -> Result<Applied, IngestError> {
+        ingest(
+            self.connection,
+            self.registry,
+            entry,
+            operation,
+            source,
+            &self.verified,
+            &mut self.documents,
+        )
+    }
+
+    /// Writes the documents the transaction changed.
+    pub(crate) fn finish(mut self) -> Result<(), StoreError> {
+        self.documents.flush(self.connection)
+    }
+}
+
 /// Checks, stores and materialises one entry inside `connection`'s open
-/// transaction. On error the caller must roll the transaction back.
-pub(crate) fn ingest(
+/// transaction.
+fn ingest(
     connection: &Connection,
     registry: &mut SchemaRegistry,
     encoded_entry: &EncodedEntry,
@@ -401,7 +462,7 @@ fn check_log_id(connection: &Connection, entry: &Entry, document_id: &DocumentId
 /// The documents a transaction changed, kept in memory and written once at
 /// its end, so that a batch of updates to one document loads and saves it once.
 #[derive(Default)]
-pub(crate) struct DocumentCache {
+struct DocumentCache {
     documents: HashMap<DocumentId, CachedDocument>,
 }
 
@@ -421,7 +482,7 @@ impl DocumentCache {
     }
 
     /// Writes every changed document; the cache is empty afterwards.
-    pub(crate) fn flush(&mut self, connection: &Connection) -> Result<(), StoreError> {
+    fn flush(&mut self, connection: &Connection) -> Result<(), StoreError> {
         for (_, cached) in self.documents.drain() {
             let changed = match &cached.changed {
                 Some(fields) => Changed::Fields(fields),

@@ -5,11 +5,9 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use lineup_core::{Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Hash, PublicKey};
-use rusqlite::Connection;
 
 use crate::ingest::{
-    self, Applied, Dependency, DocumentCache, IngestError, NextArgs, NextArgsError, Source,
-    VerifiedSignatures,
+    self, Applied, Batch, Dependency, IngestError, NextArgs, NextArgsError, Source, VerifiedSignatures,
 };
 use crate::registry::SchemaRegistry;
 use crate::store::{self, Durability, Store, StoreError};
@@ -80,16 +78,8 @@ impl Replica {
         entry: &EncodedEntry,
         operation: &EncodedOperation,
     ) -> Result<Applied, IngestError> {
-        self.in_transaction(|connection, registry, cache, _| {
-            ingest::ingest(
-                connection,
-                registry,
-                entry,
-                operation,
-                Source::Client,
-                &VerifiedSignatures::default(),
-                cache,
-            )
+        self.in_transaction(VerifiedSignatures::default(), |batch, _| {
+            batch.ingest(entry, operation, Source::Client)
         })
     }
 
@@ -110,14 +100,10 @@ impl Replica {
         } else {
             VerifiedSignatures::default()
         };
-        self.in_transaction(|connection, registry, cache, quota| {
+        self.in_transaction(verified, |batch, quota| {
             entries
                 .iter()
-                .map(|(entry, operation)| {
-                    ingest_from_peer(
-                        connection, registry, cache, quota, peer, entry, operation, &verified,
-                    )
-                })
+                .map(|(entry, operation)| ingest_from_peer(batch, quota, peer, entry, operation))
                 .collect()
         })
     }
@@ -125,22 +111,19 @@ impl Replica {
     /// Runs `work` in one write transaction, committed only if it succeeds.
     fn in_transaction<T>(
         &mut self,
-        work: impl FnOnce(
-            &Connection,
-            &mut SchemaRegistry,
-            &mut DocumentCache,
-            HeldQuota,
-        ) -> Result<T, IngestError>,
+        verified: VerifiedSignatures,
+        work: impl FnOnce(&mut Batch<'_>, HeldQuota) -> Result<T, IngestError>,
     ) -> Result<T, IngestError> {
         let transaction = self.store.transaction()?;
-        let mut cache = DocumentCache::default();
-        let result = work(&transaction, &mut self.registry, &mut cache, self.quota).and_then(|value| {
-            cache.flush(&transaction)?;
-            transaction
-                .commit()
-                .map(|()| value)
-                .map_err(|error| StoreError::from(error).into())
-        });
+        let mut batch = Batch::new(&transaction, &mut self.registry, verified);
+        let result = work(&mut batch, self.quota)
+            .and_then(|value| batch.finish().map(|()| value).map_err(IngestError::from))
+            .and_then(|value| {
+                transaction
+                    .commit()
+                    .map(|()| value)
+                    .map_err(|error| StoreError::from(error).into())
+            });
         match result {
             Ok(value) => {
                 self.registry.commit();
@@ -260,25 +243,21 @@ fn now() -> i64 {
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
-#[allow(clippy::too_many_arguments)] // the parts of one transaction, passed down
 fn ingest_from_peer(
-    connection: &Connection,
-    registry: &mut SchemaRegistry,
-    cache: &mut DocumentCache,
+    batch: &mut Batch<'_>,
     quota: HeldQuota,
     peer: &str,
     entry: &EncodedEntry,
     operation: &EncodedOperation,
-    verified: &VerifiedSignatures,
 ) -> Result<Ingested, IngestError> {
-    let hash = entry.hash();
-    if store::logs::is_known(connection, &hash)? {
+    let connection = batch.connection();
+    if store::logs::is_known(connection, &entry.hash())? {
         return Ok(Ingested::AlreadyKnown);
     }
-    match apply(connection, registry, cache, entry, operation, verified)? {
+    match apply(batch, entry, operation)? {
         Ok(applied) => {
             let mut all = vec![applied];
-            release(connection, registry, cache, &mut all, verified)?;
+            release(batch, &mut all)?;
             Ok(Ingested::Applied(all))
         }
         Err(error) => {
@@ -313,8 +292,8 @@ fn ingest_from_peer(
 }
 
 /// What an entry that failed with `error` waits for: `None` if it is invalid
-/// rather than early. An entry is only held once its own signature
-/// and payload are proven, so that nobody can park forged entries here.
+/// rather than early. An entry is only held once its own signature and
+/// payload are proven, so that nobody can park forged entries here.
 fn dependency_of(
     error: &IngestError,
     entry: &EncodedEntry,
@@ -327,27 +306,16 @@ fn dependency_of(
     Ok(Some(dependency))
 }
 
-/// Applies one entry. Ingest makes every check before its first write, so an
-/// entry it refuses leaves nothing behind, even inside a larger transaction.
-/// The outer `Result` is the store's (the whole transaction fails); the inner
-/// one the entry's.
+/// Applies one entry from a peer. Ingest makes every check before its first
+/// write, so an entry it refuses leaves nothing behind, even inside a larger
+/// transaction. The outer `Result` is the store's (the whole transaction
+/// fails); the inner one the entry's.
 fn apply(
-    connection: &Connection,
-    registry: &mut SchemaRegistry,
-    cache: &mut DocumentCache,
+    batch: &mut Batch<'_>,
     entry: &EncodedEntry,
     operation: &EncodedOperation,
-    verified: &VerifiedSignatures,
 ) -> Result<Result<Applied, IngestError>, IngestError> {
-    match ingest::ingest(
-        connection,
-        registry,
-        entry,
-        operation,
-        Source::Peer,
-        verified,
-        cache,
-    ) {
+    match batch.ingest(entry, operation, Source::Peer) {
         Ok(applied) => Ok(Ok(applied)),
         Err(IngestError::Store(error)) => Err(IngestError::Store(error)),
         Err(error) => Ok(Err(error)),
@@ -356,67 +324,58 @@ fn apply(
 
 /// Applies the held entries that `applied` (and what they unblock in turn)
 /// were waiting for, appending them to `applied`.
-fn release(
-    connection: &Connection,
-    registry: &mut SchemaRegistry,
-    cache: &mut DocumentCache,
-    applied: &mut Vec<Applied>,
-    verified: &VerifiedSignatures,
-) -> Result<(), IngestError> {
+fn release(batch: &mut Batch<'_>, applied: &mut Vec<Applied>) -> Result<(), IngestError> {
+    let connection = batch.connection();
     if store::held::is_empty(connection)? {
         return Ok(());
     }
     let mut next = 0;
     let mut schemas_seen = 0;
     while next < applied.len() {
-        let one = applied[next].clone();
+        let one = &applied[next];
         next += 1;
+        let entry = Dependency::Entry {
+            public_key: one.entry.public_key,
+            log_id: one.entry.log_id,
+            seq_num: one.entry.seq_num,
+        };
         let mut keys = vec![
             Dependency::Operation(one.operation_id).to_string(),
-            Dependency::Entry {
-                public_key: one.entry.public_key,
-                log_id: one.entry.log_id,
-                seq_num: one.entry.seq_num,
-            }
-            .to_string(),
+            entry.to_string(),
         ];
+        let staged = batch.registry().staged();
         keys.extend(
-            registry.staged()[schemas_seen..]
+            staged[schemas_seen..]
                 .iter()
                 .map(|schema| Dependency::Schema(schema.clone()).to_string()),
         );
-        schemas_seen = registry.staged().len();
+        schemas_seen = staged.len();
         for key in keys {
             for held in store::held::take_waiting_for(connection, &key)? {
-                match apply(
-                    connection,
-                    registry,
-                    cache,
-                    &held.entry,
-                    &held.operation,
-                    verified,
-                )? {
-                    Ok(applied_now) => applied.push(applied_now),
-                    Err(error) => match dependency_of(&error, &held.entry, &held.operation) {
-                        Ok(Some(dependency)) => {
-                            let decoded = held.entry.decode_unverified()?;
-                            store::held::hold(
-                                connection,
-                                &decoded,
-                                &held.entry,
-                                &held.operation,
-                                &dependency.to_string(),
-                                &held.peer,
-                                now(),
-                            )?;
-                        }
-                        Ok(None) => {
-                            tracing::warn!(entry = %held.entry.hash(), %error, "held entry is invalid; dropped");
-                        }
-                        Err(error) => {
-                            tracing::warn!(entry = %held.entry.hash(), %error, "held entry is invalid; dropped");
-                        }
-                    },
+                let error = match apply(batch, &held.entry, &held.operation)? {
+                    Ok(applied_now) => {
+                        applied.push(applied_now);
+                        continue;
+                    }
+                    Err(error) => error,
+                };
+                match dependency_of(&error, &held.entry, &held.operation) {
+                    Ok(Some(dependency)) => {
+                        let decoded = held.entry.decode_unverified()?;
+                        let waiting_for = dependency.to_string();
+                        store::held::hold(
+                            connection,
+                            &decoded,
+                            &held.entry,
+                            &held.operation,
+                            &waiting_for,
+                            &held.peer,
+                            now(),
+                        )?;
+                    }
+                    Ok(None) | Err(_) => {
+                        tracing::warn!(entry = %held.entry.hash(), %error, "held entry is invalid; dropped");
+                    }
                 }
             }
         }
