@@ -124,7 +124,15 @@ fn listing(documents: usize) -> (String, String) {
     let start = Instant::now();
     let rounds = 10;
     for _ in 0..rounds {
-        assert_eq!(replica.documents(&schema, &all).unwrap().items.len(), documents);
+        assert_eq!(
+            replica
+                .documents(&schema, &all)
+                .unwrap()
+                .expect("a known schema")
+                .items
+                .len(),
+            documents
+        );
     }
     let whole = start.elapsed() / rounds;
 
@@ -136,7 +144,10 @@ fn listing(documents: usize) -> (String, String) {
     let start = Instant::now();
     let mut listed = 0;
     loop {
-        let page = replica.documents(&schema, &query).unwrap();
+        let page = replica
+            .documents(&schema, &query)
+            .unwrap()
+            .expect("a known schema");
         listed += page.items.len();
         query.after = page.items.last().map(|document| document.id);
         if !page.has_next_page {

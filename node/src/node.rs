@@ -258,18 +258,13 @@ impl Node {
         schema_id: SchemaId,
         query: DocumentQuery,
     ) -> Result<Page<Document>, NodeError> {
-        if self
-            .call({
-                let schema_id = schema_id.clone();
-                move |state| state.replica.schemas().get(&schema_id).is_none()
-            })
-            .await?
-        {
-            return Err(NodeError::SchemaNotFound(schema_id));
-        }
-        Ok(self
-            .call(move |state| state.replica.documents(&schema_id, &query))
-            .await??)
+        self.call(move |state| {
+            state
+                .replica
+                .documents(&schema_id, &query)?
+                .ok_or(NodeError::SchemaNotFound(schema_id))
+        })
+        .await?
     }
 
     /// Stops the node: finishes the work already sent, then closes the database.

@@ -172,16 +172,15 @@ impl Replica {
         Ok(Document::reduce_to_view(&operations, view_id).ok())
     }
 
-    /// One page of the live documents of a schema.
+    /// One page of the live documents of a schema; `None` if the schema is unknown.
     pub fn documents(
         &self,
         schema_id: &lineup_core::SchemaId,
         query: &crate::query::DocumentQuery,
-    ) -> Result<crate::query::Page<Document>, StoreError> {
-        let schema = self
-            .registry
-            .get(schema_id)
-            .ok_or_else(|| StoreError::Corrupt(format!("listing unknown schema {schema_id}")))?;
+    ) -> Result<Option<crate::query::Page<Document>>, StoreError> {
+        let Some(schema) = self.registry.get(schema_id) else {
+            return Ok(None);
+        };
         let connection = self.store.connection();
         let page = store::documents::list(connection, schema_id, query)?;
         let mut documents = Vec::with_capacity(page.items.len());
@@ -190,10 +189,10 @@ impl Replica {
                 .ok_or_else(|| StoreError::Corrupt(format!("listed document {id} vanished")))?;
             documents.push(stored.document);
         }
-        Ok(crate::query::Page {
+        Ok(Some(crate::query::Page {
             items: documents,
             has_next_page: page.has_next_page,
-        })
+        }))
     }
 
     /// Frees the space of deleted documents: drops their operations' payloads,
