@@ -76,13 +76,3 @@ pub struct Page<T> {
     /// Whether more documents follow.
     pub has_next_page: bool,
 }
-
-impl<T> Page<T> {
-    /// Maps the items.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            has_next_page: self.has_next_page,
-        }
-    }
-}
