@@ -215,16 +215,18 @@ pub(crate) fn list(
         arguments.push(value);
         format!("?{}", arguments.len())
     };
-    let direction = match &query.order_by {
-        Some((field, direction)) => {
-            let name = argument(Box::new(field.clone()), &mut arguments);
-            sql.push_str(&format!(
-                " LEFT JOIN document_fields s ON s.document_id = d.id AND s.name = {name}"
-            ));
-            *direction
-        }
-        None => Direction::Ascending,
-    };
+    // The placeholder of the field to order by, bound once for the join and the cursor.
+    let order_field = query.order_by.as_ref().map(|(field, _)| {
+        let name = argument(Box::new(field.clone()), &mut arguments);
+        sql.push_str(&format!(
+            " LEFT JOIN document_fields s ON s.document_id = d.id AND s.name = {name}"
+        ));
+        name
+    });
+    let direction = query
+        .order_by
+        .as_ref()
+        .map_or(Direction::Ascending, |(_, direction)| *direction);
     let schema = argument(Box::new(schema_id.to_string()), &mut arguments);
     sql.push_str(&format!(" WHERE d.schema_id = {schema} AND d.deleted = 0"));
     for filter in &query.filters {
@@ -249,8 +251,7 @@ pub(crate) fn list(
     };
     if let Some(after) = &query.after {
         let cursor = argument(Box::new(after.hash().to_bytes().to_vec()), &mut arguments);
-        if let Some((field, _)) = &query.order_by {
-            let name = argument(Box::new(field.clone()), &mut arguments);
+        if let Some(name) = &order_field {
             sql.push_str(&format!(
                 " AND (s.value, d.id) {compare} ((SELECT value FROM document_fields WHERE document_id = {cursor} AND name = {name}), {cursor})"
             ));
@@ -258,7 +259,7 @@ pub(crate) fn list(
             sql.push_str(&format!(" AND d.id {compare} {cursor}"));
         }
     }
-    if query.order_by.is_some() {
+    if order_field.is_some() {
         sql.push_str(&format!(" ORDER BY s.value {order}, d.id {order}"));
     } else {
         sql.push_str(&format!(" ORDER BY d.id {order}"));
