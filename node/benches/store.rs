@@ -162,31 +162,49 @@ fn listing(documents: usize) -> (String, String) {
 }
 
 fn main() {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
     // `cargo test --benches` runs benchmarks once as tests: keep that short.
-    let quick = std::env::args().any(|argument| argument == "--test" || argument == "--quick");
+    let quick = arguments
+        .iter()
+        .any(|argument| argument == "--test" || argument == "--quick");
     let scale = if quick { 10 } else { 1 };
+    // Any other argument picks the benchmarks whose names contain it (for profiling one).
+    let filters: Vec<&String> = arguments
+        .iter()
+        .filter(|argument| !argument.starts_with("--"))
+        .collect();
+    let wanted =
+        |name: &str| filters.is_empty() || filters.iter().any(|filter| name.contains(filter.as_str()));
     println!("lineup-node store benchmarks (release, SQLite file in a temp dir)");
-    println!(
-        "single-entry ingest, durability normal: {}",
-        single_entry_ingest(Durability::Normal, 20_000 / scale)
-    );
-    println!(
-        "single-entry ingest, durability full:   {}",
-        single_entry_ingest(Durability::Full, 2_000 / scale)
-    );
-    println!(
-        "batched ingest (1,000 per batch):       {}",
-        batched_ingest(50_000 / scale, 1_000)
-    );
-    println!(
-        "update on a 10-op document:             {}",
-        update_on_document_of(10, 1_000 / scale)
-    );
-    println!(
-        "update on a 10,000-op document:         {}",
-        update_on_document_of(10_000 / scale, 1_000 / scale)
-    );
-    let (whole, paged) = listing(2_000 / scale);
-    println!("list 2,000 documents in one page:       {whole}");
-    println!("list 2,000 documents by capacity, 100 a page: {paged}");
+    if wanted("single") {
+        println!(
+            "single-entry ingest, durability normal: {}",
+            single_entry_ingest(Durability::Normal, 20_000 / scale)
+        );
+        println!(
+            "single-entry ingest, durability full:   {}",
+            single_entry_ingest(Durability::Full, 2_000 / scale)
+        );
+    }
+    if wanted("batched") {
+        println!(
+            "batched ingest (1,000 per batch):       {}",
+            batched_ingest(50_000 / scale, 1_000)
+        );
+    }
+    if wanted("update") {
+        println!(
+            "update on a 10-op document:             {}",
+            update_on_document_of(10, 1_000 / scale)
+        );
+        println!(
+            "update on a 10,000-op document:         {}",
+            update_on_document_of(10_000 / scale, 1_000 / scale)
+        );
+    }
+    if wanted("list") {
+        let (whole, paged) = listing(2_000 / scale);
+        println!("list 2,000 documents in one page:       {whole}");
+        println!("list 2,000 documents by capacity, 100 a page: {paged}");
+    }
 }

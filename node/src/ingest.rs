@@ -22,6 +22,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::Connection;
 
+mod signatures;
+
+pub(crate) use signatures::VerifiedSignatures;
+
 use crate::registry::{published_operations, SchemaRegistry};
 use crate::store::documents::Changed;
 use crate::store::{self, StoreError};
@@ -188,47 +192,6 @@ pub enum Source {
     /// author saw it, is stored like everywhere else (the document stays
     /// deleted), so that every node ends up with the same logs.
     Peer,
-}
-
-/// Entries whose signatures were checked ahead of the pipeline, on all cores
-/// at once for a batch. The pipeline checks every other signature itself, at
-/// its place in the order of checks; the check is the same single-signature
-/// verification either way, so nothing is accepted that would be refused.
-#[derive(Debug, Default)]
-pub(crate) struct VerifiedSignatures(HashMap<Hash, Entry>);
-
-impl VerifiedSignatures {
-    /// Verifies the signatures of `entries` on every available core.
-    pub(crate) fn check_in_parallel(entries: &[&EncodedEntry]) -> Self {
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let chunk = entries.len().div_ceil(threads).max(1);
-        let verified = std::thread::scope(|scope| {
-            let workers: Vec<_> = entries
-                .chunks(chunk)
-                .map(|chunk| {
-                    scope.spawn(move || {
-                        chunk
-                            .iter()
-                            .filter_map(|entry| entry.decode().ok().map(|decoded| (entry.hash(), decoded)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|worker| worker.join().unwrap_or_default())
-                .collect()
-        });
-        Self(verified)
-    }
-
-    /// Decodes `entry`, unless it was decoded and verified already.
-    fn decode(&self, entry: &EncodedEntry) -> Result<Entry, EntryError> {
-        match self.0.get(&entry.hash()) {
-            Some(decoded) => Ok(decoded.clone()),
-            None => entry.decode(),
-        }
-    }
 }
 
 /// One write transaction's ingest: the open transaction, the known schemas,

@@ -92,19 +92,20 @@ impl Replica {
         entries: impl IntoIterator<Item = (&'a EncodedEntry, &'a EncodedOperation)>,
     ) -> Result<Vec<Ingested>, IngestError> {
         let entries: Vec<_> = entries.into_iter().collect();
-        // Signature checks dominate ingest; they run on all cores before the
-        // one writer takes the entries in order.
-        let verified = if entries.len() > 1 {
-            let encoded: Vec<&EncodedEntry> = entries.iter().map(|(entry, _)| *entry).collect();
-            VerifiedSignatures::check_in_parallel(&encoded)
-        } else {
-            VerifiedSignatures::default()
-        };
-        self.in_transaction(verified, |batch, quota| {
-            entries
-                .iter()
-                .map(|(entry, operation)| ingest_from_peer(batch, quota, peer, entry, operation))
-                .collect()
+        // Signature checks cost as much as storing: they run on every core,
+        // ahead of the one writer that takes the entries in order.
+        std::thread::scope(|scope| {
+            let verified = if entries.len() > 1 {
+                VerifiedSignatures::start(scope, entries.iter().map(|(entry, _)| *entry).collect())
+            } else {
+                VerifiedSignatures::default()
+            };
+            self.in_transaction(verified, |batch, quota| {
+                entries
+                    .iter()
+                    .map(|(entry, operation)| ingest_from_peer(batch, quota, peer, entry, operation))
+                    .collect()
+            })
         })
     }
 
