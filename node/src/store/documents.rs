@@ -34,7 +34,7 @@ pub(crate) fn save(
         .prepare_cached(
             "INSERT INTO documents (id, schema_id, author, view_id, deleted, edited, walk_end)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (id) DO UPDATE SET view_id = ?4, deleted = ?5, edited = ?6, walk_end = ?7",
+             ON CONFLICT (id) DO UPDATE SET view_id = ?4, edited = ?6, walk_end = ?7",
         )?
         .execute(params![
             id,
@@ -45,6 +45,13 @@ pub(crate) fn save(
             document.is_edited(),
             walk_end.map(|end| end.hash().to_bytes()),
         ])?;
+    // Apart, so that the many updates that do not delete leave the index of
+    // `deleted` alone: an update setting an indexed column rewrites the index.
+    if document.is_deleted() {
+        connection
+            .prepare_cached("UPDATE documents SET deleted = 1 WHERE id = ?1")?
+            .execute(params![id])?;
+    }
     let mut write = connection.prepare_cached(
         "INSERT INTO document_fields (document_id, name, operation_id, cbor, value) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (document_id, name) DO UPDATE SET operation_id = ?3, cbor = ?4, value = ?5",

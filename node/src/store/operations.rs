@@ -41,7 +41,7 @@ pub(crate) fn of_document(
     document_id: &DocumentId,
 ) -> Result<Vec<(OperationId, PublicKey, Option<EncodedOperation>)>, StoreError> {
     let mut statement =
-        connection.prepare_cached("SELECT hash, public_key, payload FROM entries WHERE document_id = ?1")?;
+        connection.prepare_cached("SELECT hash, public_key, payload FROM logs JOIN entries USING (public_key, log_id) WHERE logs.document_id = ?1")?;
     let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
         Ok((
             row.get::<_, Vec<u8>>(0)?,
@@ -66,8 +66,9 @@ pub(crate) fn tips_of(
     connection: &Connection,
     document_id: &DocumentId,
 ) -> Result<Vec<OperationId>, StoreError> {
-    let mut statement =
-        connection.prepare_cached("SELECT hash, previous FROM entries WHERE document_id = ?1")?;
+    let mut statement = connection.prepare_cached(
+        "SELECT hash, previous FROM logs JOIN entries USING (public_key, log_id) WHERE logs.document_id = ?1",
+    )?;
     let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
         Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Option<String>>(1)?))
     })?;
@@ -86,8 +87,9 @@ pub(crate) fn tips_of(
 /// Deleted documents whose operations still carry their payloads.
 pub(crate) fn deleted_with_payloads(connection: &Connection) -> Result<Vec<DocumentId>, StoreError> {
     let mut statement = connection.prepare_cached(
-        "SELECT DISTINCT documents.id FROM documents JOIN entries ON entries.document_id = documents.id
-         WHERE documents.deleted = 1 AND entries.payload IS NOT NULL",
+        "SELECT id FROM documents WHERE deleted = 1 AND EXISTS (
+             SELECT 1 FROM logs JOIN entries USING (public_key, log_id)
+             WHERE logs.document_id = documents.id AND entries.payload IS NOT NULL)",
     )?;
     let rows = statement.query_map([], |row| row.get::<_, Vec<u8>>(0))?;
     rows.map(|id| Ok(DocumentId(hash_from(&id?, "document id")?)))
@@ -113,7 +115,9 @@ pub(crate) fn ids_of(
     connection: &Connection,
     document_id: &DocumentId,
 ) -> Result<Vec<OperationId>, StoreError> {
-    let mut statement = connection.prepare_cached("SELECT hash FROM entries WHERE document_id = ?1")?;
+    let mut statement = connection.prepare_cached(
+        "SELECT hash FROM logs JOIN entries USING (public_key, log_id) WHERE logs.document_id = ?1",
+    )?;
     let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
         row.get::<_, Vec<u8>>(0)
     })?;
@@ -125,6 +129,10 @@ pub(crate) fn ids_of(
 /// Returns how many were dropped.
 pub(crate) fn prune(connection: &Connection, document_id: &DocumentId) -> Result<usize, StoreError> {
     Ok(connection
-        .prepare_cached("UPDATE entries SET payload = NULL WHERE document_id = ?1 AND payload IS NOT NULL")?
+        .prepare_cached(
+            "UPDATE entries SET payload = NULL
+             WHERE (public_key, log_id) IN (SELECT public_key, log_id FROM logs WHERE document_id = ?1)
+             AND payload IS NOT NULL",
+        )?
         .execute(params![document_id.hash().to_bytes()])?)
 }
