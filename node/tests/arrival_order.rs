@@ -3,8 +3,6 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
 
-use std::path::Path;
-
 use lineup_core::{DocumentId, EncodedEntry, EncodedOperation};
 use lineup_node::ingest::IngestError;
 use lineup_node::replica::{HeldQuota, Ingested, Replica};
@@ -18,8 +16,7 @@ struct Vectors {
 }
 
 fn vectors() -> Vectors {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/p2panda-rs-0.9.json");
-    let json: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let json: Json = serde_json::from_str(include_str!("../../tests/vectors/p2panda-rs-0.9.json")).unwrap();
     let bytes = |value: &Json| hex::decode(value.as_str().unwrap()).unwrap();
     Vectors {
         entries: json["entries"]

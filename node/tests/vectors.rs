@@ -15,8 +15,7 @@ use lineup_node::store::Durability;
 use serde_json::Value as Json;
 
 fn vectors() -> Json {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/p2panda-rs-0.9.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("vectors")).expect("JSON")
+    serde_json::from_str(include_str!("../../tests/vectors/p2panda-rs-0.9.json")).expect("JSON")
 }
 
 fn text(json: &Json) -> &str {

@@ -10,7 +10,10 @@ use std::path::Path;
 mod checks;
 
 fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+    // Cargo's directory at run time: the one from the build would be stale in a
+    // build cache shared by clones at other places.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").expect("run by cargo");
+    let dir = Path::new(&manifest_dir)
         .join("tests/fuzz_regressions")
         .join(target);
     let mut count = 0;

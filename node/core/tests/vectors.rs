@@ -6,7 +6,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 use lineup_core::lipmaa::lipmaa;
 use lineup_core::{
@@ -17,10 +16,10 @@ use lineup_core::{
 use serde_json::Value as Json;
 
 fn vectors() -> Json {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/p2panda-rs-0.9.json");
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("reading {}: {error}", path.display()));
-    serde_json::from_str(&text).expect("vectors are JSON")
+    // Compiled in: a path taken from the build would be stale in a build
+    // cache shared by clones at other places.
+    let text = include_str!("../../../tests/vectors/p2panda-rs-0.9.json");
+    serde_json::from_str(text).expect("vectors are JSON")
 }
 
 fn text(json: &Json) -> &str {
