@@ -635,6 +635,15 @@ pub(crate) fn next_args(
     let Some(log_id) = store::logs::log_of_document(connection, public_key, &document_id)? else {
         return new_log();
     };
+    next_in_log(connection, public_key, log_id)
+}
+
+/// The arguments for the next entry of an existing log.
+pub(crate) fn next_in_log(
+    connection: &Connection,
+    public_key: &PublicKey,
+    log_id: LogId,
+) -> Result<NextArgs, NextArgsError> {
     let latest = store::logs::latest_entry(connection, public_key, log_id)?
         .ok_or_else(|| StoreError::Corrupt(format!("log {log_id} of {public_key} has no entries")))?;
     let seq_num = latest

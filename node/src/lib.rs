@@ -5,6 +5,7 @@
 //! [`ingest`] pipeline every entry goes through). The GraphQL API and
 //! replication follow the layout in `DESIGN.md`.
 
+pub mod api;
 pub mod data_dir;
 pub mod ingest;
 pub mod key_file;

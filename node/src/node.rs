@@ -4,19 +4,21 @@
 //! The replica lives on a thread of its own; the handle sends it work and
 //! awaits the answer, so no SQLite call ever blocks the async executor.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use lineup_core::{
-    Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Entry, Operation, PrivateKey,
-    PublicKey, SchemaId, Value,
+    Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Entry, Operation, OperationId,
+    PrivateKey, PublicKey, Schema, SchemaId, Value,
 };
 use tokio::sync::{broadcast, oneshot};
 
 use crate::data_dir::default_data_dir;
-use crate::ingest::{Applied, IngestError, NextArgsError};
+use crate::ingest::{Applied, IngestError, NextArgs, NextArgsError};
 use crate::key_file::{self, KeyFileError};
 use crate::query::{DocumentQuery, Page};
 use crate::replica::Replica;
@@ -49,6 +51,9 @@ pub enum NodeError {
     /// The schema is not known to this node.
     #[error("schema {0} not found")]
     SchemaNotFound(SchemaId),
+    /// The API could not serve.
+    #[error("{0}")]
+    Api(String),
     /// The node has stopped.
     #[error("the node has stopped")]
     Stopped,
@@ -64,6 +69,8 @@ pub enum NodeEvent {
         /// Its schema.
         schema_id: SchemaId,
     },
+    /// Documents of a new schema can be published from now on.
+    SchemaAdded(SchemaId),
 }
 
 /// Configures and starts a [`Node`].
@@ -92,6 +99,8 @@ impl NodeBuilder {
         let (ready_sender, ready) = oneshot::channel();
         let (commands, inbox) = std_mpsc::channel::<Command>();
         let durability = self.durability;
+        let schema_generation = Arc::new(AtomicU64::new(0));
+        let thread_generation = Arc::clone(&schema_generation);
         let thread = std::thread::Builder::new()
             .name("lineup-store".into())
             .spawn(move || {
@@ -108,7 +117,11 @@ impl NodeBuilder {
                         if ready_sender.send(Ok(key.public_key())).is_err() {
                             return;
                         }
-                        let mut state = StoreThread { key, replica };
+                        let mut state = StoreThread {
+                            key,
+                            replica,
+                            schema_generation: thread_generation,
+                        };
                         // Runs until every handle is dropped or stop is called.
                         for command in inbox {
                             command(&mut state);
@@ -127,6 +140,7 @@ impl NodeBuilder {
             thread: Some(thread),
             public_key,
             events,
+            schema_generation,
         })
     }
 }
@@ -135,6 +149,7 @@ impl NodeBuilder {
 struct StoreThread {
     key: PrivateKey,
     replica: Replica,
+    schema_generation: Arc<AtomicU64>,
 }
 
 type Command = Box<dyn FnOnce(&mut StoreThread) + Send>;
@@ -146,6 +161,7 @@ pub struct Node {
     thread: Option<JoinHandle<()>>,
     public_key: PublicKey,
     events: broadcast::Sender<NodeEvent>,
+    schema_generation: Arc<AtomicU64>,
 }
 
 impl Node {
@@ -172,12 +188,15 @@ impl Node {
         result.await.map_err(|_| NodeError::Stopped)
     }
 
-    fn announce(&self, applied: &Applied) {
+    fn announce(&self, (applied, schemas): &(Applied, Vec<SchemaId>)) {
         // Nobody listening is fine.
         let _ = self.events.send(NodeEvent::DocumentChanged {
             id: applied.document_id,
             schema_id: applied.schema_id.clone(),
         });
+        for schema in schemas {
+            let _ = self.events.send(NodeEvent::SchemaAdded(schema.clone()));
+        }
     }
 
     /// Receives every change from now on.
@@ -192,10 +211,12 @@ impl Node {
         fields: BTreeMap<String, Value>,
     ) -> Result<DocumentId, NodeError> {
         let applied = self
-            .call(move |state| state.publish_own(Operation::create(schema_id, fields)))
+            .call(move |state| {
+                state.learning_schemas(|state| state.publish_own(Operation::create(schema_id, fields)))
+            })
             .await??;
         self.announce(&applied);
-        Ok(applied.document_id)
+        Ok(applied.0.document_id)
     }
 
     /// Changes fields of a document, building on its current view.
@@ -206,20 +227,24 @@ impl Node {
     ) -> Result<DocumentViewId, NodeError> {
         let applied = self
             .call(move |state| {
-                let current = state.current(&id)?;
-                state.publish_own(Operation::update(current.schema_id, current.view_id, fields))
+                state.learning_schemas(|state| {
+                    let current = state.current(&id)?;
+                    state.publish_own(Operation::update(current.schema_id, current.view_id, fields))
+                })
             })
             .await??;
         self.announce(&applied);
-        Ok(DocumentViewId::from(applied.operation_id))
+        Ok(DocumentViewId::from(applied.0.operation_id))
     }
 
     /// Deletes a document.
     pub async fn delete(&self, id: DocumentId) -> Result<(), NodeError> {
         let applied = self
             .call(move |state| {
-                let current = state.current(&id)?;
-                state.publish_own(Operation::delete(current.schema_id, current.view_id))
+                state.learning_schemas(|state| {
+                    let current = state.current(&id)?;
+                    state.publish_own(Operation::delete(current.schema_id, current.view_id))
+                })
             })
             .await??;
         self.announce(&applied);
@@ -227,17 +252,27 @@ impl Node {
     }
 
     /// Checks, stores and materialises an entry signed elsewhere (a client's
-    /// `publish`).
+    /// `publish`); answers with the arguments for the next entry of its log.
     pub async fn publish(
         &self,
         entry: EncodedEntry,
         operation: EncodedOperation,
-    ) -> Result<Applied, NodeError> {
-        let applied = self
-            .call(move |state| state.replica.publish(&entry, &operation))
+    ) -> Result<(Applied, NextArgs), NodeError> {
+        let published = self
+            .call(move |state| {
+                state.learning_schemas(|state| {
+                    let applied = state.replica.publish(&entry, &operation)?;
+                    let next_args = state
+                        .replica
+                        .next_args_in_log(&applied.entry.public_key, applied.entry.log_id)?;
+                    Ok((applied, next_args))
+                })
+            })
             .await??;
-        self.announce(&applied);
-        Ok(applied)
+        let ((applied, next_args), schemas) = published;
+        let announced = (applied, schemas);
+        self.announce(&announced);
+        Ok((announced.0, next_args))
     }
 
     /// The current view of a document, deleted or not.
@@ -267,6 +302,80 @@ impl Node {
         .await?
     }
 
+    /// The arguments for `public_key`'s next entry (in the log of the document
+    /// `view_id` belongs to, or a new log), as p2panda's `nextArgs`.
+    pub async fn next_args(
+        &self,
+        public_key: PublicKey,
+        view_id: Option<DocumentViewId>,
+    ) -> Result<NextArgs, NodeError> {
+        Ok(self
+            .call(move |state| state.replica.next_args(&public_key, view_id.as_ref()))
+            .await??)
+    }
+
+    /// Every schema this node knows, system schemas included.
+    pub async fn schemas(&self) -> Result<Vec<Schema>, NodeError> {
+        self.call(|state| state.replica.schemas().iter().cloned().collect())
+            .await
+    }
+
+    /// The current views of these documents, deleted or not; unknown ones are left out.
+    pub async fn documents_by_id(
+        &self,
+        ids: Vec<DocumentId>,
+    ) -> Result<HashMap<DocumentId, Document>, NodeError> {
+        self.call(move |state| {
+            let mut found = HashMap::with_capacity(ids.len());
+            for id in ids {
+                if let Some(document) = state.replica.document(&id)? {
+                    found.insert(id, document);
+                }
+            }
+            Ok(found)
+        })
+        .await?
+    }
+
+    /// Documents at these views, where the document is not deleted; views that
+    /// are unknown (or name operations of several documents) are left out.
+    pub async fn live_document_views(
+        &self,
+        view_ids: Vec<DocumentViewId>,
+    ) -> Result<HashMap<DocumentViewId, Document>, NodeError> {
+        self.call(move |state| {
+            let mut found = HashMap::with_capacity(view_ids.len());
+            for view_id in view_ids {
+                let Some(document) = state.replica.document_view(&view_id)? else {
+                    continue;
+                };
+                let current = state.replica.document(&document.id)?;
+                if current.is_some_and(|current| !current.is_deleted()) {
+                    found.insert(view_id, document);
+                }
+            }
+            Ok(found)
+        })
+        .await?
+    }
+
+    /// The first live document of a schema with a field, by name and the
+    /// operation that set it, that `matches`.
+    pub async fn find_document(
+        &self,
+        schema_id: SchemaId,
+        matches: impl Fn(&str, &OperationId) -> bool + Send + 'static,
+    ) -> Result<Option<DocumentId>, NodeError> {
+        Ok(self
+            .call(move |state| state.replica.find_document(&schema_id, matches))
+            .await??)
+    }
+
+    /// Counts up whenever the node learns a schema.
+    pub fn schema_generation(&self) -> u64 {
+        self.schema_generation.load(Ordering::Acquire)
+    }
+
     /// Stops the node: finishes the work already sent, then closes the database.
     pub async fn stop(mut self) -> Result<(), NodeError> {
         let (replace, _) = std_mpsc::channel();
@@ -282,6 +391,21 @@ impl Node {
 }
 
 impl StoreThread {
+    /// Runs `work` and returns the schemas it made known with its result.
+    fn learning_schemas<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, NodeError>,
+    ) -> Result<(T, Vec<SchemaId>), NodeError> {
+        let mark = self.replica.schemas().learnt_count();
+        let value = work(self)?;
+        let learnt = self.replica.schemas().learnt_since(mark).to_vec();
+        if !learnt.is_empty() {
+            // Before the answer, so that whoever awaits it sees the new generation.
+            self.schema_generation.fetch_add(1, Ordering::Release);
+        }
+        Ok((value, learnt))
+    }
+
     /// The current view of a live document.
     fn current(&self, id: &DocumentId) -> Result<Document, NodeError> {
         let document = self
@@ -396,7 +520,7 @@ mod tests {
 
     #[tokio::test]
     async fn lists_documents_with_filters_order_and_cursors() {
-        use crate::query::{Direction, FieldFilter, FilterOp};
+        use crate::query::{Condition, Direction, Filter};
         let dir = tempfile::tempdir().unwrap();
         let node = Node::builder().data_dir(dir.path()).spawn().await.unwrap();
         let schema = define_stage_schema(&node).await;
@@ -413,11 +537,7 @@ mod tests {
 
         // By capacity, smallest first, three at a time, only capacity >= 200.
         let mut query = DocumentQuery {
-            filters: vec![FieldFilter {
-                field: "capacity".into(),
-                op: FilterOp::Gte,
-                value: Value::Int(200),
-            }],
+            filters: vec![Filter::field("capacity", Condition::Gte(Value::Int(200)))],
             order_by: Some(("capacity".into(), Direction::Ascending)),
             after: None,
             first: 3,
@@ -425,6 +545,7 @@ mod tests {
         let mut names = Vec::new();
         loop {
             let page = node.documents(schema.clone(), query.clone()).await.unwrap();
+            assert_eq!(page.total_count, 6);
             query.after = page.items.last().map(|document| document.id);
             names.extend(page.items.into_iter().map(
                 |document| match &document.fields.unwrap()["name"].value {
@@ -439,11 +560,7 @@ mod tests {
         assert_eq!(names, ["Foxtrot", "Echo", "Delta", "Charlie", "Bravo", "Alpha"]);
 
         let contains = DocumentQuery {
-            filters: vec![FieldFilter {
-                field: "name".into(),
-                op: FilterOp::Contains,
-                value: Value::Str("o".into()),
-            }],
+            filters: vec![Filter::field("name", Condition::Contains("o".into()))],
             order_by: Some(("name".into(), Direction::Descending)),
             ..DocumentQuery::default()
         };

@@ -1,36 +1,76 @@
-//! Listing the documents of a schema: filters on fields, order, and cursor
-//! pagination, as the GraphQL `all_<schema>` queries need them.
+//! Listing the documents of a schema: filters on fields and meta data, order,
+//! and cursor pagination, as the GraphQL `all_<schema>` queries need them.
 
 use lineup_core::{DocumentId, Value};
 
-/// How a field is compared with a filter's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterOp {
-    /// Equal.
-    Eq,
-    /// Not equal.
-    NotEq,
-    /// Greater than.
-    Gt,
-    /// Greater than or equal.
-    Gte,
-    /// Less than.
-    Lt,
-    /// Less than or equal.
-    Lte,
-    /// The text contains the value.
-    Contains,
+/// What a filter or an order looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// An application field, by name.
+    Field(String),
+    /// The document id (compare with [`Value::Relation`]).
+    DocumentId,
+    /// The current view id (compare with [`Value::PinnedRelation`]).
+    ViewId,
+    /// The author of the document's first operation (compare with
+    /// [`Value::Bytes`] of the public key).
+    Owner,
+    /// Whether the document was updated since its creation ([`Value::Bool`]).
+    Edited,
 }
 
-/// One condition on a field.
+impl From<&str> for Subject {
+    fn from(field: &str) -> Self {
+        Subject::Field(field.to_owned())
+    }
+}
+
+/// How a subject is compared.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldFilter {
-    /// The field's name.
-    pub field: String,
-    /// The comparison.
-    pub op: FilterOp,
-    /// What the field is compared with.
-    pub value: Value,
+pub enum Condition {
+    /// Equal.
+    Eq(Value),
+    /// Not equal.
+    NotEq(Value),
+    /// Greater than.
+    Gt(Value),
+    /// Greater than or equal.
+    Gte(Value),
+    /// Less than.
+    Lt(Value),
+    /// Less than or equal.
+    Lte(Value),
+    /// Equal to one of these.
+    In(Vec<Value>),
+    /// Equal to none of these.
+    NotIn(Vec<Value>),
+    /// A text that contains this.
+    Contains(String),
+    /// A text that does not contain this.
+    NotContains(String),
+    /// A relation list that holds at least one of these ids (as text).
+    HoldsAny(Vec<String>),
+    /// A relation list that holds none of these ids (as text).
+    HoldsNone(Vec<String>),
+}
+
+/// One condition every listed document meets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    /// What is compared.
+    pub subject: Subject,
+    /// How.
+    pub condition: Condition,
+}
+
+impl Filter {
+    /// A condition on an application field.
+    pub fn field(name: &str, condition: Condition) -> Self {
+        Self {
+            subject: Subject::Field(name.to_owned()),
+            condition,
+        }
+    }
 }
 
 /// Which way to sort.
@@ -47,11 +87,11 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentQuery {
     /// Conditions every listed document meets.
-    pub filters: Vec<FieldFilter>,
-    /// The field to sort by, and how; documents with equal values (or no
-    /// sort field) follow their ids.
-    pub order_by: Option<(String, Direction)>,
-    /// Start after this document (the previous page's end cursor).
+    pub filters: Vec<Filter>,
+    /// What to sort by, and how; documents with equal values (or without an
+    /// order) follow their ids.
+    pub order_by: Option<(Subject, Direction)>,
+    /// Start after this document (the previous page's last one).
     pub after: Option<DocumentId>,
     /// How many documents at most.
     pub first: usize,
@@ -75,4 +115,6 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Whether more documents follow.
     pub has_next_page: bool,
+    /// How many documents meet the filters, on every page.
+    pub total_count: u64,
 }

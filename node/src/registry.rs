@@ -14,6 +14,8 @@ use crate::store::{self, StoreError};
 pub struct SchemaRegistry {
     schemas: HashMap<SchemaId, Schema>,
     staged: Vec<SchemaId>,
+    /// Application schemas in the order this node learnt them (since it started).
+    learnt: Vec<SchemaId>,
 }
 
 impl SchemaRegistry {
@@ -29,6 +31,7 @@ impl SchemaRegistry {
         Ok(Self {
             schemas,
             staged: Vec::new(),
+            learnt: Vec::new(),
         })
     }
 
@@ -57,7 +60,18 @@ impl SchemaRegistry {
 
     /// The transaction committed: staged schemas stay.
     pub(crate) fn commit(&mut self) {
-        self.staged.clear();
+        self.learnt.append(&mut self.staged);
+    }
+
+    /// How many schemas this node has learnt since it started: a mark for
+    /// [`SchemaRegistry::learnt_since`].
+    pub fn learnt_count(&self) -> usize {
+        self.learnt.len()
+    }
+
+    /// The schemas learnt after the mark `count`.
+    pub fn learnt_since(&self, count: usize) -> &[SchemaId] {
+        self.learnt.get(count..).unwrap_or_default()
     }
 
     /// The transaction rolled back: staged schemas go.

@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use lineup_core::{Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Hash, PublicKey};
+use lineup_core::{
+    Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Hash, LogId, PublicKey,
+};
 
 use crate::ingest::{
     self, Applied, Batch, Dependency, IngestError, NextArgs, NextArgsError, Source, VerifiedSignatures,
@@ -146,6 +148,12 @@ impl Replica {
         ingest::next_args(self.store.connection(), public_key, view_id)
     }
 
+    /// The arguments for the next entry of an existing log (even one whose
+    /// document is deleted), as `publish` answers.
+    pub fn next_args_in_log(&self, public_key: &PublicKey, log_id: LogId) -> Result<NextArgs, NextArgsError> {
+        ingest::next_in_log(self.store.connection(), public_key, log_id)
+    }
+
     /// The current view of a document.
     pub fn document(&self, id: &DocumentId) -> Result<Option<Document>, StoreError> {
         let connection = self.store.connection();
@@ -193,6 +201,7 @@ impl Replica {
         Ok(Some(crate::query::Page {
             items: documents,
             has_next_page: page.has_next_page,
+            total_count: page.total_count,
         }))
     }
 
@@ -210,6 +219,16 @@ impl Replica {
         }
         transaction.commit()?;
         Ok(pruned)
+    }
+
+    /// The first live document of a schema with a field, by name and the
+    /// operation that set it, that `matches`.
+    pub fn find_document(
+        &self,
+        schema_id: &lineup_core::SchemaId,
+        matches: impl Fn(&str, &lineup_core::OperationId) -> bool,
+    ) -> Result<Option<DocumentId>, StoreError> {
+        store::documents::find_by_field(self.store.connection(), schema_id, matches)
     }
 
     /// The ids of all documents of a schema, deleted or not.

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use lineup_core::{EncodedEntry, EncodedOperation};
-use lineup_node::node::DATABASE_FILE_NAME;
+use std::sync::Arc;
+
+use lineup_node::node::{Node, DATABASE_FILE_NAME};
 use lineup_node::replica::{Ingested, Replica};
 use lineup_node::store::Durability;
 use lineup_node::{data_dir::default_data_dir, key_file};
@@ -24,8 +26,14 @@ struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = DurabilityArg::Normal)]
     durability: DurabilityArg,
 
+    /// Where the HTTP API listens; bind another address than 127.0.0.1 to
+    /// share it with the LAN
+    #[arg(long, default_value = "127.0.0.1:2020")]
+    http: std::net::SocketAddr,
+
+    /// Without a command, the node runs and serves its API.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -52,15 +60,62 @@ fn main() -> anyhow::Result<()> {
         DurabilityArg::Full => Durability::Full,
     };
     match cli.command {
-        Command::Identity => {
+        None => serve(data_dir, durability, cli.http)?,
+        Some(Command::Identity) => {
             let key = key_file::load_or_create(&data_dir)
                 .with_context(|| format!("loading the node key from {}", data_dir.display()))?;
             println!("data dir:   {}", data_dir.display());
             println!("public key: {}", key.public_key());
         }
-        Command::Import => import(&data_dir, durability)?,
+        Some(Command::Import) => import(&data_dir, durability)?,
     }
     Ok(())
+}
+
+/// Runs the node and its API until SIGINT or SIGTERM.
+fn serve(data_dir: PathBuf, durability: Durability, http: std::net::SocketAddr) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let node = Node::builder()
+            .data_dir(&data_dir)
+            .durability(durability)
+            .spawn()
+            .await
+            .with_context(|| format!("starting the node in {}", data_dir.display()))?;
+        let node = Arc::new(node);
+        let listener = tokio::net::TcpListener::bind(http)
+            .await
+            .with_context(|| format!("listening on {http}"))?;
+        let address = listener.local_addr()?;
+        println!("data dir:   {}", data_dir.display());
+        println!("public key: {}", node.public_key());
+        println!("graphql:    http://{address}/graphql");
+        std::io::stdout().flush()?;
+        axum::serve(listener, lineup_node::api::router(Arc::clone(&node)))
+            .with_graceful_shutdown(stop_signal())
+            .await
+            .context("serving HTTP")?;
+        // Every request has finished: the last handle stops the store cleanly.
+        match Arc::try_unwrap(node) {
+            Ok(node) => node.stop().await?,
+            Err(_) => anyhow::bail!("the node is still in use after the server stopped"),
+        }
+        Ok(())
+    })
+}
+
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut interrupt), Ok(mut terminate)) =
+        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+    else {
+        // Without signal handlers the node still stops when it is killed.
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
 }
 
 fn import(data_dir: &std::path::Path, durability: Durability) -> anyhow::Result<()> {

@@ -186,6 +186,32 @@ pub(crate) fn ids_of_schema(
         .collect()
 }
 
+/// The first live document of a schema with a field, by name and the
+/// operation that set it, that `matches`.
+pub(crate) fn find_by_field(
+    connection: &Connection,
+    schema_id: &lineup_core::SchemaId,
+    matches: impl Fn(&str, &OperationId) -> bool,
+) -> Result<Option<DocumentId>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT d.id, f.name, f.operation_id FROM documents d JOIN document_fields f ON f.document_id = d.id
+         WHERE d.schema_id = ?1 AND d.deleted = 0",
+    )?;
+    let mut rows = statement.query(params![schema_id.to_string()])?;
+    while let Some(row) = rows.next()? {
+        let name: String = row.get(1)?;
+        let operation_id = OperationId(stored(
+            Hash::from_bytes(&row.get::<_, Vec<u8>>(2)?),
+            "operation id",
+        )?);
+        if matches(&name, &operation_id) {
+            let id: Vec<u8> = row.get(0)?;
+            return Ok(Some(DocumentId(stored(Hash::from_bytes(&id), "document id")?)));
+        }
+    }
+    Ok(None)
+}
+
 /// Whether the document was deleted (`false` for unknown documents).
 pub(crate) fn is_deleted(connection: &Connection, id: &DocumentId) -> Result<bool, StoreError> {
     let deleted: Option<bool> = connection
@@ -207,77 +233,196 @@ pub(crate) fn schema_of(
     schema_id.map(|id| stored(id.parse(), "schema id")).transpose()
 }
 
-/// The ids of one page of live documents of a schema.
+/// SQL for the live documents of a schema that meet `filters`, as a WHERE
+/// clause over `documents d`, with its arguments.
+struct Selection {
+    sql: String,
+    arguments: Vec<Box<dyn rusqlite::types::ToSql>>,
+}
+
+impl Selection {
+    fn new(schema_id: &lineup_core::SchemaId, filters: &[crate::query::Filter]) -> Self {
+        let mut selection = Self {
+            sql: String::new(),
+            arguments: Vec::new(),
+        };
+        let schema = selection.bind(schema_id.to_string());
+        selection.sql = format!(" WHERE d.schema_id = {schema} AND d.deleted = 0");
+        for filter in filters {
+            selection.filter(filter);
+        }
+        selection
+    }
+
+    /// Adds an argument; returns its placeholder.
+    fn bind(&mut self, value: impl rusqlite::types::ToSql + 'static) -> String {
+        self.arguments.push(Box::new(value));
+        format!("?{}", self.arguments.len())
+    }
+
+    fn filter(&mut self, filter: &crate::query::Filter) {
+        use crate::query::{Condition, Subject};
+        let (column, field) = match &filter.subject {
+            Subject::Field(name) => ("f.value", Some(self.bind(name.clone()))),
+            Subject::DocumentId => ("d.id", None),
+            Subject::ViewId => ("d.view_id", None),
+            Subject::Owner => ("d.author", None),
+            Subject::Edited => ("d.edited", None),
+        };
+        let subject = &filter.subject;
+        let compare = |operator: &str, value: &Value, this: &mut Self| {
+            let value = this.bind(comparable(subject, value));
+            format!("{column} {operator} {value}")
+        };
+        let condition = match &filter.condition {
+            Condition::Eq(value) => compare("=", value, self),
+            Condition::NotEq(value) => compare("!=", value, self),
+            Condition::Gt(value) => compare(">", value, self),
+            Condition::Gte(value) => compare(">=", value, self),
+            Condition::Lt(value) => compare("<", value, self),
+            Condition::Lte(value) => compare("<=", value, self),
+            Condition::In(values) | Condition::NotIn(values) => {
+                let placeholders: Vec<String> = values
+                    .iter()
+                    .map(|value| self.bind(comparable(subject, value)))
+                    .collect();
+                let not = if matches!(filter.condition, Condition::NotIn(_)) {
+                    "NOT "
+                } else {
+                    ""
+                };
+                format!("{column} {not}IN ({})", placeholders.join(", "))
+            }
+            Condition::Contains(text) => format!("instr({column}, {}) > 0", self.bind(text.clone())),
+            Condition::NotContains(text) => format!("instr({column}, {}) = 0", self.bind(text.clone())),
+            Condition::HoldsAny(ids) | Condition::HoldsNone(ids) => {
+                // Lists are stored as their ids joined with spaces.
+                let held: Vec<String> = ids
+                    .iter()
+                    .map(|id| {
+                        format!(
+                            "instr(' ' || {column} || ' ', {}) > 0",
+                            self.bind(format!(" {id} "))
+                        )
+                    })
+                    .collect();
+                let any = if held.is_empty() {
+                    "0".to_owned()
+                } else {
+                    held.join(" OR ")
+                };
+                match filter.condition {
+                    Condition::HoldsNone(_) => format!("NOT ({any})"),
+                    _ => format!("({any})"),
+                }
+            }
+        };
+        match field {
+            Some(name) => self.sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM document_fields f WHERE f.document_id = d.id AND f.name = {name} AND {condition})"
+            )),
+            None => self.sql.push_str(&format!(" AND {condition}")),
+        }
+    }
+
+    fn parameters(&self) -> Vec<&dyn rusqlite::types::ToSql> {
+        self.arguments.iter().map(|value| value.as_ref()).collect()
+    }
+}
+
+/// A value as SQL compares it with the column of `subject`.
+fn comparable(subject: &crate::query::Subject, value: &Value) -> SqlValue {
+    use crate::query::Subject;
+    match (subject, value) {
+        (Subject::DocumentId, Value::Relation(id)) => SqlValue::Blob(id.hash().to_bytes().to_vec()),
+        (Subject::ViewId, Value::PinnedRelation(view_id)) => SqlValue::Text(view_id.to_string()),
+        (Subject::Edited, Value::Bool(edited)) => SqlValue::Integer(i64::from(*edited)),
+        _ => sortable(value),
+    }
+}
+
+/// How many live documents of a schema meet `filters`.
+pub(crate) fn count(
+    connection: &Connection,
+    schema_id: &lineup_core::SchemaId,
+    filters: &[crate::query::Filter],
+) -> Result<u64, StoreError> {
+    let selection = Selection::new(schema_id, filters);
+    let sql = format!("SELECT COUNT(*) FROM documents d{}", selection.sql);
+    let count: i64 = connection
+        .prepare_cached(&sql)?
+        .query_row(selection.parameters().as_slice(), |row| row.get(0))?;
+    Ok(count.unsigned_abs())
+}
+
+/// The ids of one page of live documents of a schema, and how many there are.
 pub(crate) fn list(
     connection: &Connection,
     schema_id: &lineup_core::SchemaId,
     query: &crate::query::DocumentQuery,
 ) -> Result<crate::query::Page<DocumentId>, StoreError> {
-    use crate::query::{Direction, FilterOp};
-    use rusqlite::types::ToSql;
+    use crate::query::{Direction, Subject};
 
-    let mut sql = String::from("SELECT d.id FROM documents d");
-    let mut arguments: Vec<Box<dyn ToSql>> = Vec::new();
-    let argument = |value: Box<dyn ToSql>, arguments: &mut Vec<Box<dyn ToSql>>| {
-        arguments.push(value);
-        format!("?{}", arguments.len())
+    let total_count = count(connection, schema_id, &query.filters)?;
+    let mut selection = Selection::new(schema_id, &query.filters);
+    let (subject, direction) = match &query.order_by {
+        Some((subject, direction)) => (subject, *direction),
+        None => (&Subject::DocumentId, Direction::Ascending),
     };
-    // The placeholder of the field to order by, bound once for the join and the cursor.
-    let order_field = query.order_by.as_ref().map(|(field, _)| {
-        let name = argument(Box::new(field.clone()), &mut arguments);
-        sql.push_str(&format!(
-            " LEFT JOIN document_fields s ON s.document_id = d.id AND s.name = {name}"
-        ));
-        name
-    });
-    let direction = query
-        .order_by
-        .as_ref()
-        .map_or(Direction::Ascending, |(_, direction)| *direction);
-    let schema = argument(Box::new(schema_id.to_string()), &mut arguments);
-    sql.push_str(&format!(" WHERE d.schema_id = {schema} AND d.deleted = 0"));
-    for filter in &query.filters {
-        let name = argument(Box::new(filter.field.clone()), &mut arguments);
-        let value = argument(Box::new(sortable(&filter.value)), &mut arguments);
-        let condition = match filter.op {
-            FilterOp::Eq => format!("f.value = {value}"),
-            FilterOp::NotEq => format!("f.value != {value}"),
-            FilterOp::Gt => format!("f.value > {value}"),
-            FilterOp::Gte => format!("f.value >= {value}"),
-            FilterOp::Lt => format!("f.value < {value}"),
-            FilterOp::Lte => format!("f.value <= {value}"),
-            FilterOp::Contains => format!("instr(f.value, {value}) > 0"),
-        };
-        sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM document_fields f WHERE f.document_id = d.id AND f.name = {name} AND {condition})"
-        ));
-    }
-    let (compare, order) = match direction {
+    // What to order by before the id, and the same of the cursor's document.
+    let order = match subject {
+        Subject::Field(name) => {
+            let name = selection.bind(name.clone());
+            Some((
+                format!("(SELECT value FROM document_fields WHERE document_id = d.id AND name = {name})"),
+                format!(
+                    "(SELECT value FROM document_fields WHERE document_id = ?{{cursor}} AND name = {name})"
+                ),
+            ))
+        }
+        Subject::DocumentId => None,
+        Subject::ViewId => Some((
+            "d.view_id".to_owned(),
+            "(SELECT view_id FROM documents WHERE id = ?{cursor})".to_owned(),
+        )),
+        Subject::Owner => Some((
+            "d.author".to_owned(),
+            "(SELECT author FROM documents WHERE id = ?{cursor})".to_owned(),
+        )),
+        Subject::Edited => Some((
+            "d.edited".to_owned(),
+            "(SELECT edited FROM documents WHERE id = ?{cursor})".to_owned(),
+        )),
+    };
+    let (compare, sort) = match direction {
         Direction::Ascending => (">", "ASC"),
         Direction::Descending => ("<", "DESC"),
     };
+    let mut sql = format!("SELECT d.id FROM documents d{}", selection.sql);
     if let Some(after) = &query.after {
-        let cursor = argument(Box::new(after.hash().to_bytes().to_vec()), &mut arguments);
-        if let Some(name) = &order_field {
-            sql.push_str(&format!(
-                " AND (s.value, d.id) {compare} ((SELECT value FROM document_fields WHERE document_id = {cursor} AND name = {name}), {cursor})"
-            ));
-        } else {
-            sql.push_str(&format!(" AND d.id {compare} {cursor}"));
+        let cursor = selection.bind(after.hash().to_bytes().to_vec());
+        match &order {
+            Some((_, of_cursor)) => {
+                let of_cursor = of_cursor.replace("?{cursor}", &cursor);
+                let first = order
+                    .as_ref()
+                    .map(|(value, _)| value.as_str())
+                    .unwrap_or_default();
+                sql.push_str(&format!(" AND ({first}, d.id) {compare} ({of_cursor}, {cursor})"));
+            }
+            None => sql.push_str(&format!(" AND d.id {compare} {cursor}")),
         }
     }
-    if order_field.is_some() {
-        sql.push_str(&format!(" ORDER BY s.value {order}, d.id {order}"));
-    } else {
-        sql.push_str(&format!(" ORDER BY d.id {order}"));
+    match &order {
+        Some((value, _)) => sql.push_str(&format!(" ORDER BY {value} {sort}, d.id {sort}")),
+        None => sql.push_str(&format!(" ORDER BY d.id {sort}")),
     }
-    let limit = argument(Box::new(query.first.saturating_add(1) as i64), &mut arguments);
+    let limit = selection.bind(query.first.saturating_add(1) as i64);
     sql.push_str(&format!(" LIMIT {limit}"));
 
     let mut statement = connection.prepare_cached(&sql)?;
-    let parameters: Vec<&dyn ToSql> = arguments.iter().map(|value| value.as_ref()).collect();
     let mut ids = statement
-        .query_map(parameters.as_slice(), |row| row.get::<_, Vec<u8>>(0))?
+        .query_map(selection.parameters().as_slice(), |row| row.get::<_, Vec<u8>>(0))?
         .map(|id| Ok(DocumentId(stored(Hash::from_bytes(&id?), "document id")?)))
         .collect::<Result<Vec<_>, StoreError>>()?;
     let has_next_page = ids.len() > query.first;
@@ -285,5 +430,6 @@ pub(crate) fn list(
     Ok(crate::query::Page {
         items: ids,
         has_next_page,
+        total_count,
     })
 }

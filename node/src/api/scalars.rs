@@ -1,0 +1,79 @@
+//! p2panda's GraphQL scalars: what they accept, and reading arguments of them.
+
+use async_graphql::dynamic::{ObjectAccessor, Scalar};
+use async_graphql::{Error, Value};
+use lineup_core::{DocumentId, DocumentViewId, PublicKey};
+
+/// Names of the scalars, and what each holds.
+pub(crate) const SCALARS: &[(&str, &str)] = &[
+    ("PublicKey", "Public key that signed the entry."),
+    ("DocumentId", "The id of a p2panda document."),
+    (
+        "DocumentViewId",
+        "The document view id of a p2panda document. Refers to a specific point in a documents history and can be used to look up a specific version of a document.",
+    ),
+    ("EncodedEntry", "Signed bamboo entry, encoded as a hexadecimal string."),
+    (
+        "EncodedOperation",
+        "Entry payload and p2panda operation, CBOR bytes encoded as a hexadecimal string.",
+    ),
+    ("EntryHash", "Hash of a signed bamboo entry."),
+    ("LogId", "Log id of a bamboo entry."),
+    ("SeqNum", "Sequence number of an entry."),
+    ("HexBytes", "Bytes encoded as a hexadecimal string."),
+    ("Cursor", "The cursor used in paginated queries."),
+];
+
+/// The scalar types, each checking the text it is given.
+pub(crate) fn scalars() -> Vec<Scalar> {
+    SCALARS
+        .iter()
+        .map(|(name, description)| {
+            let check = checker(name);
+            Scalar::new(*name)
+                .description(*description)
+                .validator(move |value| matches!(value, Value::String(text) if check(text)))
+        })
+        .collect()
+}
+
+fn checker(name: &str) -> fn(&str) -> bool {
+    match name {
+        "PublicKey" => |text| text.parse::<PublicKey>().is_ok(),
+        "DocumentId" => |text| text.parse::<DocumentId>().is_ok(),
+        "DocumentViewId" => |text| text.parse::<DocumentViewId>().is_ok(),
+        "EncodedEntry" | "EncodedOperation" | "HexBytes" => |text| hex::decode(text).is_ok(),
+        "LogId" | "SeqNum" => |text| text.parse::<u64>().is_ok(),
+        _ => |_| true,
+    }
+}
+
+/// A text argument; `None` when absent or null.
+pub(crate) fn optional_text<'a>(
+    arguments: &'a ObjectAccessor<'_>,
+    name: &str,
+) -> Result<Option<&'a str>, Error> {
+    match arguments.get(name) {
+        Some(value) if !value.is_null() => Ok(Some(value.string()?)),
+        _ => Ok(None),
+    }
+}
+
+/// A text argument that must be there.
+pub(crate) fn required_text<'a>(arguments: &'a ObjectAccessor<'_>, name: &str) -> Result<&'a str, Error> {
+    optional_text(arguments, name)?.ok_or_else(|| Error::new(format!("{name} is required")))
+}
+
+/// Parses a scalar's text.
+pub(crate) fn parse<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, Error>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse()
+        .map_err(|error| Error::new(format!("invalid {what} {text}: {error}")))
+}
+
+/// Decodes hexadecimal text.
+pub(crate) fn hex_bytes(text: &str, what: &str) -> Result<Vec<u8>, Error> {
+    hex::decode(text).map_err(|error| Error::new(format!("invalid {what}: {error}")))
+}
