@@ -3,50 +3,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod running_node;
 
+use running_node::RunningNode;
 use serde_json::{json, Value as Json};
-
-/// A `lineup-node` process serving on a free port of 127.0.0.1.
-struct RunningNode {
-    child: Child,
-    graphql: String,
-    _data_dir: tempfile::TempDir,
-}
-
-impl RunningNode {
-    fn start() -> Self {
-        let data_dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lineup-node"))
-            .arg("--data-dir")
-            .arg(data_dir.path())
-            .args(["--http", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let graphql = lines
-            .by_ref()
-            .map(|line| line.unwrap())
-            .find_map(|line| line.strip_prefix("graphql:").map(|url| url.trim().to_owned()))
-            .expect("the node prints its GraphQL address");
-        // Keep reading so the node never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Self {
-            child,
-            graphql,
-            _data_dir: data_dir,
-        }
-    }
-}
-
-impl Drop for RunningNode {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn post(client: &reqwest::Client, url: &str, request: &Json) -> Json {
     client
