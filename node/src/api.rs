@@ -11,12 +11,15 @@ mod documents;
 mod filters;
 mod graphql;
 mod scalars;
+mod subscriptions;
 
 use std::sync::{Arc, RwLock};
 
 use async_graphql::dynamic::Schema;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{DefaultBodyLimit, State};
+use async_graphql::Data;
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use tower_http::cors::CorsLayer;
@@ -33,7 +36,7 @@ pub fn router(node: Arc<Node>) -> Router {
         node,
     });
     Router::new()
-        .route("/graphql", post(graphql))
+        .route("/graphql", post(graphql).get(subscribe))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Open like aquadoggo's, so browser p2panda clients on other origins work.
         .layer(CorsLayer::very_permissive())
@@ -82,4 +85,30 @@ async fn graphql(State(state): State<Arc<ApiState>>, request: GraphQLRequest) ->
     }
     let request = request.data(documents::Loaders::new(Arc::clone(&state.node)));
     schema.execute(request).await.into()
+}
+
+/// Subscriptions over websocket (graphql-ws, and the older
+/// subscriptions-transport-ws), with the schema of the moment the connection
+/// opens.
+async fn subscribe(
+    State(state): State<Arc<ApiState>>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let schema = state.schema().await;
+    let node = Arc::clone(&state.node);
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            // Without a schema there is nothing to serve: the socket closes.
+            let Ok(schema) = schema else {
+                return;
+            };
+            let mut data = Data::default();
+            data.insert(documents::Loaders::new(node));
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .with_data(data)
+                .serve()
+                .await;
+        })
 }

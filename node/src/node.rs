@@ -24,6 +24,9 @@ use crate::query::{DocumentQuery, Page};
 use crate::replica::Replica;
 use crate::store::{Durability, StoreError};
 
+/// How many changes a subscriber may fall behind before it misses some.
+const EVENT_BACKLOG: usize = 16_384;
+
 /// Name of the database file inside the data directory.
 pub const DATABASE_FILE_NAME: &str = "lineup.sqlite";
 
@@ -63,12 +66,7 @@ pub enum NodeError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeEvent {
     /// A document has a new current view.
-    DocumentChanged {
-        /// The document.
-        id: DocumentId,
-        /// Its schema.
-        schema_id: SchemaId,
-    },
+    DocumentChanged(Arc<Document>),
     /// Documents of a new schema can be published from now on.
     SchemaAdded(SchemaId),
 }
@@ -100,6 +98,10 @@ impl NodeBuilder {
         let (commands, inbox) = std_mpsc::channel::<Command>();
         let durability = self.durability;
         let schema_generation = Arc::new(AtomicU64::new(0));
+        // Generous, so that a subscriber that falls behind during a burst of
+        // writes still sees every change.
+        let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        let thread_events = events.clone();
         let thread_generation = Arc::clone(&schema_generation);
         let thread = std::thread::Builder::new()
             .name("lineup-store".into())
@@ -121,6 +123,7 @@ impl NodeBuilder {
                             key,
                             replica,
                             schema_generation: thread_generation,
+                            events: thread_events,
                         };
                         // Runs until every handle is dropped or stop is called.
                         for command in inbox {
@@ -134,7 +137,6 @@ impl NodeBuilder {
             })
             .map_err(|error| StoreError::Corrupt(format!("cannot start the store thread: {error}")))?;
         let public_key = ready.await.map_err(|_| NodeError::Stopped)??;
-        let (events, _) = broadcast::channel(1024);
         Ok(Node {
             commands,
             thread: Some(thread),
@@ -150,6 +152,7 @@ struct StoreThread {
     key: PrivateKey,
     replica: Replica,
     schema_generation: Arc<AtomicU64>,
+    events: broadcast::Sender<NodeEvent>,
 }
 
 type Command = Box<dyn FnOnce(&mut StoreThread) + Send>;
@@ -188,17 +191,6 @@ impl Node {
         result.await.map_err(|_| NodeError::Stopped)
     }
 
-    fn announce(&self, (applied, schemas): &(Applied, Vec<SchemaId>)) {
-        // Nobody listening is fine.
-        let _ = self.events.send(NodeEvent::DocumentChanged {
-            id: applied.document_id,
-            schema_id: applied.schema_id.clone(),
-        });
-        for schema in schemas {
-            let _ = self.events.send(NodeEvent::SchemaAdded(schema.clone()));
-        }
-    }
-
     /// Receives every change from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
         self.events.subscribe()
@@ -212,11 +204,10 @@ impl Node {
     ) -> Result<DocumentId, NodeError> {
         let applied = self
             .call(move |state| {
-                state.learning_schemas(|state| state.publish_own(Operation::create(schema_id, fields)))
+                state.applying(|state| state.publish_own(Operation::create(schema_id, fields)))
             })
             .await??;
-        self.announce(&applied);
-        Ok(applied.0.document_id)
+        Ok(applied.document_id)
     }
 
     /// Changes fields of a document, building on its current view.
@@ -227,27 +218,24 @@ impl Node {
     ) -> Result<DocumentViewId, NodeError> {
         let applied = self
             .call(move |state| {
-                state.learning_schemas(|state| {
+                state.applying(|state| {
                     let current = state.current(&id)?;
                     state.publish_own(Operation::update(current.schema_id, current.view_id, fields))
                 })
             })
             .await??;
-        self.announce(&applied);
-        Ok(DocumentViewId::from(applied.0.operation_id))
+        Ok(DocumentViewId::from(applied.operation_id))
     }
 
     /// Deletes a document.
     pub async fn delete(&self, id: DocumentId) -> Result<(), NodeError> {
-        let applied = self
-            .call(move |state| {
-                state.learning_schemas(|state| {
-                    let current = state.current(&id)?;
-                    state.publish_own(Operation::delete(current.schema_id, current.view_id))
-                })
+        self.call(move |state| {
+            state.applying(|state| {
+                let current = state.current(&id)?;
+                state.publish_own(Operation::delete(current.schema_id, current.view_id))
             })
-            .await??;
-        self.announce(&applied);
+        })
+        .await??;
         Ok(())
     }
 
@@ -258,21 +246,14 @@ impl Node {
         entry: EncodedEntry,
         operation: EncodedOperation,
     ) -> Result<(Applied, NextArgs), NodeError> {
-        let published = self
-            .call(move |state| {
-                state.learning_schemas(|state| {
-                    let applied = state.replica.publish(&entry, &operation)?;
-                    let next_args = state
-                        .replica
-                        .next_args_in_log(&applied.entry.public_key, applied.entry.log_id)?;
-                    Ok((applied, next_args))
-                })
-            })
-            .await??;
-        let ((applied, next_args), schemas) = published;
-        let announced = (applied, schemas);
-        self.announce(&announced);
-        Ok((announced.0, next_args))
+        self.call(move |state| {
+            let applied = state.applying(|state| Ok(state.replica.publish(&entry, &operation)?))?;
+            let next_args = state
+                .replica
+                .next_args_in_log(&applied.entry.public_key, applied.entry.log_id)?;
+            Ok((applied, next_args))
+        })
+        .await?
     }
 
     /// The current view of a document, deleted or not.
@@ -391,19 +372,31 @@ impl Node {
 }
 
 impl StoreThread {
-    /// Runs `work` and returns the schemas it made known with its result.
-    fn learning_schemas<T>(
+    /// Runs `work`, which applies an entry, and announces what changed: in
+    /// the order of the commits, since only this thread writes.
+    fn applying(
         &mut self,
-        work: impl FnOnce(&mut Self) -> Result<T, NodeError>,
-    ) -> Result<(T, Vec<SchemaId>), NodeError> {
+        work: impl FnOnce(&mut Self) -> Result<Applied, NodeError>,
+    ) -> Result<Applied, NodeError> {
         let mark = self.replica.schemas().learnt_count();
-        let value = work(self)?;
+        let applied = work(self)?;
         let learnt = self.replica.schemas().learnt_since(mark).to_vec();
         if !learnt.is_empty() {
             // Before the answer, so that whoever awaits it sees the new generation.
             self.schema_generation.fetch_add(1, Ordering::Release);
         }
-        Ok((value, learnt))
+        // The view as this change left it, for subscribers; only read when
+        // somebody listens.
+        if self.events.receiver_count() > 0 {
+            // The change is committed whatever happens here.
+            if let Ok(Some(document)) = self.replica.document(&applied.document_id) {
+                let _ = self.events.send(NodeEvent::DocumentChanged(Arc::new(document)));
+            }
+        }
+        for schema in learnt {
+            let _ = self.events.send(NodeEvent::SchemaAdded(schema));
+        }
+        Ok(applied)
     }
 
     /// The current view of a live document.
@@ -491,13 +484,10 @@ mod tests {
         let mut events = node.subscribe();
 
         let id = node.create(schema.clone(), stage("Main", 500)).await.unwrap();
-        assert_eq!(
-            events.recv().await.unwrap(),
-            NodeEvent::DocumentChanged {
-                id,
-                schema_id: schema.clone()
-            }
-        );
+        let NodeEvent::DocumentChanged(created) = events.recv().await.unwrap() else {
+            panic!("a change of the document");
+        };
+        assert_eq!((created.id, &created.schema_id), (id, &schema));
         let view = node
             .update(id, BTreeMap::from([("capacity".into(), Value::Int(800))]))
             .await

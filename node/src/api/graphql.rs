@@ -36,9 +36,10 @@ pub(crate) fn build(node: Arc<Node>, schemas: &[P2pSchema]) -> Result<Schema, Sc
     let mutation = Object::new("MutationRoot")
         .description("GraphQL mutation root.")
         .field(publish_field());
-    let mut builder = Schema::build("Query", Some("MutationRoot"), None)
+    let mut builder = Schema::build("Query", Some("MutationRoot"), Some("Subscription"))
         .register(query)
         .register(mutation)
+        .register(super::subscriptions::root(schemas))
         .register(next_arguments_object())
         .register(document_meta_object())
         .register(
