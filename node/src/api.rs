@@ -10,6 +10,7 @@ mod cursor;
 mod documents;
 mod filters;
 mod graphql;
+mod mutations;
 mod scalars;
 mod subscriptions;
 
@@ -19,6 +20,8 @@ use async_graphql::dynamic::Schema;
 use async_graphql::Data;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
@@ -29,11 +32,13 @@ use crate::node::{Node, NodeError};
 /// The largest request body: entries and operations are small.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The routes of the API, serving `node`.
-pub fn router(node: Arc<Node>) -> Router {
+/// The routes of the API, serving `node`; requests that carry
+/// `owner_token` may also write with the node's key.
+pub fn router(node: Arc<Node>, owner_token: String) -> Router {
     let state = Arc::new(ApiState {
         schema: RwLock::new(None),
         node,
+        owner_token,
     });
     Router::new()
         .route("/graphql", post(graphql).get(subscribe))
@@ -45,6 +50,7 @@ pub fn router(node: Arc<Node>) -> Router {
 
 struct ApiState {
     node: Arc<Node>,
+    owner_token: String,
     /// The schema, and the node's schema generation it was built for.
     schema: RwLock<Option<(u64, Schema)>>,
 }
@@ -66,7 +72,34 @@ impl ApiState {
     }
 }
 
-async fn graphql(State(state): State<Arc<ApiState>>, request: GraphQLRequest) -> GraphQLResponse {
+impl ApiState {
+    /// Whether `Authorization: Bearer <token>` names the owner token. Only
+    /// the header counts, never a cookie: a page from another origin cannot
+    /// make a browser send it.
+    fn is_owner(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .is_some_and(|token| same_secret(token.trim(), &self.owner_token))
+    }
+}
+
+/// Compares in time that does not depend on where the texts differ.
+fn same_secret(given: &str, secret: &str) -> bool {
+    given.len() == secret.len()
+        && given
+            .bytes()
+            .zip(secret.bytes())
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
+
+async fn graphql(
+    State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
     let schema = match state.schema().await {
         Ok(schema) => schema,
         Err(error) => {
@@ -83,7 +116,10 @@ async fn graphql(State(state): State<Arc<ApiState>>, request: GraphQLRequest) ->
         compat::retype_string_variables(&mut parsed);
         request.set_parsed_query(parsed);
     }
-    let request = request.data(documents::Loaders::new(Arc::clone(&state.node)));
+    let mut request = request.data(documents::Loaders::new(Arc::clone(&state.node)));
+    if state.is_owner(&headers) {
+        request = request.data(mutations::Owner);
+    }
     schema.execute(request).await.into()
 }
 
@@ -97,6 +133,7 @@ async fn subscribe(
 ) -> Response {
     let schema = state.schema().await;
     let node = Arc::clone(&state.node);
+    let connecting = Arc::clone(&state);
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
@@ -108,6 +145,19 @@ async fn subscribe(
             data.insert(documents::Loaders::new(node));
             GraphQLWebSocket::new(socket, schema, protocol)
                 .with_data(data)
+                // The owner token, if any, comes in `connection_init`'s payload
+                // as `token` (browsers cannot set headers on websockets).
+                .on_connection_init(move |payload| async move {
+                    let mut data = Data::default();
+                    match payload.get("token").and_then(|token| token.as_str()) {
+                        None => {}
+                        Some(token) if same_secret(token, &connecting.owner_token) => {
+                            data.insert(mutations::Owner)
+                        }
+                        Some(_) => return Err(async_graphql::Error::new("wrong owner token")),
+                    }
+                    Ok(data)
+                })
                 .serve()
                 .await;
         })

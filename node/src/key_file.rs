@@ -1,5 +1,5 @@
-//! The node's private key on disk: created on first start, readable only by
-//! the user who runs the node.
+//! The node's secrets on disk, its private key and its owner token: created on
+//! first start, readable only by the user who runs the node.
 
 use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -9,6 +9,9 @@ use lineup_core::PrivateKey;
 
 /// Name of the key file inside the data directory.
 pub const KEY_FILE_NAME: &str = "private-key";
+
+/// Name of the owner token's file inside the data directory.
+pub const OWNER_TOKEN_FILE_NAME: &str = "owner-token";
 
 /// Why the key could not be loaded or created.
 #[derive(Debug, thiserror::Error)]
@@ -21,8 +24,8 @@ pub enum KeyFileError {
         /// What the operating system said.
         source: std::io::Error,
     },
-    /// The file exists but holds no key.
-    #[error("key file {0} does not hold a 64-character hex private key")]
+    /// The file exists but holds no key (or token).
+    #[error("{0} does not hold 64 hex characters")]
     Malformed(PathBuf),
 }
 
@@ -37,46 +40,66 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> KeyFileError + '_ {
 /// on first start. The file is written with mode 0600 and its mode is tightened
 /// back to 0600 if someone loosened it.
 pub fn load_or_create(data_dir: &Path) -> Result<PrivateKey, KeyFileError> {
-    let path = data_dir.join(KEY_FILE_NAME);
+    let generate = || hex::encode(PrivateKey::generate(&mut rand::rngs::OsRng).to_bytes());
+    let text = load_or_create_secret(data_dir, KEY_FILE_NAME, &generate)?;
+    text.parse()
+        .map_err(|_| KeyFileError::Malformed(data_dir.join(KEY_FILE_NAME)))
+}
+
+/// Loads the token that grants the node's owner the right to write through
+/// the API, creating it on first start; kept like the key.
+pub fn owner_token(data_dir: &Path) -> Result<String, KeyFileError> {
+    let generate = || hex::encode(rand::random::<[u8; 32]>());
+    let token = load_or_create_secret(data_dir, OWNER_TOKEN_FILE_NAME, &generate)?;
+    if token.len() != 64 || !token.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        return Err(KeyFileError::Malformed(data_dir.join(OWNER_TOKEN_FILE_NAME)));
+    }
+    Ok(token)
+}
+
+/// The text of the secret file `name`, created with `generate` if missing.
+fn load_or_create_secret(
+    data_dir: &Path,
+    name: &str,
+    generate: &dyn Fn() -> String,
+) -> Result<String, KeyFileError> {
+    let path = data_dir.join(name);
     match fs::read_to_string(&path) {
         Ok(text) => {
             restrict_to_owner(&path)?;
-            text.trim().parse().map_err(|_| KeyFileError::Malformed(path))
+            Ok(text.trim().to_owned())
         }
-        Err(error) if error.kind() == ErrorKind::NotFound => create(data_dir, &path),
+        Err(error) if error.kind() == ErrorKind::NotFound => create(data_dir, name, generate),
         Err(error) => Err(io_error(&path)(error)),
     }
 }
 
-fn create(data_dir: &Path, path: &Path) -> Result<PrivateKey, KeyFileError> {
+fn create(data_dir: &Path, name: &str, generate: &dyn Fn() -> String) -> Result<String, KeyFileError> {
     fs::create_dir_all(data_dir).map_err(io_error(data_dir))?;
-    let key = PrivateKey::generate(&mut rand::rngs::OsRng);
+    let secret = generate();
+    let path = data_dir.join(name);
     // Write a temporary file and rename it, so that a crash never leaves a
-    // half-written key behind, and two processes starting at once agree on one.
-    let temporary = data_dir.join(format!(".{KEY_FILE_NAME}.{}", std::process::id()));
+    // half-written secret behind, and two processes starting at once agree on one.
+    let temporary = data_dir.join(format!(".{name}.{}", std::process::id()));
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&temporary).map_err(io_error(&temporary))?;
-    file.write_all(format!("{}\n", hex_secret(&key)).as_bytes())
+    file.write_all(format!("{secret}\n").as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(io_error(&temporary))?;
-    match fs::hard_link(&temporary, path) {
+    match fs::hard_link(&temporary, &path) {
         Ok(()) => {}
-        // Another process created the key first: use theirs.
+        // Another process created it first: use theirs.
         Err(error) if error.kind() == ErrorKind::AlreadyExists => {
             let _ = fs::remove_file(&temporary);
-            return load_or_create(data_dir);
+            return load_or_create_secret(data_dir, name, generate);
         }
-        Err(error) => return Err(io_error(path)(error)),
+        Err(error) => return Err(io_error(&path)(error)),
     }
     fs::remove_file(&temporary).map_err(io_error(&temporary))?;
-    Ok(key)
-}
-
-fn hex_secret(key: &PrivateKey) -> String {
-    key.to_bytes().iter().map(|byte| format!("{byte:02x}")).collect()
+    Ok(secret)
 }
 
 #[cfg(unix)]
@@ -124,6 +147,15 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         load_or_create(dir.path()).unwrap();
         assert_eq!(mode(), 0o600);
+    }
+
+    #[test]
+    fn keeps_one_owner_token_beside_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = owner_token(dir.path()).unwrap();
+        assert_eq!(token.len(), 64);
+        assert_eq!(owner_token(dir.path()).unwrap(), token);
+        assert_ne!(token, hex::encode(load_or_create(dir.path()).unwrap().to_bytes()));
     }
 
     #[test]

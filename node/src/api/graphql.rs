@@ -33,9 +33,15 @@ pub(crate) fn build(node: Arc<Node>, schemas: &[P2pSchema]) -> Result<Schema, Sc
             .field(collection_field(schema));
         builder_types.extend(schema_types(schema, &known));
     }
-    let mutation = Object::new("MutationRoot")
+    let mut mutation = Object::new("MutationRoot")
         .description("GraphQL mutation root.")
         .field(publish_field());
+    for schema in schemas {
+        for field in super::mutations::fields(schema) {
+            mutation = mutation.field(field);
+        }
+        builder_types.extend(super::mutations::input_objects(schema).map(Built::Input));
+    }
     let mut builder = Schema::build("Query", Some("MutationRoot"), Some("Subscription"))
         .register(query)
         .register(mutation)

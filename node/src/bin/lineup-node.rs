@@ -83,6 +83,7 @@ fn serve(data_dir: PathBuf, durability: Durability, http: std::net::SocketAddr) 
             .await
             .with_context(|| format!("starting the node in {}", data_dir.display()))?;
         let node = Arc::new(node);
+        let owner_token = key_file::owner_token(&data_dir)?;
         let listener = tokio::net::TcpListener::bind(http)
             .await
             .with_context(|| format!("listening on {http}"))?;
@@ -90,8 +91,10 @@ fn serve(data_dir: PathBuf, durability: Durability, http: std::net::SocketAddr) 
         println!("data dir:   {}", data_dir.display());
         println!("public key: {}", node.public_key());
         println!("graphql:    http://{address}/graphql");
+        // The token in the fragment stays in the browser: servers never see it.
+        println!("owner:      http://{address}/#token={owner_token}");
         std::io::stdout().flush()?;
-        axum::serve(listener, lineup_node::api::router(Arc::clone(&node)))
+        axum::serve(listener, lineup_node::api::router(Arc::clone(&node), owner_token))
             .with_graceful_shutdown(stop_signal())
             .await
             .context("serving HTTP")?;

@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 pub(crate) struct RunningNode {
     child: Child,
     pub(crate) graphql: String,
+    /// The token that lets requests write with the node's key.
+    pub(crate) owner_token: String,
     _data_dir: tempfile::TempDir,
 }
 
@@ -23,16 +25,26 @@ impl RunningNode {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let graphql = lines
-            .by_ref()
-            .map(|line| line.unwrap())
-            .find_map(|line| line.strip_prefix("graphql:").map(|url| url.trim().to_owned()))
-            .expect("the node prints its GraphQL address");
+        let mut printed = |label: &str| {
+            lines
+                .by_ref()
+                .map(|line| line.unwrap())
+                .find_map(|line| line.strip_prefix(label).map(|value| value.trim().to_owned()))
+                .unwrap_or_else(|| panic!("the node prints {label}"))
+        };
+        let graphql = printed("graphql:");
+        let owner_url = printed("owner:");
+        let owner_token = owner_url
+            .split_once("#token=")
+            .expect("a token in the owner URL")
+            .1
+            .to_owned();
         // Keep reading so the node never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Self {
             child,
             graphql,
+            owner_token,
             _data_dir: data_dir,
         }
     }
