@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod key_file;
 pub mod node;
 pub mod query;
+pub mod reader;
 pub mod registry;
 pub mod replica;
 pub mod store;

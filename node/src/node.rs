@@ -21,6 +21,7 @@ use crate::data_dir::default_data_dir;
 use crate::ingest::{Applied, IngestError, NextArgs, NextArgsError};
 use crate::key_file::{self, KeyFileError};
 use crate::query::{DocumentQuery, Page};
+use crate::reader::{ReadPool, Reader};
 use crate::replica::Replica;
 use crate::store::{Durability, StoreError};
 
@@ -94,6 +95,7 @@ impl NodeBuilder {
     /// Opens the key and the database and starts the node.
     pub async fn spawn(self) -> Result<Node, NodeError> {
         let data_dir = self.data_dir.unwrap_or_else(default_data_dir);
+        let database = data_dir.join(DATABASE_FILE_NAME);
         let (ready_sender, ready) = oneshot::channel();
         let (commands, inbox) = std_mpsc::channel::<Command>();
         let durability = self.durability;
@@ -137,12 +139,14 @@ impl NodeBuilder {
             })
             .map_err(|error| StoreError::Corrupt(format!("cannot start the store thread: {error}")))?;
         let public_key = ready.await.map_err(|_| NodeError::Stopped)??;
+        let reads = Arc::new(ReadPool::new(&database, Arc::clone(&schema_generation)));
         Ok(Node {
             commands,
             thread: Some(thread),
             public_key,
             events,
             schema_generation,
+            reads,
         })
     }
 }
@@ -165,6 +169,7 @@ pub struct Node {
     public_key: PublicKey,
     events: broadcast::Sender<NodeEvent>,
     schema_generation: Arc<AtomicU64>,
+    reads: Arc<ReadPool>,
 }
 
 impl Node {
@@ -256,16 +261,22 @@ impl Node {
         .await?
     }
 
+    /// Runs `work` with one of the readers, beside the writer.
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Reader) -> Result<T, NodeError> + Send + 'static,
+    ) -> Result<T, NodeError> {
+        self.reads.read(work).await?
+    }
+
     /// The current view of a document, deleted or not.
     pub async fn document(&self, id: DocumentId) -> Result<Option<Document>, NodeError> {
-        Ok(self.call(move |state| state.replica.document(&id)).await??)
+        self.read(move |reader| Ok(reader.document(&id)?)).await
     }
 
     /// A document at a view, current or earlier.
     pub async fn document_view(&self, view_id: DocumentViewId) -> Result<Option<Document>, NodeError> {
-        Ok(self
-            .call(move |state| state.replica.document_view(&view_id))
-            .await??)
+        self.read(move |reader| Ok(reader.document_view(&view_id)?)).await
     }
 
     /// One page of the live documents of a schema.
@@ -274,13 +285,12 @@ impl Node {
         schema_id: SchemaId,
         query: DocumentQuery,
     ) -> Result<Page<Document>, NodeError> {
-        self.call(move |state| {
-            state
-                .replica
+        self.read(move |reader| {
+            reader
                 .documents(&schema_id, &query)?
                 .ok_or(NodeError::SchemaNotFound(schema_id))
         })
-        .await?
+        .await
     }
 
     /// The arguments for `public_key`'s next entry (in the log of the document
@@ -290,14 +300,13 @@ impl Node {
         public_key: PublicKey,
         view_id: Option<DocumentViewId>,
     ) -> Result<NextArgs, NodeError> {
-        Ok(self
-            .call(move |state| state.replica.next_args(&public_key, view_id.as_ref()))
-            .await??)
+        self.read(move |reader| Ok(reader.next_args(&public_key, view_id.as_ref())?))
+            .await
     }
 
     /// Every schema this node knows, system schemas included.
     pub async fn schemas(&self) -> Result<Vec<Schema>, NodeError> {
-        self.call(|state| state.replica.schemas().iter().cloned().collect())
+        self.read(|reader| Ok(reader.schemas().iter().cloned().collect()))
             .await
     }
 
@@ -306,16 +315,16 @@ impl Node {
         &self,
         ids: Vec<DocumentId>,
     ) -> Result<HashMap<DocumentId, Document>, NodeError> {
-        self.call(move |state| {
+        self.read(move |reader| {
             let mut found = HashMap::with_capacity(ids.len());
             for id in ids {
-                if let Some(document) = state.replica.document(&id)? {
+                if let Some(document) = reader.document(&id)? {
                     found.insert(id, document);
                 }
             }
             Ok(found)
         })
-        .await?
+        .await
     }
 
     /// Documents at these views, where the document is not deleted; views that
@@ -324,20 +333,20 @@ impl Node {
         &self,
         view_ids: Vec<DocumentViewId>,
     ) -> Result<HashMap<DocumentViewId, Document>, NodeError> {
-        self.call(move |state| {
+        self.read(move |reader| {
             let mut found = HashMap::with_capacity(view_ids.len());
             for view_id in view_ids {
-                let Some(document) = state.replica.document_view(&view_id)? else {
+                let Some(document) = reader.document_view(&view_id)? else {
                     continue;
                 };
-                let current = state.replica.document(&document.id)?;
+                let current = reader.document(&document.id)?;
                 if current.is_some_and(|current| !current.is_deleted()) {
                     found.insert(view_id, document);
                 }
             }
             Ok(found)
         })
-        .await?
+        .await
     }
 
     /// The first live document of a schema with a field, by name and the
@@ -347,9 +356,8 @@ impl Node {
         schema_id: SchemaId,
         matches: impl Fn(&str, &OperationId) -> bool + Send + 'static,
     ) -> Result<Option<DocumentId>, NodeError> {
-        Ok(self
-            .call(move |state| state.replica.find_document(&schema_id, matches))
-            .await??)
+        self.read(move |reader| Ok(reader.find_document(&schema_id, matches)?))
+            .await
     }
 
     /// Counts up whenever the node learns a schema.

@@ -156,29 +156,13 @@ impl Replica {
 
     /// The current view of a document.
     pub fn document(&self, id: &DocumentId) -> Result<Option<Document>, StoreError> {
-        let connection = self.store.connection();
-        let Some(schema_id) = store::documents::schema_of(connection, id)? else {
-            return Ok(None);
-        };
-        let schema = self
-            .registry
-            .get(&schema_id)
-            .ok_or_else(|| StoreError::Corrupt(format!("document {id} has unknown schema {schema_id}")))?;
-        Ok(store::documents::load(connection, id, schema)?.map(|stored| stored.document))
+        crate::reader::document(self.store.connection(), &self.registry, id)
     }
 
     /// A document at a view: the current one or any earlier one, as long as
     /// its operations are stored.
     pub fn document_view(&self, view_id: &DocumentViewId) -> Result<Option<Document>, StoreError> {
-        let connection = self.store.connection();
-        let Some(meta) = store::operations::meta(connection, &view_id.operations()[0])? else {
-            return Ok(None);
-        };
-        let Some(operations) = self.operations(&meta.document_id)? else {
-            return Ok(None);
-        };
-        // A view naming operations of another document, or unknown ones, is no view.
-        Ok(Document::reduce_to_view(&operations, view_id).ok())
+        crate::reader::document_view(self.store.connection(), &self.registry, view_id)
     }
 
     /// One page of the live documents of a schema; `None` if the schema is unknown.
@@ -187,22 +171,7 @@ impl Replica {
         schema_id: &lineup_core::SchemaId,
         query: &crate::query::DocumentQuery,
     ) -> Result<Option<crate::query::Page<Document>>, StoreError> {
-        let Some(schema) = self.registry.get(schema_id) else {
-            return Ok(None);
-        };
-        let connection = self.store.connection();
-        let page = store::documents::list(connection, schema_id, query)?;
-        let mut documents = Vec::with_capacity(page.items.len());
-        for id in &page.items {
-            let stored = store::documents::load(connection, id, schema)?
-                .ok_or_else(|| StoreError::Corrupt(format!("listed document {id} vanished")))?;
-            documents.push(stored.document);
-        }
-        Ok(Some(crate::query::Page {
-            items: documents,
-            has_next_page: page.has_next_page,
-            total_count: page.total_count,
-        }))
+        crate::reader::documents(self.store.connection(), &self.registry, schema_id, query)
     }
 
     /// Frees the space of deleted documents: drops their operations' payloads,

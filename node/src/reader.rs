@@ -1,0 +1,194 @@
+//! Reading the store beside the writer: SQLite in WAL mode lets connections
+//! of their own read the last commit while the writer goes on, so queries
+//! never wait behind ingest, and several run at once.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use lineup_core::{Document, DocumentId, DocumentViewId, OperationId, SchemaId};
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Semaphore;
+
+use crate::query::{DocumentQuery, Page};
+use crate::registry::{published_operations, SchemaRegistry};
+use crate::store::{self, StoreError};
+
+/// The current view of a document, deleted or not.
+pub(crate) fn document(
+    connection: &Connection,
+    registry: &SchemaRegistry,
+    id: &DocumentId,
+) -> Result<Option<Document>, StoreError> {
+    let Some(schema_id) = store::documents::schema_of(connection, id)? else {
+        return Ok(None);
+    };
+    let schema = registry
+        .get(&schema_id)
+        .ok_or_else(|| StoreError::Corrupt(format!("document {id} has unknown schema {schema_id}")))?;
+    Ok(store::documents::load(connection, id, schema)?.map(|stored| stored.document))
+}
+
+/// A document at a view: the current one or any earlier one, as long as its
+/// operations are stored.
+pub(crate) fn document_view(
+    connection: &Connection,
+    registry: &SchemaRegistry,
+    view_id: &DocumentViewId,
+) -> Result<Option<Document>, StoreError> {
+    let Some(meta) = store::operations::meta(connection, &view_id.operations()[0])? else {
+        return Ok(None);
+    };
+    let Some(operations) = published_operations(connection, &meta.document_id, registry)? else {
+        return Ok(None);
+    };
+    // A view naming operations of another document, or unknown ones, is no view.
+    Ok(Document::reduce_to_view(&operations, view_id).ok())
+}
+
+/// One page of the live documents of a schema; `None` if the schema is unknown.
+pub(crate) fn documents(
+    connection: &Connection,
+    registry: &SchemaRegistry,
+    schema_id: &SchemaId,
+    query: &DocumentQuery,
+) -> Result<Option<Page<Document>>, StoreError> {
+    let Some(schema) = registry.get(schema_id) else {
+        return Ok(None);
+    };
+    let page = store::documents::list(connection, schema_id, query)?;
+    let mut documents = Vec::with_capacity(page.items.len());
+    for id in &page.items {
+        let stored = store::documents::load(connection, id, schema)?
+            .ok_or_else(|| StoreError::Corrupt(format!("listed document {id} vanished")))?;
+        documents.push(stored.document);
+    }
+    Ok(Some(Page {
+        items: documents,
+        has_next_page: page.has_next_page,
+        total_count: page.total_count,
+    }))
+}
+
+/// A read-only connection and the schemas it knows.
+pub struct Reader {
+    connection: Connection,
+    registry: SchemaRegistry,
+    /// The schema generation `registry` was loaded at.
+    generation: u64,
+}
+
+impl Reader {
+    fn open(path: &Path, generation: u64) -> Result<Self, StoreError> {
+        let connection = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.pragma_update(None, "cache_size", -16_000)?;
+        connection.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+        connection.set_prepared_statement_cache_capacity(128);
+        let registry = SchemaRegistry::load(&connection)?;
+        Ok(Self {
+            connection,
+            registry,
+            generation,
+        })
+    }
+
+    /// The schemas this reader knows.
+    pub fn schemas(&self) -> &SchemaRegistry {
+        &self.registry
+    }
+
+    /// See [`document`].
+    pub fn document(&self, id: &DocumentId) -> Result<Option<Document>, StoreError> {
+        document(&self.connection, &self.registry, id)
+    }
+
+    /// See [`document_view`].
+    pub fn document_view(&self, view_id: &DocumentViewId) -> Result<Option<Document>, StoreError> {
+        document_view(&self.connection, &self.registry, view_id)
+    }
+
+    /// See [`documents`].
+    pub fn documents(&self, schema_id: &SchemaId, query: &DocumentQuery) -> Result<Option<Page<Document>>, StoreError> {
+        documents(&self.connection, &self.registry, schema_id, query)
+    }
+
+    /// The first live document of a schema with a field, by name and the
+    /// operation that set it, that `matches`.
+    pub fn find_document(
+        &self,
+        schema_id: &SchemaId,
+        matches: impl Fn(&str, &OperationId) -> bool,
+    ) -> Result<Option<DocumentId>, StoreError> {
+        store::documents::find_by_field(&self.connection, schema_id, matches)
+    }
+
+    /// The arguments for `public_key`'s next entry.
+    pub fn next_args(
+        &self,
+        public_key: &lineup_core::PublicKey,
+        view_id: Option<&DocumentViewId>,
+    ) -> Result<crate::ingest::NextArgs, crate::ingest::NextArgsError> {
+        crate::ingest::next_args(&self.connection, public_key, view_id)
+    }
+}
+
+/// A few readers, used in turn by async code on tokio's blocking threads.
+#[derive(Debug)]
+pub struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Reader>>,
+    /// More readers than cores only make them wait for each other.
+    permits: Semaphore,
+    schema_generation: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader").field("generation", &self.generation).finish()
+    }
+}
+
+impl ReadPool {
+    /// Readers of the database at `path`, which reload their schemas whenever
+    /// `schema_generation` moves on.
+    pub(crate) fn new(path: &Path, schema_generation: Arc<AtomicU64>) -> Self {
+        let readers = std::thread::available_parallelism().map_or(2, usize::from) * 2;
+        Self {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(readers),
+            schema_generation,
+        }
+    }
+
+    /// Runs `work` with a reader on a blocking thread.
+    pub async fn read<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&Reader) -> T + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Corrupt("the read pool is closed".into()))?;
+        let pool = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let generation = pool.schema_generation.load(Ordering::Acquire);
+            let reader = pool.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+            let reader = match reader {
+                Some(reader) if reader.generation == generation => reader,
+                // New schemas since this reader last looked: start afresh.
+                _ => Reader::open(&pool.path, generation)?,
+            };
+            let value = work(&reader);
+            pool.idle.lock().unwrap_or_else(PoisonError::into_inner).push(reader);
+            Ok(value)
+        })
+        .await
+        .map_err(|error| StoreError::Corrupt(format!("a read failed: {error}")))?
+    }
+}
