@@ -315,16 +315,7 @@ impl Node {
         &self,
         ids: Vec<DocumentId>,
     ) -> Result<HashMap<DocumentId, Document>, NodeError> {
-        self.read(move |reader| {
-            let mut found = HashMap::with_capacity(ids.len());
-            for id in ids {
-                if let Some(document) = reader.document(&id)? {
-                    found.insert(id, document);
-                }
-            }
-            Ok(found)
-        })
-        .await
+        self.read(move |reader| Ok(reader.documents_by_id(&ids)?)).await
     }
 
     /// Documents at these views, where the document is not deleted; views that

@@ -2,6 +2,7 @@
 //! of their own read the last commit while the writer goes on, so queries
 //! never wait behind ingest, and several run at once.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -57,12 +58,16 @@ pub(crate) fn documents(
         return Ok(None);
     };
     let page = store::documents::list(connection, schema_id, query)?;
-    let mut documents = Vec::with_capacity(page.items.len());
-    for id in &page.items {
-        let stored = store::documents::load(connection, id, schema)?
-            .ok_or_else(|| StoreError::Corrupt(format!("listed document {id} vanished")))?;
-        documents.push(stored.document);
-    }
+    let mut loaded = store::documents::load_many(connection, &page.items, |_| Some(schema))?;
+    let documents = page
+        .items
+        .iter()
+        .map(|id| {
+            loaded
+                .remove(id)
+                .ok_or_else(|| StoreError::Corrupt(format!("listed document {id} vanished")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(Page {
         items: documents,
         has_next_page: page.has_next_page,
@@ -104,6 +109,12 @@ impl Reader {
     /// See [`document`].
     pub fn document(&self, id: &DocumentId) -> Result<Option<Document>, StoreError> {
         document(&self.connection, &self.registry, id)
+    }
+
+    /// The current views of these documents, deleted or not; unknown ones
+    /// are left out.
+    pub fn documents_by_id(&self, ids: &[DocumentId]) -> Result<HashMap<DocumentId, Document>, StoreError> {
+        store::documents::load_many(&self.connection, ids, |schema_id| self.registry.get(schema_id))
     }
 
     /// See [`document_view`].

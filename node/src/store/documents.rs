@@ -175,6 +175,67 @@ pub(crate) fn load(
     Ok(Some(StoredDocument { document, walk_end }))
 }
 
+/// The current views of many documents, deleted or not, in two queries;
+/// unknown documents are left out. `schema` gives the schema of an id.
+pub(crate) fn load_many<'s>(
+    connection: &Connection,
+    ids: &[DocumentId],
+    schema: impl Fn(&lineup_core::SchemaId) -> Option<&'s Schema>,
+) -> Result<std::collections::HashMap<DocumentId, Document>, StoreError> {
+    // The ids travel as one JSON array of hex, so one prepared statement
+    // serves any number of them.
+    let list = format!(
+        "[{}]",
+        ids.iter()
+            .map(|id| format!("\"{}\"", hex::encode(id.hash().to_bytes())))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut documents = std::collections::HashMap::with_capacity(ids.len());
+    let mut statement = connection.prepare_cached(
+        "SELECT id, schema_id, author, view_id, deleted FROM documents
+         WHERE id IN (SELECT unhex(value) FROM json_each(?1))",
+    )?;
+    let mut rows = statement.query(params![list])?;
+    while let Some(row) = rows.next()? {
+        let id = DocumentId(stored(Hash::from_bytes(&row.get::<_, Vec<u8>>(0)?), "document id")?);
+        let schema_id: lineup_core::SchemaId = stored(row.get::<_, String>(1)?.parse(), "schema id")?;
+        let author: [u8; 32] = stored(<[u8; 32]>::try_from(row.get::<_, Vec<u8>>(2)?.as_slice()), "author")?;
+        let deleted: bool = row.get(4)?;
+        documents.insert(
+            id,
+            Document {
+                id,
+                schema_id,
+                author: stored(PublicKey::from_bytes(&author), "author")?,
+                view_id: stored(row.get::<_, String>(3)?.parse(), "view id")?,
+                fields: (!deleted).then(BTreeMap::new),
+            },
+        );
+    }
+    let mut statement = connection.prepare_cached(
+        "SELECT document_id, name, operation_id, cbor FROM document_fields
+         WHERE document_id IN (SELECT unhex(value) FROM json_each(?1))",
+    )?;
+    let mut rows = statement.query(params![list])?;
+    while let Some(row) = rows.next()? {
+        let id = DocumentId(stored(Hash::from_bytes(&row.get::<_, Vec<u8>>(0)?), "document id")?);
+        let Some(document) = documents.get_mut(&id) else {
+            continue;
+        };
+        let name: String = row.get(1)?;
+        let field_type = schema(&document.schema_id)
+            .and_then(|schema| schema.fields().get(&name))
+            .ok_or_else(|| StoreError::Corrupt(format!("field {name} is not in {}", document.schema_id)))?;
+        let value = stored(Value::from_cbor(&row.get::<_, Vec<u8>>(3)?, field_type), "field value")?;
+        let operation_id = OperationId(stored(Hash::from_bytes(&row.get::<_, Vec<u8>>(2)?), "operation id")?);
+        if let Some(fields) = document.fields.as_mut() {
+            fields.insert(name, FieldValue { operation_id, value });
+        }
+    }
+    Ok(documents)
+}
+
 /// The ids of all documents of a schema, deleted or not.
 pub(crate) fn ids_of_schema(
     connection: &Connection,
