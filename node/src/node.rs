@@ -528,8 +528,8 @@ mod tests {
         let mut query = DocumentQuery {
             filters: vec![Filter::field("capacity", Condition::Gte(Value::Int(200)))],
             order_by: Some(("capacity".into(), Direction::Ascending)),
-            after: None,
             first: 3,
+            ..DocumentQuery::default()
         };
         let mut names = Vec::new();
         loop {

@@ -95,6 +95,9 @@ pub struct DocumentQuery {
     pub after: Option<DocumentId>,
     /// How many documents at most.
     pub first: usize,
+    /// Whether to count all documents that meet the filters (a scan of
+    /// them all; leave it out when nobody asks).
+    pub count_total: bool,
 }
 
 impl Default for DocumentQuery {
@@ -104,6 +107,7 @@ impl Default for DocumentQuery {
             order_by: None,
             after: None,
             first: 100,
+            count_total: true,
         }
     }
 }
@@ -115,6 +119,6 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Whether more documents follow.
     pub has_next_page: bool,
-    /// How many documents meet the filters, on every page.
+    /// How many documents meet the filters, on every page (0 when not counted).
     pub total_count: u64,
 }

@@ -100,6 +100,14 @@ impl PublicKey {
         Self::decompress(bytes).map(|_| Self(*bytes))
     }
 
+    /// Takes 32 bytes that were checked with [`PublicKey::from_bytes`] before,
+    /// such as a key read back from a store that only holds verified entries.
+    /// Checking is the costly part of reading a key (a square root on the
+    /// curve); a key that is no point still fails every signature check.
+    pub fn from_checked_bytes(bytes: [u8; PUBLIC_KEY_LEN]) -> Self {
+        Self(bytes)
+    }
+
     /// The curve point of the key, which signature checks need.
     pub(crate) fn decompress(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<VerifyingKey, IdentityError> {
         VerifyingKey::from_bytes(bytes).map_err(|_| IdentityError::InvalidPublicKey)
@@ -188,6 +196,12 @@ impl fmt::Debug for Signature {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_checked_key_reads_back_as_the_same_key() {
+        let key = PrivateKey::from_bytes(&[3; 32]).public_key();
+        assert_eq!(PublicKey::from_checked_bytes(*key.as_bytes()), key);
+    }
 
     #[test]
     fn derives_the_reference_public_key() {

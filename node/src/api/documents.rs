@@ -153,6 +153,7 @@ pub(crate) async fn collection(ctx: &ResolverContext<'_>, schema: &Schema) -> Re
     let node = ctx.data::<Arc<Node>>()?;
     let mut query = filters::document_query(&ctx.args, schema)?;
     query.first = page_size(ctx)?;
+    query.count_total = ctx.ctx.look_ahead().field("totalCount").exists();
     if let Some(cursor) = after(ctx)? {
         if cursor.list.is_some() {
             return Err(Error::new("a relation list's cursor does not page a collection"));

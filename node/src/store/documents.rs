@@ -165,7 +165,7 @@ pub(crate) fn load(
     let document = Document {
         id: *id,
         schema_id: schema.id().clone(),
-        author: stored(PublicKey::from_bytes(&author), "author")?,
+        author: PublicKey::from_checked_bytes(author),
         view_id: stored(view_id.parse(), "view id")?,
         fields,
     };
@@ -207,7 +207,7 @@ pub(crate) fn load_many<'s>(
             Document {
                 id,
                 schema_id,
-                author: stored(PublicKey::from_bytes(&author), "author")?,
+                author: PublicKey::from_checked_bytes(author),
                 view_id: stored(row.get::<_, String>(3)?.parse(), "view id")?,
                 fields: (!deleted).then(BTreeMap::new),
             },
@@ -424,7 +424,11 @@ pub(crate) fn list(
 ) -> Result<crate::query::Page<DocumentId>, StoreError> {
     use crate::query::{Direction, Subject};
 
-    let total_count = count(connection, schema_id, &query.filters)?;
+    let total_count = if query.count_total {
+        count(connection, schema_id, &query.filters)?
+    } else {
+        0
+    };
     let mut selection = Selection::new(schema_id, &query.filters);
     let (subject, direction) = match &query.order_by {
         Some((subject, direction)) => (subject, *direction),

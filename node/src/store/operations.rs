@@ -54,7 +54,7 @@ pub(crate) fn of_document(
         let author: [u8; 32] = stored(<[u8; 32]>::try_from(author.as_slice()), "public key")?;
         Ok((
             OperationId(hash_from(&id, "operation id")?),
-            stored(PublicKey::from_bytes(&author), "public key")?,
+            PublicKey::from_checked_bytes(author),
             payload.map(EncodedOperation::from_bytes),
         ))
     })
