@@ -8,6 +8,9 @@
 //! names the list's row and the view of the document holding the list. The
 //! whole is base58-encoded text.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
 use lineup_core::{Document, DocumentViewId, OperationId};
 
 /// Separates the parts of a relation list cursor (view ids contain `_`).
@@ -31,6 +34,32 @@ pub(crate) fn document_row(document: &Document, selected: &[String]) -> Option<S
         .max()
 }
 
+/// Base58 takes time quadratic in the length, and a page of documents asks
+/// for the same cursors again and again: keep the recent ones.
+static ENCODED: EncodedCursors = EncodedCursors(Mutex::new(None));
+
+struct EncodedCursors(Mutex<Option<HashMap<String, String>>>);
+
+impl EncodedCursors {
+    /// How many cursors are kept (a few MB) before starting afresh.
+    const CAPACITY: usize = 50_000;
+
+    fn get_or_encode(&self, text: String) -> String {
+        let lock = || self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(encoded) = lock().as_ref().and_then(|cache| cache.get(&text)) {
+            return encoded.clone();
+        }
+        let encoded = bs58::encode(&text).into_string();
+        let mut cache = lock();
+        let cache = cache.get_or_insert_with(HashMap::new);
+        if cache.len() >= Self::CAPACITY {
+            cache.clear();
+        }
+        cache.insert(text, encoded.clone());
+        encoded
+    }
+}
+
 /// A decoded cursor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Cursor {
@@ -48,7 +77,7 @@ impl Cursor {
             None => self.row.clone(),
             Some((list_row, root)) => format!("{}{SEPARATOR}{list_row}{SEPARATOR}{root}", self.row),
         };
-        bs58::encode(text).into_string()
+        ENCODED.get_or_encode(text)
     }
 
     /// Decodes a cursor from a client; `None` if it is not one.
