@@ -5,6 +5,7 @@
 //! rebuilt before the first request that follows a new one, so a client that
 //! has just published a schema can query it at once.
 
+mod blobs;
 mod compat;
 mod cursor;
 mod documents;
@@ -23,7 +24,7 @@ use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::cors::CorsLayer;
 
@@ -41,8 +42,18 @@ pub fn router(node: Arc<Node>, owner_token: String) -> Router {
         owner_token,
     });
     Router::new()
-        .route("/graphql", post(graphql).get(subscribe))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .route(
+            "/graphql",
+            post(graphql)
+                .get(subscribe)
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route(
+            "/blobs",
+            post(blobs::upload).layer(DefaultBodyLimit::max(blobs::MAX_UPLOAD_BYTES)),
+        )
+        .route("/blobs/{document_id}", get(blobs::current))
+        .route("/blobs/{document_id}/{view_id}", get(blobs::at_view))
         // Open like aquadoggo's, so browser p2panda clients on other origins work.
         .layer(CorsLayer::very_permissive())
         .with_state(state)

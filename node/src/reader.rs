@@ -123,7 +123,11 @@ impl Reader {
     }
 
     /// See [`documents`].
-    pub fn documents(&self, schema_id: &SchemaId, query: &DocumentQuery) -> Result<Option<Page<Document>>, StoreError> {
+    pub fn documents(
+        &self,
+        schema_id: &SchemaId,
+        query: &DocumentQuery,
+    ) -> Result<Option<Page<Document>>, StoreError> {
         documents(&self.connection, &self.registry, schema_id, query)
     }
 
@@ -159,7 +163,9 @@ pub struct ReadPool {
 
 impl std::fmt::Debug for Reader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reader").field("generation", &self.generation).finish()
+        f.debug_struct("Reader")
+            .field("generation", &self.generation)
+            .finish()
     }
 }
 
@@ -196,7 +202,10 @@ impl ReadPool {
                 _ => Reader::open(&pool.path, generation)?,
             };
             let value = work(&reader);
-            pool.idle.lock().unwrap_or_else(PoisonError::into_inner).push(reader);
+            pool.idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(reader);
             Ok(value)
         })
         .await

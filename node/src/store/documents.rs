@@ -198,9 +198,15 @@ pub(crate) fn load_many<'s>(
     )?;
     let mut rows = statement.query(params![list])?;
     while let Some(row) = rows.next()? {
-        let id = DocumentId(stored(Hash::from_bytes(&row.get::<_, Vec<u8>>(0)?), "document id")?);
+        let id = DocumentId(stored(
+            Hash::from_bytes(&row.get::<_, Vec<u8>>(0)?),
+            "document id",
+        )?);
         let schema_id: lineup_core::SchemaId = stored(row.get::<_, String>(1)?.parse(), "schema id")?;
-        let author: [u8; 32] = stored(<[u8; 32]>::try_from(row.get::<_, Vec<u8>>(2)?.as_slice()), "author")?;
+        let author: [u8; 32] = stored(
+            <[u8; 32]>::try_from(row.get::<_, Vec<u8>>(2)?.as_slice()),
+            "author",
+        )?;
         let deleted: bool = row.get(4)?;
         documents.insert(
             id,
@@ -219,7 +225,10 @@ pub(crate) fn load_many<'s>(
     )?;
     let mut rows = statement.query(params![list])?;
     while let Some(row) = rows.next()? {
-        let id = DocumentId(stored(Hash::from_bytes(&row.get::<_, Vec<u8>>(0)?), "document id")?);
+        let id = DocumentId(stored(
+            Hash::from_bytes(&row.get::<_, Vec<u8>>(0)?),
+            "document id",
+        )?);
         let Some(document) = documents.get_mut(&id) else {
             continue;
         };
@@ -227,8 +236,14 @@ pub(crate) fn load_many<'s>(
         let field_type = schema(&document.schema_id)
             .and_then(|schema| schema.fields().get(&name))
             .ok_or_else(|| StoreError::Corrupt(format!("field {name} is not in {}", document.schema_id)))?;
-        let value = stored(Value::from_cbor(&row.get::<_, Vec<u8>>(3)?, field_type), "field value")?;
-        let operation_id = OperationId(stored(Hash::from_bytes(&row.get::<_, Vec<u8>>(2)?), "operation id")?);
+        let value = stored(
+            Value::from_cbor(&row.get::<_, Vec<u8>>(3)?, field_type),
+            "field value",
+        )?;
+        let operation_id = OperationId(stored(
+            Hash::from_bytes(&row.get::<_, Vec<u8>>(2)?),
+            "operation id",
+        )?);
         if let Some(fields) = document.fields.as_mut() {
             fields.insert(name, FieldValue { operation_id, value });
         }
