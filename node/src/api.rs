@@ -9,6 +9,7 @@ mod blobs;
 mod compat;
 mod cursor;
 mod documents;
+mod exposure;
 mod filters;
 mod graphql;
 mod mutations;
@@ -25,28 +26,44 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use tower_http::cors::CorsLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::node::{Node, NodeError};
 
 /// The largest request body: entries and operations are small.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The routes of the API, serving `node`; requests that carry
-/// `owner_token` may also write with the node's key.
-pub fn router(node: Arc<Node>, owner_token: String) -> Router {
+pub use exposure::Exposure;
+
+/// How the API serves.
+#[derive(Debug, Clone)]
+pub struct ApiOptions {
+    /// Requests that carry this token may also write with the node's key.
+    pub owner_token: String,
+    /// Whether other machines can reach the API.
+    pub exposure: Exposure,
+}
+
+/// The routes of the API, serving `node`. Serve them with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so that requests
+/// from this machine are told from others.
+pub fn router(node: Arc<Node>, options: ApiOptions) -> Router {
     let state = Arc::new(ApiState {
         schema: RwLock::new(None),
         node,
-        owner_token,
+        owner_token: options.owner_token,
+        exposure: options.exposure,
+        rate_limits: exposure::RateLimits::default(),
     });
     Router::new()
         .route(
             "/graphql",
+            // The GraphQL extractor reads the body itself: limit it below.
             post(graphql)
                 .get(subscribe)
-                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
         )
         .route(
             "/blobs",
@@ -54,6 +71,10 @@ pub fn router(node: Arc<Node>, owner_token: String) -> Router {
         )
         .route("/blobs/{document_id}", get(blobs::current))
         .route("/blobs/{document_id}/{view_id}", get(blobs::at_view))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            exposure::limit_rate,
+        ))
         // Open like aquadoggo's, so browser p2panda clients on other origins work.
         .layer(CorsLayer::very_permissive())
         .with_state(state)
@@ -62,6 +83,8 @@ pub fn router(node: Arc<Node>, owner_token: String) -> Router {
 struct ApiState {
     node: Arc<Node>,
     owner_token: String,
+    exposure: Exposure,
+    rate_limits: exposure::RateLimits,
     /// The schema, and the node's schema generation it was built for.
     schema: RwLock<Option<(u64, Schema)>>,
 }
@@ -109,6 +132,7 @@ fn same_secret(given: &str, secret: &str) -> bool {
 async fn graphql(
     State(state): State<Arc<ApiState>>,
     headers: HeaderMap,
+    Extension(exposure::Peer(peer)): Extension<exposure::Peer>,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     let schema = match state.schema().await {
@@ -130,6 +154,8 @@ async fn graphql(
     let mut request = request.data(documents::Loaders::new(Arc::clone(&state.node)));
     if state.is_owner(&headers) {
         request = request.data(mutations::Owner);
+    } else if exposure::is_stranger(&state, peer) {
+        request = request.data(exposure::Stranger);
     }
     schema.execute(request).await.into()
 }

@@ -16,15 +16,8 @@ async fn the_owner_uploads_a_file_and_anyone_downloads_it_whole() {
     let base = node.graphql.trim_end_matches("/graphql").to_owned();
     let file: Vec<u8> = (0..600_000u32).map(|index| (index % 251) as u8).collect();
     let count = || async {
-        let answer: Json = client
-            .post(&node.graphql)
-            .json(&json!({"query": "{ all_blob_piece_v1 { totalCount } all_blob_v1 { totalCount } }"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let query = json!({"query": "{ all_blob_piece_v1 { totalCount } all_blob_v1 { totalCount } }"});
+        let answer = running_node::post_graphql(&client, &node.graphql, None, &query).await;
         (
             answer["data"]["all_blob_piece_v1"]["totalCount"].clone(),
             answer["data"]["all_blob_v1"]["totalCount"].clone(),

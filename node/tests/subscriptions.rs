@@ -15,22 +15,8 @@ use test_utils::{edited_stage, stage_schema, Author, Signed};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-async fn publish(client: &reqwest::Client, url: &str, (entry, operation): &Signed) {
-    let answer: Json = client
-        .post(url)
-        .json(&json!({
-            "query": "mutation P($entry: EncodedEntry!, $operation: EncodedOperation!) { publish(entry: $entry, operation: $operation) { seqNum } }",
-            "variables": {
-                "entry": hex::encode(entry.as_bytes()),
-                "operation": hex::encode(operation.as_bytes()),
-            },
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+async fn publish(client: &reqwest::Client, url: &str, signed: &Signed) {
+    let answer = running_node::publish(client, url, None, signed).await;
     assert!(answer.get("errors").is_none(), "{answer}");
 }
 

@@ -153,6 +153,9 @@ fn publish_field() -> Field {
         FieldFuture::new(async move {
             let entry = scalars::hex_bytes(required_text(&ctx.args, "entry")?, "entry")?;
             let operation = scalars::hex_bytes(required_text(&ctx.args, "operation")?, "operation")?;
+            if ctx.data_opt::<super::exposure::Stranger>().is_some() {
+                only_known_application_schemas(&ctx, &operation).await?;
+            }
             let (_, next_args) = node(&ctx)?
                 .publish(
                     lineup_core::EncodedEntry::from_bytes(entry),
@@ -169,6 +172,27 @@ fn publish_field() -> Field {
         "operation",
         TypeRef::named_nn("EncodedOperation"),
     ))
+}
+
+/// A stranger on a shared API may publish only to the application schemas
+/// this node has: not define new ones.
+async fn only_known_application_schemas(ctx: &ResolverContext<'_>, operation: &[u8]) -> Result<(), Error> {
+    let claimed = lineup_core::EncodedOperation::from_bytes(operation.to_vec())
+        .decode()
+        .map_err(|error| Error::new(error.to_string()))?
+        .schema_id;
+    let known = node(ctx)?
+        .schemas()
+        .await
+        .map_err(|error| Error::new(error.to_string()))?
+        .iter()
+        .any(|schema| schema.id() == &claimed);
+    if claimed.is_system() || !known {
+        return Err(Error::new(format!(
+            "this node takes entries of its own schemas only from other machines, not of {claimed}"
+        )));
+    }
+    Ok(())
 }
 
 /// `<schema_id>(id, viewId)`: one document, current or at a view.

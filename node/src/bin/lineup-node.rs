@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use lineup_core::{EncodedEntry, EncodedOperation};
 use std::sync::Arc;
 
+use lineup_node::api::{ApiOptions, Exposure};
 use lineup_node::node::{Node, DATABASE_FILE_NAME};
 use lineup_node::replica::{Ingested, Replica};
 use lineup_node::store::Durability;
@@ -94,10 +95,21 @@ fn serve(data_dir: PathBuf, durability: Durability, http: std::net::SocketAddr) 
         // The token in the fragment stays in the browser: servers never see it.
         println!("owner:      http://{address}/#token={owner_token}");
         std::io::stdout().flush()?;
-        axum::serve(listener, lineup_node::api::router(Arc::clone(&node), owner_token))
-            .with_graceful_shutdown(stop_signal())
-            .await
-            .context("serving HTTP")?;
+        let options = ApiOptions {
+            owner_token,
+            exposure: Exposure::of(address),
+        };
+        if options.exposure != Exposure::Local {
+            println!("shared:     other machines can read; their writes are limited");
+        }
+        let router = lineup_node::api::router(Arc::clone(&node), options);
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop_signal())
+        .await
+        .context("serving HTTP")?;
         // Every request has finished: the last handle stops the store cleanly.
         match Arc::try_unwrap(node) {
             Ok(node) => node.stop().await?,

@@ -1,4 +1,5 @@
-//! A `lineup-node` process for tests that talk to it over HTTP.
+//! A `lineup-node` process for tests that talk to it over HTTP, and the
+//! requests they send.
 
 #![allow(dead_code)] // each test binary uses part of it
 
@@ -55,4 +56,32 @@ impl Drop for RunningNode {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Posts a GraphQL request (with the owner token, if given) and returns the answer.
+pub(crate) async fn post_graphql(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    let mut request = client.post(url).json(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// Publishes a signed entry and its operation; returns the answer.
+pub(crate) async fn publish(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    (entry, operation): &(lineup_core::EncodedEntry, lineup_core::EncodedOperation),
+) -> serde_json::Value {
+    let body = serde_json::json!({
+        "query": "mutation P($entry: EncodedEntry!, $operation: EncodedOperation!) { publish(entry: $entry, operation: $operation) { seqNum } }",
+        "variables": {"entry": hex::encode(entry.as_bytes()), "operation": hex::encode(operation.as_bytes())},
+    });
+    post_graphql(client, url, token, &body).await
 }

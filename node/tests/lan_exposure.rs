@@ -1,0 +1,72 @@
+//! An API shared with the LAN: strangers may read, and publish to the
+//! schemas the node has, within a rate; they may not define schemas. The
+//! router runs in process here, served without peer addresses, so every
+//! request counts as one from another machine (as an unknown peer does).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
+
+mod running_node;
+mod test_utils;
+
+use std::sync::Arc;
+
+use lineup_node::api::{router, ApiOptions, Exposure};
+use lineup_node::node::Node;
+use running_node::{post_graphql, publish};
+use serde_json::{json, Value as Json};
+use test_utils::{edited_stage, stage_schema, Author};
+
+const TOKEN: &str = "7f3a9c0e5b1d2f4a6c8e0b2d4f6a8c0e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a";
+
+fn refused(answer: &Json) -> bool {
+    answer["errors"]
+        .as_array()
+        .is_some_and(|errors| !errors.is_empty())
+}
+
+#[tokio::test]
+async fn strangers_read_and_publish_within_limits_but_define_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = Arc::new(Node::builder().data_dir(dir.path()).spawn().await.unwrap());
+    let options = ApiOptions {
+        owner_token: TOKEN.into(),
+        exposure: Exposure::Lan {
+            per_second: 2.0,
+            burst: 30.0,
+        },
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, router(Arc::clone(&node), options)).await });
+    let client = reqwest::Client::new();
+
+    let mut author = Author::new(5);
+    let (schema, definition) = stage_schema(&mut author);
+    // A stranger cannot define a schema...
+    let answer = publish(&client, &url, None, &definition[0]).await;
+    assert!(refused(&answer), "{answer}");
+    // ... the owner can.
+    for signed in &definition {
+        let answer = publish(&client, &url, Some(TOKEN), signed).await;
+        assert!(!refused(&answer), "{answer}");
+    }
+    // A stranger publishes to it (the refused definition left no trace, so
+    // the author's log starts where it did).
+    let stage = edited_stage(&mut author, &schema, "Main", 0);
+    let answer = publish(&client, &url, None, &stage[0]).await;
+    assert!(!refused(&answer), "{answer}");
+
+    // A flood from one address runs out of its burst; the owner is still served.
+    let query = json!({"query": format!("{{ all_{schema} {{ totalCount }} }}")});
+    let mut limited = 0;
+    for _ in 0..60 {
+        let response = client.post(&url).json(&query).send().await.unwrap();
+        if response.status() == 429 {
+            limited += 1;
+        }
+    }
+    assert!(limited >= 25, "only {limited} of 60 requests were limited");
+    let answer = post_graphql(&client, &url, Some(TOKEN), &query).await;
+    assert_eq!(answer["data"][format!("all_{schema}")]["totalCount"], json!(1));
+    server.abort();
+}
