@@ -29,6 +29,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::{ServeDir, ServeFile};
 
 use crate::node::{Node, NodeError};
 
@@ -44,6 +45,8 @@ pub struct ApiOptions {
     pub owner_token: String,
     /// Whether other machines can reach the API.
     pub exposure: Exposure,
+    /// A built web UI to serve at `/`, if any.
+    pub ui_dir: Option<std::path::PathBuf>,
 }
 
 /// The routes of the API, serving `node`. Serve them with
@@ -57,7 +60,7 @@ pub fn router(node: Arc<Node>, options: ApiOptions) -> Router {
         exposure: options.exposure,
         rate_limits: exposure::RateLimits::default(),
     });
-    Router::new()
+    let routes = Router::new()
         .route(
             "/graphql",
             // The GraphQL extractor reads the body itself: limit it below.
@@ -70,7 +73,17 @@ pub fn router(node: Arc<Node>, options: ApiOptions) -> Router {
             post(blobs::upload).layer(DefaultBodyLimit::max(blobs::MAX_UPLOAD_BYTES)),
         )
         .route("/blobs/{document_id}", get(blobs::current))
-        .route("/blobs/{document_id}/{view_id}", get(blobs::at_view))
+        .route("/blobs/{document_id}/{view_id}", get(blobs::at_view));
+    // Anything else is a file of the UI; unknown paths get its index, so that
+    // the UI's own routes load it.
+    let routes = match options.ui_dir {
+        Some(ui_dir) => {
+            let index = ui_dir.join("index.html");
+            routes.fallback_service(ServeDir::new(ui_dir).fallback(ServeFile::new(index)))
+        }
+        None => routes,
+    };
+    routes
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             exposure::limit_rate,

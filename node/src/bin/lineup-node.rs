@@ -32,6 +32,10 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:2020")]
     http: std::net::SocketAddr,
 
+    /// A built web UI to serve at `/`
+    #[arg(long)]
+    ui_dir: Option<PathBuf>,
+
     /// Without a command, the node runs and serves its API.
     #[command(subcommand)]
     command: Option<Command>,
@@ -61,7 +65,7 @@ fn main() -> anyhow::Result<()> {
         DurabilityArg::Full => Durability::Full,
     };
     match cli.command {
-        None => serve(data_dir, durability, cli.http)?,
+        None => serve(data_dir, durability, cli.http, cli.ui_dir)?,
         Some(Command::Identity) => {
             let key = key_file::load_or_create(&data_dir)
                 .with_context(|| format!("loading the node key from {}", data_dir.display()))?;
@@ -74,7 +78,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Runs the node and its API until SIGINT or SIGTERM.
-fn serve(data_dir: PathBuf, durability: Durability, http: std::net::SocketAddr) -> anyhow::Result<()> {
+fn serve(
+    data_dir: PathBuf,
+    durability: Durability,
+    http: std::net::SocketAddr,
+    ui_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let node = Node::builder()
@@ -92,12 +101,16 @@ fn serve(data_dir: PathBuf, durability: Durability, http: std::net::SocketAddr) 
         println!("data dir:   {}", data_dir.display());
         println!("public key: {}", node.public_key());
         println!("graphql:    http://{address}/graphql");
+        if let Some(ui_dir) = &ui_dir {
+            println!("ui:         http://{address}/ (from {})", ui_dir.display());
+        }
         // The token in the fragment stays in the browser: servers never see it.
         println!("owner:      http://{address}/#token={owner_token}");
         std::io::stdout().flush()?;
         let options = ApiOptions {
             owner_token,
             exposure: Exposure::of(address),
+            ui_dir,
         };
         if options.exposure != Exposure::Local {
             println!("shared:     other machines can read; their writes are limited");

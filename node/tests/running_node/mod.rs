@@ -17,11 +17,17 @@ pub(crate) struct RunningNode {
 
 impl RunningNode {
     pub(crate) fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts the node with these arguments as well.
+    pub(crate) fn start_with(arguments: &[&std::ffi::OsStr]) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_lineup-node"))
             .arg("--data-dir")
             .arg(data_dir.path())
             .args(["--http", "127.0.0.1:0"])
+            .args(arguments)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();

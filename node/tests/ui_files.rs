@@ -1,0 +1,35 @@
+//! `lineup-node --ui-dir` serves a built web UI at `/`, beside the API.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
+
+mod running_node;
+
+use running_node::RunningNode;
+
+#[tokio::test]
+async fn serves_the_ui_and_its_index_for_the_uis_own_routes() {
+    let ui = tempfile::tempdir().unwrap();
+    std::fs::write(ui.path().join("index.html"), "<h1>Lineup</h1>").unwrap();
+    std::fs::write(ui.path().join("app.js"), "console.log('lineup')").unwrap();
+    let node = RunningNode::start_with(&["--ui-dir".as_ref(), ui.path().as_os_str()]);
+    let base = node.graphql.trim_end_matches("/graphql").to_owned();
+    let get = |path: &str| {
+        let url = format!("{base}{path}");
+        async move {
+            let response = reqwest::get(url).await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    assert_eq!(get("/").await, (200, "<h1>Lineup</h1>".to_owned()));
+    assert_eq!(get("/app.js").await, (200, "console.log('lineup')".to_owned()));
+    assert_eq!(get("/programme/day-2").await, (200, "<h1>Lineup</h1>".to_owned()));
+    // The API stays the API.
+    let answer = running_node::post_graphql(
+        &reqwest::Client::new(),
+        &node.graphql,
+        None,
+        &serde_json::json!({"query": "{ all_blob_v1 { totalCount } }"}),
+    )
+    .await;
+    assert_eq!(answer["data"]["all_blob_v1"]["totalCount"], 0);
+}
