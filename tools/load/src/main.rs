@@ -53,6 +53,11 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// The time from a publish to the subscription event it causes.
+    Latency {
+        #[arg(long, default_value_t = 500)]
+        publishes: usize,
+    },
     /// The figures the GraphQL issue asks for: publishing from 1 and 20
     /// authors with 1 and 8 clients, the 2,000-document query, the read load.
     All,
@@ -363,6 +368,78 @@ async fn read(
     })
 }
 
+/// Publishes updates one after another while subscribed to their schema;
+/// returns the median and 99th percentile from sending a publish to
+/// receiving its event.
+async fn latency(endpoint: &Endpoint, publishes: usize) -> anyhow::Result<(Duration, Duration)> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let mut author = Author::new();
+    let schema = endpoint
+        .define(
+            &mut author,
+            "load_stage",
+            &[("name", "str".into()), ("capacity", "int".into())],
+        )
+        .await?;
+    let mut request = endpoint.url.replacen("http", "ws", 1).into_client_request()?;
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    socket
+        .send(Message::text(r#"{"type":"connection_init"}"#))
+        .await?;
+    socket.next().await.context("no connection_ack")??;
+    let subscribe = json!({"id": "1", "type": "subscribe", "payload": {"query": format!("subscription {{ all_{schema} {{ meta {{ viewId }} }} }}")}});
+    socket.send(Message::text(subscribe.to_string())).await?;
+    // The subscription starts some time after the message: wait for a first event.
+    let log = author.logs.len();
+    let mut previous = author.sign(log, &Operation::create(schema.clone(), stage(0)))?;
+    endpoint.publish(&previous).await?;
+    let mut started = false;
+    for _ in 0..50 {
+        if let Ok(Some(message)) = tokio::time::timeout(Duration::from_millis(100), socket.next()).await {
+            started = message?.to_text()?.contains("\"next\"");
+            if started {
+                break;
+            }
+        }
+        previous = author.sign(
+            log,
+            &Operation::update(schema.clone(), id_of(&previous), stage(1)),
+        )?;
+        endpoint.publish(&previous).await?;
+    }
+    if !started {
+        bail!("the subscription never started");
+    }
+    // Drain what the probing left.
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(200), socket.next()).await {}
+    let mut times = Vec::with_capacity(publishes);
+    for index in 0..publishes {
+        let next = author.sign(
+            log,
+            &Operation::update(schema.clone(), id_of(&previous), stage(index)),
+        )?;
+        let view_id = id_of(&next).to_string();
+        let sent = Instant::now();
+        endpoint.publish(&next).await?;
+        loop {
+            let message = socket.next().await.context("the subscription ended")??;
+            if message.to_text()?.contains(&view_id) {
+                break;
+            }
+        }
+        times.push(sent.elapsed());
+        previous = next;
+    }
+    times.sort();
+    Ok((times[times.len() / 2], times[times.len() * 99 / 100]))
+}
+
 fn print_read(figures: &ReadFigures, connections: usize) {
     println!(
         "read all_<schema>(first: 50) + relation, {connections} connections: {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms (meanwhile {:.0} publishes/s)",
@@ -389,6 +466,14 @@ async fn main() -> anyhow::Result<()> {
             let (rate, _) = publish(&endpoint, documents, authors, clients).await?;
             println!("publish {documents} CREATEs, {authors} authors, {clients} clients: {rate:.0}/s");
         }
+        Command::Latency { publishes } => {
+            let (p50, p99) = latency(&endpoint, publishes).await?;
+            println!(
+                "publish to subscription event, {publishes} publishes: p50 {:.1} ms, p99 {:.1} ms",
+                p50.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3
+            );
+        }
         Command::Read {
             documents,
             connections,
@@ -412,6 +497,12 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             print_read(&read(&endpoint, 2000, 200, 10).await?, 200);
+            let (p50, p99) = latency(&endpoint, 500).await?;
+            println!(
+                "publish to subscription event: p50 {:.1} ms, p99 {:.1} ms",
+                p50.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3
+            );
         }
     }
     Ok(())
