@@ -128,9 +128,7 @@ impl NodeBuilder {
                             events: thread_events,
                         };
                         // Runs until every handle is dropped or stop is called.
-                        for command in inbox {
-                            command(&mut state);
-                        }
+                        state.run(&inbox);
                     }
                     Err(error) => {
                         let _ = ready_sender.send(Err(error));
@@ -159,7 +157,22 @@ struct StoreThread {
     events: broadcast::Sender<NodeEvent>,
 }
 
-type Command = Box<dyn FnOnce(&mut StoreThread) + Send>;
+/// Work for the store thread.
+enum Command {
+    /// Anything, in order.
+    Work(Box<dyn FnOnce(&mut StoreThread) + Send>),
+    /// A client's publish: publishes waiting together are committed together.
+    Publish(PublishRequest),
+}
+
+struct PublishRequest {
+    entry: EncodedEntry,
+    operation: EncodedOperation,
+    answer: oneshot::Sender<Result<(Applied, NextArgs), NodeError>>,
+}
+
+/// At most this many publishes share one transaction.
+const MAX_PUBLISH_GROUP: usize = 256;
 
 /// A running node.
 #[derive(Debug)]
@@ -189,9 +202,9 @@ impl Node {
         work: impl FnOnce(&mut StoreThread) -> T + Send + 'static,
     ) -> Result<T, NodeError> {
         let (answer, result) = oneshot::channel();
-        let command: Command = Box::new(move |state| {
+        let command = Command::Work(Box::new(move |state| {
             let _ = answer.send(work(state));
-        });
+        }));
         self.commands.send(command).map_err(|_| NodeError::Stopped)?;
         result.await.map_err(|_| NodeError::Stopped)
     }
@@ -246,19 +259,22 @@ impl Node {
 
     /// Checks, stores and materialises an entry signed elsewhere (a client's
     /// `publish`); answers with the arguments for the next entry of its log.
+    /// Publishes from several clients at once share a transaction, so they
+    /// share its cost; each is checked, and refused, on its own.
     pub async fn publish(
         &self,
         entry: EncodedEntry,
         operation: EncodedOperation,
     ) -> Result<(Applied, NextArgs), NodeError> {
-        self.call(move |state| {
-            let applied = state.applying(|state| Ok(state.replica.publish(&entry, &operation)?))?;
-            let next_args = state
-                .replica
-                .next_args_in_log(&applied.entry.public_key, applied.entry.log_id)?;
-            Ok((applied, next_args))
-        })
-        .await?
+        let (answer, result) = oneshot::channel();
+        self.commands
+            .send(Command::Publish(PublishRequest {
+                entry,
+                operation,
+                answer,
+            }))
+            .map_err(|_| NodeError::Stopped)?;
+        result.await.map_err(|_| NodeError::Stopped)?
     }
 
     /// Runs `work` with one of the readers, beside the writer.
@@ -371,30 +387,97 @@ impl Node {
 }
 
 impl StoreThread {
-    /// Runs `work`, which applies an entry, and announces what changed: in
-    /// the order of the commits, since only this thread writes.
+    /// Takes commands until every handle is gone; publishes that wait
+    /// together are committed in one transaction.
+    fn run(&mut self, inbox: &std_mpsc::Receiver<Command>) {
+        let mut next = None;
+        loop {
+            let command = match next.take() {
+                Some(command) => command,
+                None => match inbox.recv() {
+                    Ok(command) => command,
+                    Err(_) => return,
+                },
+            };
+            match command {
+                Command::Work(work) => work(self),
+                Command::Publish(first) => {
+                    let mut group = vec![first];
+                    while group.len() < MAX_PUBLISH_GROUP {
+                        match inbox.try_recv() {
+                            Ok(Command::Publish(request)) => group.push(request),
+                            // Other work keeps its place after the group.
+                            Ok(other) => {
+                                next = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    self.publish_group(group);
+                }
+            }
+        }
+    }
+
+    fn publish_group(&mut self, group: Vec<PublishRequest>) {
+        let mark = self.replica.schemas().learnt_count();
+        let (entries, answers): (Vec<_>, Vec<_>) = group
+            .into_iter()
+            .map(|request| ((request.entry, request.operation), request.answer))
+            .unzip();
+        match self.replica.publish_many(&entries) {
+            Ok(results) => {
+                let applied: Vec<Applied> = results
+                    .iter()
+                    .filter_map(|result| result.as_ref().ok().map(|(applied, _)| applied.clone()))
+                    .collect();
+                self.announce(mark, &applied);
+                for (answer, result) in answers.into_iter().zip(results) {
+                    let _ = answer.send(result.map_err(NodeError::from));
+                }
+            }
+            Err(error) => {
+                let message = error.to_string();
+                for answer in answers {
+                    let _ = answer.send(Err(NodeError::Store(StoreError::Failed(message.clone()))));
+                }
+            }
+        }
+    }
+
+    /// Tells subscribers what committed changes did (a document changed twice
+    /// in one transaction shows its last view both times) and counts the
+    /// schemas learnt since `mark`: in the order of the commits, since only
+    /// this thread writes, and before the answers, so that whoever awaits one
+    /// sees the new schema generation.
+    fn announce(&mut self, mark: usize, applied: &[Applied]) {
+        let learnt = self.replica.schemas().learnt_since(mark).to_vec();
+        if !learnt.is_empty() {
+            self.schema_generation.fetch_add(1, Ordering::Release);
+        }
+        // The views, for subscribers, are only read when somebody listens.
+        if self.events.receiver_count() > 0 {
+            for applied in applied {
+                // The change is committed whatever happens here.
+                if let Ok(Some(document)) = self.replica.document(&applied.document_id) {
+                    let _ = self.events.send(NodeEvent::DocumentChanged(Arc::new(document)));
+                }
+            }
+        }
+        for schema in learnt {
+            let _ = self.events.send(NodeEvent::SchemaAdded(schema));
+        }
+    }
+
+    /// Runs `work`, which applies an entry, and announces what changed.
     fn applying(
         &mut self,
         work: impl FnOnce(&mut Self) -> Result<Applied, NodeError>,
     ) -> Result<Applied, NodeError> {
         let mark = self.replica.schemas().learnt_count();
         let applied = work(self)?;
-        let learnt = self.replica.schemas().learnt_since(mark).to_vec();
-        if !learnt.is_empty() {
-            // Before the answer, so that whoever awaits it sees the new generation.
-            self.schema_generation.fetch_add(1, Ordering::Release);
-        }
-        // The view as this change left it, for subscribers; only read when
-        // somebody listens.
-        if self.events.receiver_count() > 0 {
-            // The change is committed whatever happens here.
-            if let Ok(Some(document)) = self.replica.document(&applied.document_id) {
-                let _ = self.events.send(NodeEvent::DocumentChanged(Arc::new(document)));
-            }
-        }
-        for schema in learnt {
-            let _ = self.events.send(NodeEvent::SchemaAdded(schema));
-        }
+        self.announce(mark, std::slice::from_ref(&applied));
         Ok(applied)
     }
 

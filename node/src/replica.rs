@@ -14,6 +14,10 @@ use crate::ingest::{
 use crate::registry::SchemaRegistry;
 use crate::store::{self, Durability, Store, StoreError};
 
+/// What one client's publish came to: applied, with the next arguments of
+/// its log, or refused.
+pub type Published = Result<(Applied, NextArgs), IngestError>;
+
 /// How many entries that wait for something this node keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeldQuota {
@@ -82,6 +86,48 @@ impl Replica {
     ) -> Result<Applied, IngestError> {
         self.in_transaction(VerifiedSignatures::default(), |batch, _| {
             batch.ingest(entry, operation, Source::Client)
+        })
+    }
+
+    /// Publishes several clients' entries in one transaction (a group
+    /// commit): each is checked and applied as [`Replica::publish`] would on
+    /// its own, and one refused leaves the others alone; all are committed
+    /// together. Each successful one comes with the next arguments of its log.
+    pub fn publish_many(
+        &mut self,
+        entries: &[(EncodedEntry, EncodedOperation)],
+    ) -> Result<Vec<Published>, StoreError> {
+        let outcome = std::thread::scope(|scope| {
+            let verified = if entries.len() > 1 {
+                VerifiedSignatures::start(scope, entries.iter().map(|(entry, _)| entry).collect())
+            } else {
+                VerifiedSignatures::default()
+            };
+            self.in_transaction(verified, |batch, _| {
+                let mut results = Vec::with_capacity(entries.len());
+                for (entry, operation) in entries {
+                    match batch.ingest(entry, operation, Source::Client) {
+                        Ok(applied) => {
+                            let public_key = applied.entry.public_key;
+                            let next =
+                                ingest::next_in_log(batch.connection(), &public_key, applied.entry.log_id)
+                                    .map_err(|error| match error {
+                                        NextArgsError::Store(error) => IngestError::Store(error),
+                                        other => IngestError::Store(StoreError::Corrupt(other.to_string())),
+                                    })?;
+                            results.push(Ok((applied, next)));
+                        }
+                        // The database failed: nothing of the group may stay.
+                        Err(IngestError::Store(error)) => return Err(IngestError::Store(error)),
+                        Err(refused) => results.push(Err(refused)),
+                    }
+                }
+                Ok(results)
+            })
+        });
+        outcome.map_err(|error| match error {
+            IngestError::Store(error) => error,
+            other => StoreError::Corrupt(format!("a group of publishes failed as a whole: {other}")),
         })
     }
 

@@ -46,6 +46,9 @@ pub enum StoreError {
         /// The newest version this build knows.
         known: i64,
     },
+    /// A failure shared by several callers, such as a group commit's.
+    #[error("database error: {0}")]
+    Failed(String),
     /// The database holds something this code cannot read: a bug or a
     /// damaged file, never bad input from outside (that is never stored).
     #[error("corrupt store: {0}")]
