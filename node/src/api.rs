@@ -178,12 +178,14 @@ async fn graphql(
 /// opens.
 async fn subscribe(
     State(state): State<Arc<ApiState>>,
+    Extension(exposure::Peer(peer)): Extension<exposure::Peer>,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let schema = state.schema().await;
     let node = Arc::clone(&state.node);
     let connecting = Arc::clone(&state);
+    let stranger = exposure::is_stranger(&state, peer);
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
@@ -200,6 +202,9 @@ async fn subscribe(
                 .on_connection_init(move |payload| async move {
                     let mut data = Data::default();
                     match payload.get("token").and_then(|token| token.as_str()) {
+                        // A stranger's websocket is held to the same rules as
+                        // its HTTP requests (publish goes both ways).
+                        None if stranger => data.insert(exposure::Stranger),
                         None => {}
                         Some(token) if same_secret(token, &connecting.owner_token) => {
                             data.insert(mutations::Owner)

@@ -10,6 +10,10 @@ mod test_utils;
 
 use std::sync::Arc;
 
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
 use lineup_node::api::{router, ApiOptions, Exposure};
 use lineup_node::node::Node;
 use running_node::{post_graphql, publish};
@@ -46,6 +50,29 @@ async fn strangers_read_and_publish_within_limits_but_define_nothing() {
     // A stranger cannot define a schema...
     let answer = publish(&client, &url, None, &definition[0]).await;
     assert!(refused(&answer), "{answer}");
+    // ... nor over a websocket.
+    let mut request = url.replace("http://", "ws://").into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    socket
+        .send(Message::text(r#"{"type":"connection_init"}"#))
+        .await
+        .unwrap();
+    socket.next().await.unwrap().unwrap();
+    let (entry, operation) = &definition[0];
+    let publish_over_socket = json!({"id": "1", "type": "subscribe", "payload": {
+        "query": "mutation P($entry: EncodedEntry!, $operation: EncodedOperation!) { publish(entry: $entry, operation: $operation) { seqNum } }",
+        "variables": {"entry": hex::encode(entry.as_bytes()), "operation": hex::encode(operation.as_bytes())},
+    }});
+    socket
+        .send(Message::text(publish_over_socket.to_string()))
+        .await
+        .unwrap();
+    let answer: Json =
+        serde_json::from_str(socket.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
+    assert!(refused(&answer["payload"]), "{answer}");
     // ... the owner can.
     for signed in &definition {
         let answer = publish(&client, &url, Some(TOKEN), signed).await;
