@@ -343,14 +343,17 @@ impl Node {
         self.read(move |reader| {
             let mut found = HashMap::with_capacity(view_ids.len());
             for view_id in view_ids {
-                let Some(document) = reader.document_view(&view_id)? else {
-                    continue;
-                };
-                let current = reader.document(&document.id)?;
-                if current.is_some_and(|current| !current.is_deleted()) {
+                if let Some(document) = reader.document_view(&view_id)? {
                     found.insert(view_id, document);
                 }
             }
+            let ids: Vec<DocumentId> = found.values().map(|document| document.id).collect();
+            let current = reader.documents_by_id(&ids)?;
+            found.retain(|_, document| {
+                current
+                    .get(&document.id)
+                    .is_some_and(|current| !current.is_deleted())
+            });
             Ok(found)
         })
         .await
@@ -428,11 +431,10 @@ impl StoreThread {
             .unzip();
         match self.replica.publish_many(&entries) {
             Ok(results) => {
-                let applied: Vec<Applied> = results
+                let changed = results
                     .iter()
-                    .filter_map(|result| result.as_ref().ok().map(|(applied, _)| applied.clone()))
-                    .collect();
-                self.announce(mark, &applied);
+                    .filter_map(|result| result.as_ref().ok().map(|(applied, _)| applied.document_id));
+                self.announce(mark, changed);
                 for (answer, result) in answers.into_iter().zip(results) {
                     let _ = answer.send(result.map_err(NodeError::from));
                 }
@@ -451,16 +453,16 @@ impl StoreThread {
     /// schemas learnt since `mark`: in the order of the commits, since only
     /// this thread writes, and before the answers, so that whoever awaits one
     /// sees the new schema generation.
-    fn announce(&mut self, mark: usize, applied: &[Applied]) {
+    fn announce(&mut self, mark: usize, changed: impl IntoIterator<Item = DocumentId>) {
         let learnt = self.replica.schemas().learnt_since(mark).to_vec();
         if !learnt.is_empty() {
             self.schema_generation.fetch_add(1, Ordering::Release);
         }
         // The views, for subscribers, are only read when somebody listens.
         if self.events.receiver_count() > 0 {
-            for applied in applied {
+            for id in changed {
                 // The change is committed whatever happens here.
-                if let Ok(Some(document)) = self.replica.document(&applied.document_id) {
+                if let Ok(Some(document)) = self.replica.document(&id) {
                     let _ = self.events.send(NodeEvent::DocumentChanged(Arc::new(document)));
                 }
             }
@@ -477,7 +479,7 @@ impl StoreThread {
     ) -> Result<Applied, NodeError> {
         let mark = self.replica.schemas().learnt_count();
         let applied = work(self)?;
-        self.announce(mark, std::slice::from_ref(&applied));
+        self.announce(mark, [applied.document_id]);
         Ok(applied)
     }
 

@@ -4,9 +4,7 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use lineup_core::{
-    Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Hash, LogId, PublicKey,
-};
+use lineup_core::{Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Hash, PublicKey};
 
 use crate::ingest::{
     self, Applied, Batch, Dependency, IngestError, NextArgs, NextArgsError, Source, VerifiedSignatures,
@@ -192,12 +190,6 @@ impl Replica {
         view_id: Option<&DocumentViewId>,
     ) -> Result<NextArgs, NextArgsError> {
         ingest::next_args(self.store.connection(), public_key, view_id)
-    }
-
-    /// The arguments for the next entry of an existing log (even one whose
-    /// document is deleted), as `publish` answers.
-    pub fn next_args_in_log(&self, public_key: &PublicKey, log_id: LogId) -> Result<NextArgs, NextArgsError> {
-        ingest::next_in_log(self.store.connection(), public_key, log_id)
     }
 
     /// The current view of a document.

@@ -139,6 +139,11 @@ pub(crate) fn u64_from(bytes: &[u8]) -> Result<u64, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("{} bytes where a u64 was stored", bytes.len())))
 }
 
+/// Reads a hash (an entry, operation or document id) the store holds.
+pub(crate) fn hash_from(bytes: &[u8], what: &str) -> Result<lineup_core::Hash, StoreError> {
+    stored(lineup_core::Hash::from_bytes(bytes), what)
+}
+
 /// Turns a value read from the store into a `StoreError::Corrupt` on failure.
 pub(crate) fn stored<T, E: std::fmt::Display>(result: Result<T, E>, what: &str) -> Result<T, StoreError> {
     result.map_err(|error| StoreError::Corrupt(format!("{what}: {error}")))

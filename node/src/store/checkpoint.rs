@@ -55,7 +55,6 @@ impl Checkpointer {
         // One pending request is enough: the checkpoint copies all there is.
         let (requests, pending) = sync_channel(1);
         let hook_requests = requests.clone();
-        // Replaces SQLite's automatic checkpoint, whose hook this is.
         // Held while copying: two checkpoints at once would make one fail.
         let copying = Arc::new(Mutex::new(()));
         let writer_copying = Arc::clone(&copying);

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use lineup_core::{Document, DocumentId, FieldValue, Hash, OperationId, PublicKey, Schema, Value};
+use lineup_core::{Document, DocumentId, FieldValue, OperationId, PublicKey, Schema, Value};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{stored, StoreError};
+use super::{hash_from, stored, StoreError};
 
 /// A document with the walk end that lets the next operation extend it.
 pub(crate) struct StoredDocument {
@@ -157,7 +157,7 @@ pub(crate) fn load(
                 .get(&name)
                 .ok_or_else(|| StoreError::Corrupt(format!("field {name} is not in {}", schema.id())))?;
             let value = stored(Value::from_cbor(&cbor, field_type), "field value")?;
-            let operation_id = OperationId(stored(Hash::from_bytes(&operation_id), "operation id")?);
+            let operation_id = OperationId(hash_from(&operation_id, "operation id")?);
             fields.insert(name, FieldValue { operation_id, value });
         }
         Some(fields)
@@ -170,7 +170,7 @@ pub(crate) fn load(
         fields,
     };
     let walk_end = walk_end
-        .map(|bytes| stored(Hash::from_bytes(&bytes), "walk end").map(OperationId))
+        .map(|bytes| hash_from(&bytes, "walk end").map(OperationId))
         .transpose()?;
     Ok(Some(StoredDocument { document, walk_end }))
 }
@@ -198,10 +198,7 @@ pub(crate) fn load_many<'s>(
     )?;
     let mut rows = statement.query(params![list])?;
     while let Some(row) = rows.next()? {
-        let id = DocumentId(stored(
-            Hash::from_bytes(&row.get::<_, Vec<u8>>(0)?),
-            "document id",
-        )?);
+        let id = DocumentId(hash_from(&row.get::<_, Vec<u8>>(0)?, "document id")?);
         let schema_id: lineup_core::SchemaId = stored(row.get::<_, String>(1)?.parse(), "schema id")?;
         let author: [u8; 32] = stored(
             <[u8; 32]>::try_from(row.get::<_, Vec<u8>>(2)?.as_slice()),
@@ -225,10 +222,7 @@ pub(crate) fn load_many<'s>(
     )?;
     let mut rows = statement.query(params![list])?;
     while let Some(row) = rows.next()? {
-        let id = DocumentId(stored(
-            Hash::from_bytes(&row.get::<_, Vec<u8>>(0)?),
-            "document id",
-        )?);
+        let id = DocumentId(hash_from(&row.get::<_, Vec<u8>>(0)?, "document id")?);
         let Some(document) = documents.get_mut(&id) else {
             continue;
         };
@@ -240,10 +234,7 @@ pub(crate) fn load_many<'s>(
             Value::from_cbor(&row.get::<_, Vec<u8>>(3)?, field_type),
             "field value",
         )?;
-        let operation_id = OperationId(stored(
-            Hash::from_bytes(&row.get::<_, Vec<u8>>(2)?),
-            "operation id",
-        )?);
+        let operation_id = OperationId(hash_from(&row.get::<_, Vec<u8>>(2)?, "operation id")?);
         if let Some(fields) = document.fields.as_mut() {
             fields.insert(name, FieldValue { operation_id, value });
         }
@@ -258,7 +249,7 @@ pub(crate) fn ids_of_schema(
 ) -> Result<Vec<DocumentId>, StoreError> {
     let mut statement = connection.prepare_cached("SELECT id FROM documents WHERE schema_id = ?1")?;
     let rows = statement.query_map(params![schema_id.to_string()], |row| row.get::<_, Vec<u8>>(0))?;
-    rows.map(|id| Ok(DocumentId(stored(Hash::from_bytes(&id?), "document id")?)))
+    rows.map(|id| Ok(DocumentId(hash_from(&id?, "document id")?)))
         .collect()
 }
 
@@ -276,13 +267,10 @@ pub(crate) fn find_by_field(
     let mut rows = statement.query(params![schema_id.to_string()])?;
     while let Some(row) = rows.next()? {
         let name: String = row.get(1)?;
-        let operation_id = OperationId(stored(
-            Hash::from_bytes(&row.get::<_, Vec<u8>>(2)?),
-            "operation id",
-        )?);
+        let operation_id = OperationId(hash_from(&row.get::<_, Vec<u8>>(2)?, "operation id")?);
         if matches(&name, &operation_id) {
             let id: Vec<u8> = row.get(0)?;
-            return Ok(Some(DocumentId(stored(Hash::from_bytes(&id), "document id")?)));
+            return Ok(Some(DocumentId(hash_from(&id, "document id")?)));
         }
     }
     Ok(None)
@@ -449,31 +437,27 @@ pub(crate) fn list(
         Some((subject, direction)) => (subject, *direction),
         None => (&Subject::DocumentId, Direction::Ascending),
     };
-    // What to order by before the id, and the same of the cursor's document.
-    let order = match subject {
-        Subject::Field(name) => {
-            let name = selection.bind(name.clone());
-            Some((
-                format!("(SELECT value FROM document_fields WHERE document_id = d.id AND name = {name})"),
-                format!(
-                    "(SELECT value FROM document_fields WHERE document_id = ?{{cursor}} AND name = {name})"
-                ),
-            ))
-        }
-        Subject::DocumentId => None,
-        Subject::ViewId => Some((
-            "d.view_id".to_owned(),
-            "(SELECT view_id FROM documents WHERE id = ?{cursor})".to_owned(),
-        )),
-        Subject::Owner => Some((
-            "d.author".to_owned(),
-            "(SELECT author FROM documents WHERE id = ?{cursor})".to_owned(),
-        )),
-        Subject::Edited => Some((
-            "d.edited".to_owned(),
-            "(SELECT edited FROM documents WHERE id = ?{cursor})".to_owned(),
-        )),
+    let field = match subject {
+        Subject::Field(name) => Some(selection.bind(name.clone())),
+        _ => None,
     };
+    // What to order by before the id, of the document that `document` names;
+    // `None` when the id alone orders.
+    let value_of = |document: &str| -> Option<String> {
+        let column = match (subject, &field) {
+            (_, Some(name)) => {
+                return Some(format!(
+                    "(SELECT value FROM document_fields WHERE document_id = {document} AND name = {name})"
+                ))
+            }
+            (Subject::ViewId, _) => "view_id",
+            (Subject::Owner, _) => "author",
+            (Subject::Edited, _) => "edited",
+            (Subject::DocumentId | Subject::Field(_), None) => return None,
+        };
+        Some(format!("(SELECT {column} FROM documents WHERE id = {document})"))
+    };
+    let order = value_of("d.id");
     let (compare, sort) = match direction {
         Direction::Ascending => (">", "ASC"),
         Direction::Descending => ("<", "DESC"),
@@ -481,20 +465,15 @@ pub(crate) fn list(
     let mut sql = format!("SELECT d.id FROM documents d{}", selection.sql);
     if let Some(after) = &query.after {
         let cursor = selection.bind(after.hash().to_bytes().to_vec());
-        match &order {
-            Some((_, of_cursor)) => {
-                let of_cursor = of_cursor.replace("?{cursor}", &cursor);
-                let first = order
-                    .as_ref()
-                    .map(|(value, _)| value.as_str())
-                    .unwrap_or_default();
-                sql.push_str(&format!(" AND ({first}, d.id) {compare} ({of_cursor}, {cursor})"));
+        match (&order, value_of(&cursor)) {
+            (Some(value), Some(of_cursor)) => {
+                sql.push_str(&format!(" AND ({value}, d.id) {compare} ({of_cursor}, {cursor})"))
             }
-            None => sql.push_str(&format!(" AND d.id {compare} {cursor}")),
+            _ => sql.push_str(&format!(" AND d.id {compare} {cursor}")),
         }
     }
     match &order {
-        Some((value, _)) => sql.push_str(&format!(" ORDER BY {value} {sort}, d.id {sort}")),
+        Some(value) => sql.push_str(&format!(" ORDER BY {value} {sort}, d.id {sort}")),
         None => sql.push_str(&format!(" ORDER BY d.id {sort}")),
     }
     let limit = selection.bind(query.first.saturating_add(1) as i64);
@@ -503,7 +482,7 @@ pub(crate) fn list(
     let mut statement = connection.prepare_cached(&sql)?;
     let mut ids = statement
         .query_map(selection.parameters().as_slice(), |row| row.get::<_, Vec<u8>>(0))?
-        .map(|id| Ok(DocumentId(stored(Hash::from_bytes(&id?), "document id")?)))
+        .map(|id| Ok(DocumentId(hash_from(&id?, "document id")?)))
         .collect::<Result<Vec<_>, StoreError>>()?;
     let has_next_page = ids.len() > query.first;
     ids.truncate(query.first);

@@ -1,20 +1,16 @@
 //! Operations: what each one does to which document (stored in the entries
 //! table beside the entry that carries it).
 
-use lineup_core::{DocumentId, EncodedOperation, Hash, OperationId, PublicKey, SchemaId};
+use lineup_core::{DocumentId, EncodedOperation, OperationId, PublicKey, SchemaId};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{stored, StoreError};
+use super::{hash_from, stored, StoreError};
 
 /// What the store knows of an operation without decoding it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OperationMeta {
     pub(crate) document_id: DocumentId,
     pub(crate) schema_id: SchemaId,
-}
-
-fn hash_from(bytes: &[u8], what: &str) -> Result<Hash, StoreError> {
-    stored(Hash::from_bytes(bytes), what)
 }
 
 /// The document and schema of an operation.
