@@ -179,7 +179,7 @@ pub(crate) async fn collection(ctx: &ResolverContext<'_>, schema: &Schema) -> Re
             .items
             .into_iter()
             .map(|document| {
-                let cursor = super::graphql::collection_cursor(&document, &selected);
+                let cursor = cursor::document_row(&document, &selected).map(|row| Cursor { row, list: None });
                 DocumentItem {
                     document: Arc::new(document),
                     cursor,

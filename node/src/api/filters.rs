@@ -117,7 +117,7 @@ pub(crate) fn document_query(
             let subject = Subject::Field(name.to_string());
             for condition in conditions_of(
                 conditions,
-                &|value| field_value(value, field_type),
+                &|value| filter_value(value, field_type),
                 is_list(field_type),
             )? {
                 query.filters.push(Filter {
@@ -244,19 +244,13 @@ fn conditions_of(
     Ok(parsed)
 }
 
-/// A filter value for a field of `field_type`.
-fn field_value(value: ValueAccessor<'_>, field_type: &FieldType) -> Result<Value, Error> {
-    Ok(match field_type {
-        FieldType::Bool => Value::Bool(value.boolean()?),
-        FieldType::Int => Value::Int(value.i64()?),
-        FieldType::Float => Value::Float(value.f64()?),
-        FieldType::Str => Value::Str(value.string()?.to_owned()),
-        FieldType::Bytes => Value::Bytes(super::scalars::hex_bytes(value.string()?, "bytes")?),
-        FieldType::Relation(_) | FieldType::RelationList(_) => {
-            Value::Relation(parse::<DocumentId>(value.string()?, "document id")?)
-        }
-        FieldType::PinnedRelation(_) | FieldType::PinnedRelationList(_) => {
-            Value::PinnedRelation(parse::<DocumentViewId>(value.string()?, "view id")?)
-        }
-    })
+/// A filter value for a field of `field_type`: for a relation list, one of
+/// the ids it may hold.
+fn filter_value(value: ValueAccessor<'_>, field_type: &FieldType) -> Result<Value, Error> {
+    let element = match field_type {
+        FieldType::RelationList(schema) => FieldType::Relation(schema.clone()),
+        FieldType::PinnedRelationList(schema) => FieldType::PinnedRelation(schema.clone()),
+        other => other.clone(),
+    };
+    super::scalars::field_value(&value, &element)
 }

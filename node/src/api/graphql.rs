@@ -2,6 +2,7 @@
 //! fields, and for every schema this node knows a document query, a
 //! collection query and their types, generated from the schema.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_graphql::dynamic::{
@@ -11,7 +12,6 @@ use async_graphql::dynamic::{
 use async_graphql::{Error, Value as GqlValue};
 use lineup_core::{Document, FieldType, Schema as P2pSchema, SchemaId, Value};
 
-use super::cursor::{self, Cursor};
 use super::documents::{self, DocumentItem, Loaders};
 use super::filters;
 use super::scalars::{self, optional_text, required_text};
@@ -25,18 +25,21 @@ const MAX_COMPLEXITY: usize = 10_000;
 /// Builds the schema for these p2panda schemas.
 pub(crate) fn build(node: Arc<Node>, schemas: &[P2pSchema]) -> Result<Schema, SchemaError> {
     let known: Vec<&SchemaId> = schemas.iter().map(P2pSchema::id).collect();
+    let application: HashSet<SchemaId> = known
+        .iter()
+        .filter(|id| !id.is_system())
+        .map(|id| (*id).clone())
+        .collect();
     let mut query = Object::new("Query").field(next_args_field());
+    let mut mutation = Object::new("MutationRoot")
+        .description("GraphQL mutation root.")
+        .field(publish_field(Arc::new(application)));
     let mut builder_types = Vec::new();
     for schema in schemas {
         query = query
             .field(document_field(schema))
             .field(collection_field(schema));
         builder_types.extend(schema_types(schema, &known));
-    }
-    let mut mutation = Object::new("MutationRoot")
-        .description("GraphQL mutation root.")
-        .field(publish_field());
-    for schema in schemas {
         for field in super::mutations::fields(schema) {
             mutation = mutation.field(field);
         }
@@ -148,13 +151,16 @@ fn next_args_field() -> Field {
     .argument(InputValue::new("viewId", TypeRef::named("DocumentViewId")))
 }
 
-fn publish_field() -> Field {
-    Field::new("publish", TypeRef::named_nn("NextArguments"), |ctx| {
+/// `publish`; `application` are the application schemas the node has (the
+/// GraphQL schema is rebuilt when it learns one), to which strangers may publish.
+fn publish_field(application: Arc<HashSet<SchemaId>>) -> Field {
+    Field::new("publish", TypeRef::named_nn("NextArguments"), move |ctx| {
+        let application = Arc::clone(&application);
         FieldFuture::new(async move {
             let entry = scalars::hex_bytes(required_text(&ctx.args, "entry")?, "entry")?;
             let operation = scalars::hex_bytes(required_text(&ctx.args, "operation")?, "operation")?;
             if ctx.data_opt::<super::exposure::Stranger>().is_some() {
-                only_known_application_schemas(&ctx, &operation).await?;
+                only_application_schemas(&application, &operation)?;
             }
             let (_, next_args) = node(&ctx)?
                 .publish(
@@ -176,18 +182,12 @@ fn publish_field() -> Field {
 
 /// A stranger on a shared API may publish only to the application schemas
 /// this node has: not define new ones.
-async fn only_known_application_schemas(ctx: &ResolverContext<'_>, operation: &[u8]) -> Result<(), Error> {
+fn only_application_schemas(application: &HashSet<SchemaId>, operation: &[u8]) -> Result<(), Error> {
     let claimed = lineup_core::EncodedOperation::from_bytes(operation.to_vec())
         .decode()
         .map_err(|error| Error::new(error.to_string()))?
         .schema_id;
-    let known = node(ctx)?
-        .schemas()
-        .await
-        .map_err(|error| Error::new(error.to_string()))?
-        .iter()
-        .any(|schema| schema.id() == &claimed);
-    if claimed.is_system() || !known {
+    if !application.contains(&claimed) {
         return Err(Error::new(format!(
             "this node takes entries of its own schemas only from other machines, not of {claimed}"
         )));
@@ -462,10 +462,4 @@ pub(crate) fn plain_value(value: &Value) -> Option<GqlValue> {
             GqlValue::List(view_ids.iter().map(|id| GqlValue::from(id.to_string())).collect())
         }
     })
-}
-
-/// The cursor of a document in a collection, as aquadoggo computes it from
-/// the fields the query selects.
-pub(crate) fn collection_cursor(document: &Document, selected: &[String]) -> Option<Cursor> {
-    cursor::document_row(document, selected).map(|row| Cursor { row, list: None })
 }

@@ -9,10 +9,10 @@ use async_graphql::dynamic::{
     Field, FieldFuture, FieldValue, InputObject, InputValue, ResolverContext, TypeRef, ValueAccessor,
 };
 use async_graphql::Error;
-use lineup_core::{DocumentId, DocumentViewId, FieldType, Schema, Value};
+use lineup_core::{DocumentId, FieldType, Schema, Value};
 
 use super::documents::DocumentItem;
-use super::scalars::{hex_bytes, parse, required_text};
+use super::scalars::{field_value, parse, required_text};
 use crate::node::Node;
 
 /// Present in a request's data when it carries the owner token.
@@ -160,35 +160,7 @@ fn typed_fields(given: &ValueAccessor<'_>, schema: &Schema) -> Result<BTreeMap<S
             .fields()
             .get(name.as_str())
             .ok_or_else(|| Error::new(format!("no field {name}")))?;
-        fields.insert(name.to_string(), typed_value(&value, field_type)?);
+        fields.insert(name.to_string(), field_value(&value, field_type)?);
     }
     Ok(fields)
-}
-
-fn typed_value(value: &ValueAccessor<'_>, field_type: &FieldType) -> Result<Value, Error> {
-    let ids = |value: &ValueAccessor<'_>| -> Result<Vec<DocumentId>, Error> {
-        value
-            .list()?
-            .iter()
-            .map(|id| parse(id.string()?, "document id"))
-            .collect()
-    };
-    let view_ids = |value: &ValueAccessor<'_>| -> Result<Vec<DocumentViewId>, Error> {
-        value
-            .list()?
-            .iter()
-            .map(|id| parse(id.string()?, "view id"))
-            .collect()
-    };
-    Ok(match field_type {
-        FieldType::Bool => Value::Bool(value.boolean()?),
-        FieldType::Int => Value::Int(value.i64()?),
-        FieldType::Float => Value::Float(value.f64()?),
-        FieldType::Str => Value::Str(value.string()?.to_owned()),
-        FieldType::Bytes => Value::Bytes(hex_bytes(value.string()?, "bytes")?),
-        FieldType::Relation(_) => Value::Relation(parse(value.string()?, "document id")?),
-        FieldType::PinnedRelation(_) => Value::PinnedRelation(parse(value.string()?, "view id")?),
-        FieldType::RelationList(_) => Value::RelationList(ids(value)?),
-        FieldType::PinnedRelationList(_) => Value::PinnedRelationList(view_ids(value)?),
-    })
 }

@@ -1,8 +1,8 @@
 //! p2panda's GraphQL scalars: what they accept, and reading arguments of them.
 
-use async_graphql::dynamic::{ObjectAccessor, Scalar};
+use async_graphql::dynamic::{ObjectAccessor, Scalar, ValueAccessor};
 use async_graphql::{Error, Value};
-use lineup_core::{DocumentId, DocumentViewId, PublicKey};
+use lineup_core::{DocumentId, DocumentViewId, FieldType, PublicKey};
 
 /// Names of the scalars, and what each holds.
 pub(crate) const SCALARS: &[(&str, &str)] = &[
@@ -76,4 +76,36 @@ where
 /// Decodes hexadecimal text.
 pub(crate) fn hex_bytes(text: &str, what: &str) -> Result<Vec<u8>, Error> {
     hex::decode(text).map_err(|error| Error::new(format!("invalid {what}: {error}")))
+}
+
+/// A GraphQL input as the value of a field of `field_type` (lists as lists of
+/// ids), as mutations and filters take them.
+pub(crate) fn field_value(
+    value: &ValueAccessor<'_>,
+    field_type: &FieldType,
+) -> Result<lineup_core::Value, Error> {
+    use lineup_core::Value as Field;
+    Ok(match field_type {
+        FieldType::Bool => Field::Bool(value.boolean()?),
+        FieldType::Int => Field::Int(value.i64()?),
+        FieldType::Float => Field::Float(value.f64()?),
+        FieldType::Str => Field::Str(value.string()?.to_owned()),
+        FieldType::Bytes => Field::Bytes(hex_bytes(value.string()?, "bytes")?),
+        FieldType::Relation(_) => Field::Relation(parse(value.string()?, "document id")?),
+        FieldType::PinnedRelation(_) => Field::PinnedRelation(parse(value.string()?, "view id")?),
+        FieldType::RelationList(_) => Field::RelationList(
+            value
+                .list()?
+                .iter()
+                .map(|id| parse(id.string()?, "document id"))
+                .collect::<Result<_, _>>()?,
+        ),
+        FieldType::PinnedRelationList(_) => Field::PinnedRelationList(
+            value
+                .list()?
+                .iter()
+                .map(|id| parse(id.string()?, "view id"))
+                .collect::<Result<_, _>>()?,
+        ),
+    })
 }
