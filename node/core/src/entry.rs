@@ -306,6 +306,21 @@ impl Entry {
         Ok((entry, EncodedEntry(bytes)))
     }
 
+    /// Signs the next entry of a log whose entries so far have the hashes
+    /// `earlier` (in order), linking back and skipping as the log requires.
+    pub fn sign_after(
+        key: &PrivateKey,
+        log_id: LogId,
+        earlier: &[Hash],
+        payload: &EncodedOperation,
+    ) -> Result<(Entry, EncodedEntry), EntryError> {
+        let seq_num = SeqNum::new(earlier.len() as u64 + 1).ok_or(EntryError::InvalidLinks)?;
+        let skiplink = seq_num
+            .skiplink()
+            .and_then(|skiplink| earlier.get(skiplink.get() as usize - 1).copied());
+        Entry::sign(key, log_id, seq_num, skiplink, earlier.last().copied(), payload)
+    }
+
     /// Encodes the entry with its signature.
     pub fn encode(&self) -> EncodedEntry {
         let mut bytes = self.unsigned_bytes();
@@ -365,6 +380,24 @@ mod tests {
 
     fn key() -> PrivateKey {
         PrivateKey::from_bytes(&[1; 32])
+    }
+
+    #[test]
+    fn signs_each_next_entry_with_the_links_of_its_log() {
+        let mut log: Vec<Hash> = Vec::new();
+        for _ in 0..20 {
+            let (entry, encoded) = Entry::sign_after(&key(), LogId(3), &log, &payload()).unwrap();
+            assert_eq!(encoded.decode().unwrap(), entry);
+            assert_eq!(entry.seq_num.get(), log.len() as u64 + 1);
+            assert_eq!(entry.backlink, log.last().copied());
+            let expected_skiplink = entry
+                .seq_num
+                .skiplink()
+                .map(|seq_num| log[seq_num.get() as usize - 1]);
+            assert_eq!(entry.skiplink, expected_skiplink);
+            log.push(encoded.hash());
+        }
+        assert!(log.len() > 4, "the chain reached entries that skip");
     }
 
     #[test]

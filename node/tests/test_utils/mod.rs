@@ -5,10 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use lineup_core::lipmaa::lipmaa;
 use lineup_core::{
     DocumentViewId, EncodedEntry, EncodedOperation, Entry, Hash, LogId, Operation, OperationId, PrivateKey,
-    SchemaId, SeqNum, Value,
+    SchemaId, Value,
 };
 
 /// An entry and its operation, as they travel.
@@ -34,23 +33,9 @@ impl Author {
         if log == self.logs.len() {
             self.logs.push(Vec::new());
         }
-        let hashes = &mut self.logs[log];
-        let seq_num = SeqNum::new(hashes.len() as u64 + 1).unwrap();
-        let backlink = hashes.last().copied();
-        let skiplink = seq_num
-            .skiplink()
-            .map(|_| hashes[lipmaa(seq_num.get()) as usize - 1]);
         let payload = operation.encode();
-        let (_, entry) = Entry::sign(
-            &self.key,
-            LogId(log as u64),
-            seq_num,
-            skiplink,
-            backlink,
-            &payload,
-        )
-        .unwrap();
-        hashes.push(entry.hash());
+        let (_, entry) = Entry::sign_after(&self.key, LogId(log as u64), &self.logs[log], &payload).unwrap();
+        self.logs[log].push(entry.hash());
         (entry, payload)
     }
 

@@ -13,10 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use lineup_core::lipmaa::lipmaa;
 use lineup_core::{
     DocumentViewId, EncodedEntry, EncodedOperation, Entry, Hash, LogId, Operation, OperationId, PrivateKey,
-    SchemaId, SeqNum, Value,
+    SchemaId, Value,
 };
 use serde_json::{json, Value as Json};
 
@@ -84,22 +83,9 @@ impl Author {
         if log == self.logs.len() {
             self.logs.push(Vec::new());
         }
-        let hashes = &mut self.logs[log];
-        let seq_num = SeqNum::new(hashes.len() as u64 + 1).context("seq num")?;
-        let backlink = hashes.last().copied();
-        let skiplink = seq_num
-            .skiplink()
-            .map(|_| hashes[lipmaa(seq_num.get()) as usize - 1]);
         let payload = operation.encode();
-        let (_, entry) = Entry::sign(
-            &self.key,
-            LogId(log as u64),
-            seq_num,
-            skiplink,
-            backlink,
-            &payload,
-        )?;
-        hashes.push(entry.hash());
+        let (_, entry) = Entry::sign_after(&self.key, LogId(log as u64), &self.logs[log], &payload)?;
+        self.logs[log].push(entry.hash());
         Ok((entry, payload))
     }
 
