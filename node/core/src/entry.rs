@@ -5,6 +5,7 @@
 //! backlink (34, from seq num 2), payload size (varu64), payload hash (34),
 //! signature (64) over everything before it.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::hash::{Hash, HASH_LEN};
@@ -145,6 +146,23 @@ pub struct Entry {
     pub signature: Signature,
 }
 
+/// Authors' keys as curve points, kept across the entries of a batch: reading
+/// a key is a square root on the curve, a tenth of a signature check.
+#[derive(Debug, Default)]
+pub struct AuthorKeys(HashMap<[u8; PUBLIC_KEY_LEN], ed25519_dalek::VerifyingKey>);
+
+impl AuthorKeys {
+    /// Keys that are no curve point are not kept: they fail every time.
+    fn get(&mut self, author: [u8; PUBLIC_KEY_LEN]) -> Result<ed25519_dalek::VerifyingKey, EntryError> {
+        if let Some(key) = self.0.get(&author) {
+            return Ok(*key);
+        }
+        let key = PublicKey::decompress(&author).map_err(|_| EntryError::InvalidAuthor)?;
+        self.0.insert(author, key);
+        Ok(key)
+    }
+}
+
 /// The bytes of a signed entry, as they travel and as they are hashed.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct EncodedEntry(Vec<u8>);
@@ -168,7 +186,13 @@ impl EncodedEntry {
     /// Decodes the entry and checks its link layout and signature, in the order
     /// bamboo and p2panda-rs check them, so that the same error is reported.
     pub fn decode(&self) -> Result<Entry, EntryError> {
-        let (entry, key) = self.decode_parts()?;
+        self.decode_with(&mut AuthorKeys::default())
+    }
+
+    /// [`EncodedEntry::decode`], reading authors' keys through `keys`: a node
+    /// checking many entries of the same authors decompresses each key once.
+    pub fn decode_with(&self, keys: &mut AuthorKeys) -> Result<Entry, EntryError> {
+        let (entry, key) = self.decode_parts(keys)?;
         let signed_len = self.0.len() - SIGNATURE_LEN;
         crate::identity::verify(&key, &self.0[..signed_len], &entry.signature)
             .map_err(|_| EntryError::InvalidSignature)?;
@@ -178,12 +202,16 @@ impl EncodedEntry {
     /// Decodes the entry without checking its signature; the caller must check it
     /// (a batch verifier does), since nothing about an unverified entry is trusted.
     pub fn decode_unverified(&self) -> Result<Entry, EntryError> {
-        self.decode_parts().map(|(entry, _)| entry)
+        self.decode_parts(&mut AuthorKeys::default())
+            .map(|(entry, _)| entry)
     }
 
     /// The entry and its author's curve point, decompressed once for both the
     /// author check and the signature check.
-    fn decode_parts(&self) -> Result<(Entry, ed25519_dalek::VerifyingKey), EntryError> {
+    fn decode_parts(
+        &self,
+        keys: &mut AuthorKeys,
+    ) -> Result<(Entry, ed25519_dalek::VerifyingKey), EntryError> {
         let bytes = self.0.as_slice();
         let (&tag, rest) = bytes.split_first().ok_or(EntryError::Empty)?;
         if tag != TAG {
@@ -195,7 +223,7 @@ impl EncodedEntry {
         let (author, rest) = rest.split_at(PUBLIC_KEY_LEN);
         let mut author_bytes = [0; PUBLIC_KEY_LEN];
         author_bytes.copy_from_slice(author);
-        let key = PublicKey::decompress(&author_bytes).map_err(|_| EntryError::InvalidAuthor)?;
+        let key = keys.get(author_bytes)?;
         let public_key = PublicKey::from(&key);
 
         let (log_id, rest) = varu64::decode(rest).map_err(|_| EntryError::InvalidLogId)?;
@@ -432,6 +460,38 @@ mod tests {
         // Seq 3 links back to 2 only: a skiplink given there is not encoded.
         let (entry, _) = sign(seq(3), Some(Hash::of(b"b")), Some(hash)).unwrap();
         assert_eq!(entry.skiplink, None);
+    }
+
+    #[test]
+    fn kept_author_keys_give_the_outcomes_of_single_decodes() {
+        let sign = |seed: u8| {
+            let key = PrivateKey::from_bytes(&[seed; 32]);
+            Entry::sign(&key, LogId(0), SeqNum::FIRST, None, None, &payload())
+                .unwrap()
+                .1
+        };
+        let (alice, bob) = (sign(1), sign(2));
+        let mut tampered = alice.as_bytes().to_vec();
+        *tampered.last_mut().unwrap() ^= 1;
+        let no_point = (0..=u8::MAX)
+            .map(|first| {
+                let mut bytes = alice.as_bytes().to_vec();
+                bytes[1..1 + PUBLIC_KEY_LEN].copy_from_slice(&[first; PUBLIC_KEY_LEN]);
+                bytes
+            })
+            .find(|bytes| EncodedEntry::from_bytes(bytes.clone()).decode() == Err(EntryError::InvalidAuthor))
+            .expect("an author that is no curve point");
+        let entries = [
+            alice,
+            bob,
+            EncodedEntry::from_bytes(tampered),
+            EncodedEntry::from_bytes(no_point),
+        ];
+        let mut keys = AuthorKeys::default();
+        for entry in entries.iter().chain(&entries) {
+            assert_eq!(entry.decode_with(&mut keys), entry.decode());
+        }
+        assert_eq!(keys.0.len(), 2, "only the keys that are points are kept");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use document::{
     Document, DocumentId, DocumentViewId, FieldValue, OperationId, PublishedOperation, ReduceError, Reduced,
     ViewIdError,
 };
-pub use entry::{EncodedEntry, Entry, EntryError, LogId, PayloadError, SeqNum};
+pub use entry::{AuthorKeys, EncodedEntry, Entry, EntryError, LogId, PayloadError, SeqNum};
 pub use hash::{Hash, HashError};
 pub use identity::{IdentityError, PrivateKey, PublicKey, Signature};
 pub use operation::{

@@ -1,12 +1,12 @@
-//! Signature checks that run ahead of the writer, on every core, while the
-//! writer is already storing the first entries of the batch.
+//! Signature checks that run ahead of the writer, on every other core, while
+//! the writer is already storing the first entries of the batch.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::Scope;
 
-use lineup_core::{EncodedEntry, Entry, EntryError, Hash};
+use lineup_core::{AuthorKeys, EncodedEntry, Entry, EntryError, Hash};
 
 /// How many entries a verifier claims at a time: small, so that the writer
 /// rarely waits for the entry it needs next.
@@ -26,56 +26,67 @@ pub(crate) struct VerifiedSignatures {
 
 #[derive(Debug, Default)]
 struct Shared {
+    entries: Vec<EncodedEntry>,
     /// Per position: not checked yet (`None`), or the outcome (`Some(None)` for a
     /// failed check).
     outcomes: Mutex<Vec<Option<Option<Entry>>>>,
     checked: Condvar,
+    /// The first position no one has claimed yet.
     next: AtomicUsize,
     /// Set when the batch ends early: verifiers stop claiming work.
     abandoned: AtomicBool,
 }
 
 impl VerifiedSignatures {
-    /// Starts checking `entries` on every available core, in order, inside `scope`.
-    pub(crate) fn start<'scope>(
-        scope: &'scope Scope<'scope, '_>,
-        entries: Vec<&'scope EncodedEntry>,
-    ) -> Self {
-        let shared = Arc::new(Shared {
-            outcomes: Mutex::new(vec![None; entries.len()]),
-            ..Shared::default()
-        });
+    /// Starts checking `entries`, in order, inside `scope`: on one thread per
+    /// core but the writer's, which helps when it catches up.
+    pub(crate) fn start<'scope>(scope: &'scope Scope<'scope, '_>, entries: Vec<&EncodedEntry>) -> Self {
         let positions = entries
             .iter()
             .enumerate()
             .map(|(position, entry)| (entry.hash(), position))
             .collect();
-        let entries = Arc::new(entries);
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        for _ in 0..threads {
-            let (shared, entries) = (Arc::clone(&shared), Arc::clone(&entries));
-            scope.spawn(move || shared.verify(&entries));
+        let shared = Arc::new(Shared {
+            outcomes: Mutex::new(vec![None; entries.len()]),
+            entries: entries.into_iter().cloned().collect(),
+            ..Shared::default()
+        });
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        for _ in 1..cores.max(2) {
+            let shared = Arc::clone(&shared);
+            scope.spawn(move || {
+                let mut keys = AuthorKeys::default();
+                while shared.verify_next_claim(&mut keys) {}
+            });
         }
         Self { positions, shared }
     }
 
-    /// Decodes `entry`, waiting for its check if it runs ahead.
+    /// Decodes `entry`; one of the batch is taken from the checks ahead, or
+    /// checked here along with the next unclaimed ones while none is ready.
     pub(crate) fn decode(&self, entry: &EncodedEntry) -> Result<Entry, EntryError> {
         let Some(&position) = self.positions.get(&entry.hash()) else {
             return entry.decode();
         };
-        let mut outcomes = self.shared.lock();
+        let mut keys = AuthorKeys::default();
         loop {
+            let outcomes = self.shared.lock();
             match &outcomes[position] {
                 Some(Some(decoded)) => return Ok(decoded.clone()),
                 // Checked again here for the error in its place in the order.
                 Some(None) => return entry.decode(),
+                None if self.shared.next.load(Ordering::Relaxed) > position => {
+                    // Claimed by a verifier that is at it: wait for it.
+                    drop(
+                        self.shared
+                            .checked
+                            .wait(outcomes)
+                            .unwrap_or_else(PoisonError::into_inner),
+                    );
+                }
                 None => {
-                    outcomes = self
-                        .shared
-                        .checked
-                        .wait(outcomes)
-                        .unwrap_or_else(PoisonError::into_inner)
+                    drop(outcomes);
+                    self.shared.verify_next_claim(&mut keys);
                 }
             }
         }
@@ -89,24 +100,24 @@ impl Drop for VerifiedSignatures {
 }
 
 impl Shared {
-    fn verify(&self, entries: &[&EncodedEntry]) {
-        loop {
-            let start = self.next.fetch_add(CLAIM, Ordering::Relaxed);
-            if start >= entries.len() || self.abandoned.load(Ordering::Relaxed) {
-                return;
-            }
-            let end = (start + CLAIM).min(entries.len());
-            let decoded: Vec<Option<Entry>> = entries[start..end]
-                .iter()
-                .map(|entry| entry.decode().ok())
-                .collect();
-            let mut outcomes = self.lock();
-            for (slot, outcome) in outcomes[start..end].iter_mut().zip(decoded) {
-                *slot = Some(outcome);
-            }
-            drop(outcomes);
-            self.checked.notify_all();
+    /// Claims the next few entries and checks them; false when none are left.
+    fn verify_next_claim(&self, keys: &mut AuthorKeys) -> bool {
+        let start = self.next.fetch_add(CLAIM, Ordering::Relaxed);
+        if start >= self.entries.len() || self.abandoned.load(Ordering::Relaxed) {
+            return false;
         }
+        let end = (start + CLAIM).min(self.entries.len());
+        let decoded: Vec<Option<Entry>> = self.entries[start..end]
+            .iter()
+            .map(|entry| entry.decode_with(keys).ok())
+            .collect();
+        let mut outcomes = self.lock();
+        for (slot, outcome) in outcomes[start..end].iter_mut().zip(decoded) {
+            *slot = Some(outcome);
+        }
+        drop(outcomes);
+        self.checked.notify_all();
+        true
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<Option<Option<Entry>>>> {
