@@ -5,6 +5,7 @@
 //! rebuilt before the first request that follows a new one, so a client that
 //! has just published a schema can query it at once.
 
+mod answers;
 mod blobs;
 mod compat;
 mod cursor;
@@ -24,7 +25,7 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, Graph
 use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use tower_http::cors::CorsLayer;
@@ -55,6 +56,7 @@ pub struct ApiOptions {
 pub fn router(node: Arc<Node>, options: ApiOptions) -> Router {
     let state = Arc::new(ApiState {
         schema: RwLock::new(None),
+        answers: answers::Answers::default(),
         node,
         owner_token: options.owner_token,
         exposure: options.exposure,
@@ -100,6 +102,7 @@ struct ApiState {
     rate_limits: exposure::RateLimits,
     /// The schema, and the node's schema generation it was built for.
     schema: RwLock<Option<(u64, Schema)>>,
+    answers: answers::Answers,
 }
 
 impl ApiState {
@@ -147,7 +150,29 @@ async fn graphql(
     headers: HeaderMap,
     Extension(exposure::Peer(peer)): Extension<exposure::Peer>,
     request: GraphQLRequest,
-) -> GraphQLResponse {
+) -> Response {
+    // Read first: whatever the answer sees is at least this current.
+    let commits = state.node.commit_count();
+    let mut request = request.into_inner();
+    let question = answers::Question::new(&request);
+    if let Some(kept) = state.answers.kept(commits, &question) {
+        return kept;
+    }
+    let reads_only = answers::reads_only(&mut request);
+    let answer = execute(&state, &headers, peer, request);
+    if reads_only {
+        state.answers.answer(commits, question, answer).await
+    } else {
+        GraphQLResponse::from(answer.await).into_response()
+    }
+}
+
+async fn execute(
+    state: &ApiState,
+    headers: &HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    mut request: async_graphql::Request,
+) -> async_graphql::Response {
     let schema = match state.schema().await {
         Ok(schema) => schema,
         Err(error) => {
@@ -155,22 +180,20 @@ async fn graphql(
                 error.to_string(),
                 None,
             )])
-            .into()
         }
     };
-    let mut request = request.into_inner();
     if let Ok(parsed) = request.parsed_query() {
         let mut parsed = parsed.clone();
         compat::retype_string_variables(&mut parsed);
         request.set_parsed_query(parsed);
     }
     let mut request = request.data(documents::Loaders::new(Arc::clone(&state.node)));
-    if state.is_owner(&headers) {
+    if state.is_owner(headers) {
         request = request.data(mutations::Owner);
-    } else if exposure::is_stranger(&state, peer) {
+    } else if exposure::is_stranger(state, peer) {
         request = request.data(exposure::Stranger);
     }
-    schema.execute(request).await.into()
+    schema.execute(request).await
 }
 
 /// Subscriptions over websocket (graphql-ws, and the older

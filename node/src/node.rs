@@ -23,7 +23,7 @@ use crate::key_file::{self, KeyFileError};
 use crate::query::{DocumentQuery, Page};
 use crate::reader::{ReadPool, Reader};
 use crate::replica::Replica;
-use crate::store::{Durability, StoreError};
+use crate::store::{CommitCount, Durability, StoreError};
 
 /// How many changes a subscriber may fall behind before it misses some.
 const EVENT_BACKLOG: usize = 16_384;
@@ -118,7 +118,10 @@ impl NodeBuilder {
                     });
                 match opened {
                     Ok((key, replica)) => {
-                        if ready_sender.send(Ok(key.public_key())).is_err() {
+                        if ready_sender
+                            .send(Ok((key.public_key(), replica.commit_count())))
+                            .is_err()
+                        {
                             return;
                         }
                         let mut state = StoreThread {
@@ -136,7 +139,7 @@ impl NodeBuilder {
                 }
             })
             .map_err(|error| StoreError::Corrupt(format!("cannot start the store thread: {error}")))?;
-        let public_key = ready.await.map_err(|_| NodeError::Stopped)??;
+        let (public_key, commits) = ready.await.map_err(|_| NodeError::Stopped)??;
         let reads = Arc::new(ReadPool::new(&database, Arc::clone(&schema_generation)));
         Ok(Node {
             commands,
@@ -144,6 +147,7 @@ impl NodeBuilder {
             public_key,
             events,
             schema_generation,
+            commits,
             reads,
         })
     }
@@ -182,6 +186,7 @@ pub struct Node {
     public_key: PublicKey,
     events: broadcast::Sender<NodeEvent>,
     schema_generation: Arc<AtomicU64>,
+    commits: CommitCount,
     reads: Arc<ReadPool>,
 }
 
@@ -373,6 +378,12 @@ impl Node {
     /// Counts up whenever the node learns a schema.
     pub fn schema_generation(&self) -> u64 {
         self.schema_generation.load(Ordering::Acquire)
+    }
+
+    /// Counts up with every commit to the node's store, once readers see it:
+    /// an answer computed at one count is current while the count stays.
+    pub fn commit_count(&self) -> u64 {
+        self.commits.get()
     }
 
     /// Stops the node: finishes the work already sent, then closes the database.

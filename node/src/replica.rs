@@ -10,7 +10,7 @@ use crate::ingest::{
     self, Applied, Batch, Dependency, IngestError, NextArgs, NextArgsError, Source, VerifiedSignatures,
 };
 use crate::registry::SchemaRegistry;
-use crate::store::{self, Durability, Store, StoreError};
+use crate::store::{self, CommitCount, Durability, Store, StoreError};
 
 /// What one client's publish came to: applied, with the next arguments of
 /// its log, or refused.
@@ -63,6 +63,11 @@ impl Replica {
             registry,
             quota: HeldQuota::default(),
         })
+    }
+
+    /// Counts the commits to this replica's store.
+    pub fn commit_count(&self) -> CommitCount {
+        self.store.commit_count()
     }
 
     /// Sets how many waiting entries are kept.

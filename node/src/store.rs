@@ -14,6 +14,8 @@ pub(crate) mod operations;
 pub(crate) mod schemas;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use checkpoint::Checkpointer;
 use rusqlite::config::DbConfig;
@@ -62,7 +64,21 @@ const MIGRATIONS: &[&str] = &[include_str!("store/schema_v1.sql")];
 #[derive(Debug)]
 pub struct Store {
     connection: Connection,
+    commits: CommitCount,
     _checkpointer: Checkpointer,
+}
+
+/// How many transactions the store has committed since it opened: whoever
+/// keeps something derived from the data knows it is still current while
+/// the count has not moved. A commit is counted once readers can see it.
+#[derive(Debug, Clone, Default)]
+pub struct CommitCount(Arc<AtomicU64>);
+
+impl CommitCount {
+    /// The commits so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
 }
 
 impl Store {
@@ -88,11 +104,18 @@ impl Store {
         // Every query is prepared once and kept: more than rusqlite's default 16.
         connection.set_prepared_statement_cache_capacity(128);
         migrate(&mut connection)?;
-        let checkpointer = Checkpointer::start(path, &mut connection)?;
+        let commits = CommitCount::default();
+        let checkpointer = Checkpointer::start(path, &mut connection, Arc::clone(&commits.0))?;
         Ok(Self {
             connection,
+            commits,
             _checkpointer: checkpointer,
         })
+    }
+
+    /// Counts this store's commits.
+    pub fn commit_count(&self) -> CommitCount {
+        self.commits.clone()
     }
 
     /// Starts a write transaction; it takes the write lock at once, so that a
@@ -169,6 +192,29 @@ mod tests {
             .pragma_query_value(None, "journal_mode", |row| row.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn counts_commits_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("lineup.sqlite"), Durability::Normal).unwrap();
+        let commits = store.commit_count();
+        let before = commits.get();
+        let count = |store: &Store| -> i64 {
+            store
+                .connection()
+                .query_row("SELECT count(*) FROM logs", [], |row| row.get(0))
+                .unwrap()
+        };
+        count(&store);
+        let transaction = store.transaction().unwrap();
+        transaction.execute("CREATE TABLE scratch (x)", []).unwrap();
+        drop(transaction); // rolled back
+        assert_eq!(commits.get(), before, "reads and rollbacks are no commits");
+        let transaction = store.transaction().unwrap();
+        transaction.execute("CREATE TABLE scratch (x)", []).unwrap();
+        transaction.commit().unwrap();
+        assert_eq!(commits.get(), before + 1);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! yet are left to copy.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -40,8 +40,14 @@ pub(crate) struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// Starts checkpointing the database at `path`, which `writer` writes.
-    pub(crate) fn start(path: &Path, writer: &mut Connection) -> Result<Self, StoreError> {
+    /// Starts checkpointing the database at `path`, which `writer` writes,
+    /// and counts `writer`'s commits in `commits` (the hook that sees every
+    /// commit is this one; SQLite allows one).
+    pub(crate) fn start(
+        path: &Path,
+        writer: &mut Connection,
+        commits: Arc<AtomicU64>,
+    ) -> Result<Self, StoreError> {
         let connection = Connection::open(path)?;
         connection.busy_timeout(Duration::from_secs(5))?;
         // SQLite opens the file at the first statement; until then the
@@ -60,6 +66,8 @@ impl Checkpointer {
         let writer_copying = Arc::clone(&copying);
         // Replaces SQLite's automatic checkpoint, whose hook this is.
         writer.wal_hook(Some(move |wal: &mut Wal, pages: i32| {
+            // Called once the commit is visible to new readers.
+            commits.fetch_add(1, Ordering::Release);
             if pages >= WRITER_CHECKPOINTS_AT_PAGES {
                 let _copying = writer_copying.lock().unwrap_or_else(PoisonError::into_inner);
                 // The commit is done whatever happens here; a checkpoint that
