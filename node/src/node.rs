@@ -22,7 +22,7 @@ use crate::ingest::{Applied, IngestError, NextArgs, NextArgsError};
 use crate::key_file::{self, KeyFileError};
 use crate::query::{DocumentQuery, Page};
 use crate::reader::{ReadPool, Reader};
-use crate::replica::Replica;
+use crate::replica::{Publication, Replica};
 use crate::store::{CommitCount, Durability, StoreError};
 
 /// How many changes a subscriber may fall behind before it misses some.
@@ -166,12 +166,11 @@ enum Command {
     /// Anything, in order.
     Work(Box<dyn FnOnce(&mut StoreThread) + Send>),
     /// A client's publish: publishes waiting together are committed together.
-    Publish(PublishRequest),
+    Publish(Box<PublishRequest>),
 }
 
 struct PublishRequest {
-    entry: EncodedEntry,
-    operation: EncodedOperation,
+    publication: Publication,
     answer: oneshot::Sender<Result<(Applied, NextArgs), NodeError>>,
 }
 
@@ -272,12 +271,12 @@ impl Node {
         operation: EncodedOperation,
     ) -> Result<(Applied, NextArgs), NodeError> {
         let (answer, result) = oneshot::channel();
+        let request = PublishRequest {
+            publication: Publication::check(entry, operation),
+            answer,
+        };
         self.commands
-            .send(Command::Publish(PublishRequest {
-                entry,
-                operation,
-                answer,
-            }))
+            .send(Command::Publish(Box::new(request)))
             .map_err(|_| NodeError::Stopped)?;
         result.await.map_err(|_| NodeError::Stopped)?
     }
@@ -416,10 +415,10 @@ impl StoreThread {
             match command {
                 Command::Work(work) => work(self),
                 Command::Publish(first) => {
-                    let mut group = vec![first];
+                    let mut group = vec![*first];
                     while group.len() < MAX_PUBLISH_GROUP {
                         match inbox.try_recv() {
-                            Ok(Command::Publish(request)) => group.push(request),
+                            Ok(Command::Publish(request)) => group.push(*request),
                             // Other work keeps its place after the group.
                             Ok(other) => {
                                 next = Some(other);
@@ -438,7 +437,7 @@ impl StoreThread {
         let mark = self.replica.schemas().learnt_count();
         let (entries, answers): (Vec<_>, Vec<_>) = group
             .into_iter()
-            .map(|request| ((request.entry, request.operation), request.answer))
+            .map(|request| (request.publication, request.answer))
             .unzip();
         match self.replica.publish_many(&entries) {
             Ok(results) => {

@@ -16,6 +16,30 @@ use crate::store::{self, CommitCount, Durability, Store, StoreError};
 /// its log, or refused.
 pub type Published = Result<(Applied, NextArgs), IngestError>;
 
+/// A client's entry and operation, its signature checked where it arrived
+/// (a request's own thread) rather than by the one writer: the check costs
+/// as much as storing it.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    entry: EncodedEntry,
+    operation: EncodedOperation,
+    /// The decoded entry; `None` if it failed, to be checked again in its
+    /// place in the order of checks, for the error that place gives.
+    checked: Option<lineup_core::Entry>,
+}
+
+impl Publication {
+    /// Checks the entry's signature now.
+    pub fn check(entry: EncodedEntry, operation: EncodedOperation) -> Self {
+        let checked = entry.decode().ok();
+        Self {
+            entry,
+            operation,
+            checked,
+        }
+    }
+}
+
 /// How many entries that wait for something this node keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HeldQuota {
@@ -96,37 +120,31 @@ impl Replica {
     /// commit): each is checked and applied as [`Replica::publish`] would on
     /// its own, and one refused leaves the others alone; all are committed
     /// together. Each successful one comes with the next arguments of its log.
-    pub fn publish_many(
-        &mut self,
-        entries: &[(EncodedEntry, EncodedOperation)],
-    ) -> Result<Vec<Published>, StoreError> {
-        let outcome = std::thread::scope(|scope| {
-            let verified = if entries.len() > 1 {
-                VerifiedSignatures::start(scope, entries.iter().map(|(entry, _)| entry).collect())
-            } else {
-                VerifiedSignatures::default()
-            };
-            self.in_transaction(verified, |batch, _| {
-                let mut results = Vec::with_capacity(entries.len());
-                for (entry, operation) in entries {
-                    match batch.ingest(entry, operation, Source::Client) {
-                        Ok(applied) => {
-                            let public_key = applied.entry.public_key;
-                            let next =
-                                ingest::next_in_log(batch.connection(), &public_key, applied.entry.log_id)
-                                    .map_err(|error| match error {
-                                        NextArgsError::Store(error) => IngestError::Store(error),
-                                        other => IngestError::Store(StoreError::Corrupt(other.to_string())),
-                                    })?;
-                            results.push(Ok((applied, next)));
-                        }
-                        // The database failed: nothing of the group may stay.
-                        Err(IngestError::Store(error)) => return Err(IngestError::Store(error)),
-                        Err(refused) => results.push(Err(refused)),
+    pub fn publish_many(&mut self, publications: &[Publication]) -> Result<Vec<Published>, StoreError> {
+        let verified = VerifiedSignatures::checked_before(
+            publications
+                .iter()
+                .map(|publication| (&publication.entry, publication.checked.clone())),
+        );
+        let outcome = self.in_transaction(verified, |batch, _| {
+            let mut results = Vec::with_capacity(publications.len());
+            for Publication { entry, operation, .. } in publications {
+                match batch.ingest(entry, operation, Source::Client) {
+                    Ok(applied) => {
+                        let public_key = applied.entry.public_key;
+                        let next = ingest::next_in_log(batch.connection(), &public_key, applied.entry.log_id)
+                            .map_err(|error| match error {
+                                NextArgsError::Store(error) => IngestError::Store(error),
+                                other => IngestError::Store(StoreError::Corrupt(other.to_string())),
+                            })?;
+                        results.push(Ok((applied, next)));
                     }
+                    // The database failed: nothing of the group may stay.
+                    Err(IngestError::Store(error)) => return Err(IngestError::Store(error)),
+                    Err(refused) => results.push(Err(refused)),
                 }
-                Ok(results)
-            })
+            }
+            Ok(results)
         });
         outcome.map_err(|error| match error {
             IngestError::Store(error) => error,

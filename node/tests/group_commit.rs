@@ -6,7 +6,7 @@
 mod test_utils;
 
 use lineup_core::EncodedEntry;
-use lineup_node::replica::Replica;
+use lineup_node::replica::{Publication, Replica};
 use lineup_node::store::Durability;
 use test_utils::{edited_stage, stage_schema, Author};
 
@@ -27,7 +27,10 @@ fn a_refused_publish_in_a_group_leaves_the_others_applied() {
     let from_alice = edited_stage(&mut alice, &schema, "Alice's", 0).remove(0);
 
     let results = replica
-        .publish_many(&[from_bob.clone(), forged.clone(), from_alice.clone()])
+        .publish_many(
+            &[&from_bob, &forged, &from_alice]
+                .map(|(entry, operation)| Publication::check(entry.clone(), operation.clone())),
+        )
         .unwrap();
     assert!(results[0].is_ok());
     assert_eq!(results[1].as_ref().unwrap_err().to_string(), "signature invalid");

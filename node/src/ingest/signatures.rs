@@ -62,6 +62,24 @@ impl VerifiedSignatures {
         Self { positions, shared }
     }
 
+    /// Entries checked before the batch started: `None` for a failed check.
+    pub(crate) fn checked_before<'a>(
+        entries: impl IntoIterator<Item = (&'a EncodedEntry, Option<Entry>)>,
+    ) -> Self {
+        let (positions, outcomes): (HashMap<Hash, usize>, Vec<Option<Option<Entry>>>) = entries
+            .into_iter()
+            .enumerate()
+            .map(|(position, (entry, decoded))| ((entry.hash(), position), Some(decoded)))
+            .unzip();
+        Self {
+            positions,
+            shared: Arc::new(Shared {
+                outcomes: Mutex::new(outcomes),
+                ..Shared::default()
+            }),
+        }
+    }
+
     /// Decodes `entry`; one of the batch is taken from the checks ahead, or
     /// checked here along with the next unclaimed ones while none is ready.
     pub(crate) fn decode(&self, entry: &EncodedEntry) -> Result<Entry, EntryError> {
