@@ -16,7 +16,7 @@ use tokio::sync::OnceCell;
 /// At most this many answers are kept for one state of the store...
 const MAX_ANSWERS: usize = 1_024;
 /// ...and at most this many bytes of them.
-const MAX_BYTES: usize = 64 * 1024 * 1024;
+const MAX_BYTES: usize = 32 * 1024 * 1024;
 
 /// What makes two requests the same question.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -53,12 +53,39 @@ pub(crate) fn reads_only(request: &mut async_graphql::Request) -> bool {
 /// database).
 type Answer = Arc<OnceCell<Option<Bytes>>>;
 
-/// The answers kept for the store's state after `commits` commits.
+/// The answers kept for the store's latest state and the one before: a
+/// request that began before the latest commit is still answered from its
+/// state, instead of each computing its own answer.
 #[derive(Debug, Default)]
 pub(crate) struct Answers {
-    kept: Mutex<Kept>,
+    states: Mutex<States>,
 }
 
+#[derive(Debug, Default)]
+struct States {
+    latest: Kept,
+    previous: Kept,
+}
+
+impl States {
+    /// The answers of the state after `commits` commits; a newer count
+    /// retires the oldest state. `None` for a state older than both.
+    fn of(&mut self, commits: u64) -> Option<&mut Kept> {
+        if commits > self.latest.commits {
+            self.previous = std::mem::take(&mut self.latest);
+            self.latest.commits = commits;
+        }
+        if commits == self.latest.commits {
+            Some(&mut self.latest)
+        } else if commits == self.previous.commits {
+            Some(&mut self.previous)
+        } else {
+            None
+        }
+    }
+}
+
+/// The answers kept for the store's state after `commits` commits.
 #[derive(Debug, Default)]
 struct Kept {
     commits: u64,
@@ -107,26 +134,16 @@ impl Answers {
     /// The answer kept for `question` after `commits` commits, if there is one:
     /// only a query that reads is kept, so the request need not be parsed.
     pub(crate) fn kept(&self, commits: u64, question: &Question) -> Option<Response> {
-        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.commits != commits {
-            return None;
-        }
-        let body = kept.answers.get(question)?.get()?.clone()?;
+        let mut states = self.lock();
+        let body = states.of(commits)?.answers.get(question)?.get()?.clone()?;
         Some(body_response(body))
     }
 
     /// The place of the answer, made empty if new; none when the store has
-    /// moved on since `commits` or nothing more may be kept.
+    /// moved on by two states since `commits` or nothing more may be kept.
     fn slot(&self, commits: u64, question: &Arc<Question>) -> Option<Answer> {
-        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        if commits > kept.commits {
-            *kept = Kept {
-                commits,
-                ..Kept::default()
-            };
-        } else if commits < kept.commits {
-            return None;
-        }
+        let mut states = self.lock();
+        let kept = states.of(commits)?;
         if let Some(answer) = kept.answers.get(question) {
             return Some(Arc::clone(answer));
         }
@@ -138,13 +155,17 @@ impl Answers {
         Some(answer)
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, States> {
+        self.states.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Counts a computed answer's bytes; one too many, or an error, makes
     /// room for the next to try.
     fn settle(&self, commits: u64, question: &Question, body: Option<&Bytes>) {
-        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.commits != commits {
+        let mut states = self.lock();
+        let Some(kept) = states.of(commits) else {
             return;
-        }
+        };
         match body {
             Some(body) if kept.bytes + body.len() <= MAX_BYTES => kept.bytes += body.len(),
             _ => {
@@ -221,10 +242,15 @@ mod tests {
         ask(&answers, 3, "{ a }", &computed, false).await;
         assert!(ask(&answers, 4, "{ a }", &computed, false).await.contains("at 4"));
         assert_eq!(computed.load(Ordering::SeqCst), 2);
-        // A request that read the count before the commit is answered, not kept.
+        // A request that read the count before the commit gets its state's answer.
         assert!(ask(&answers, 3, "{ a }", &computed, false).await.contains("at 3"));
         assert!(ask(&answers, 4, "{ a }", &computed, false).await.contains("at 4"));
-        assert_eq!(computed.load(Ordering::SeqCst), 3);
+        assert_eq!(computed.load(Ordering::SeqCst), 2);
+        // Two commits on, its state is gone: answered, not kept.
+        ask(&answers, 5, "{ a }", &computed, false).await;
+        assert!(ask(&answers, 3, "{ a }", &computed, false).await.contains("at 3"));
+        assert!(ask(&answers, 3, "{ a }", &computed, false).await.contains("at 3"));
+        assert_eq!(computed.load(Ordering::SeqCst), 5);
     }
 
     #[tokio::test]
