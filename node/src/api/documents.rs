@@ -174,12 +174,19 @@ pub(crate) async fn collection(ctx: &ResolverContext<'_>, schema: &Schema) -> Re
         .await
         .map_err(|error| Error::new(error.to_string()))?;
     let selected = selected_fields(ctx);
+    // A cursor is a hash over the document's fields: made only when asked for.
+    let look_ahead = ctx.ctx.look_ahead();
+    let cursors_asked =
+        look_ahead.field("endCursor").exists() || look_ahead.field("documents").field("cursor").exists();
     Ok(CollectionPage {
         items: page
             .items
             .into_iter()
             .map(|document| {
-                let cursor = cursor::document_row(&document, &selected).map(|row| Cursor { row, list: None });
+                let cursor = cursors_asked
+                    .then(|| cursor::document_row(&document, &selected))
+                    .flatten()
+                    .map(|row| Cursor { row, list: None });
                 DocumentItem {
                     document: Arc::new(document),
                     cursor,

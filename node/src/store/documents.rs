@@ -1,6 +1,6 @@
 //! Materialised documents: the current view of each document.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use lineup_core::{Document, DocumentId, FieldValue, OperationId, PublicKey, Schema, Value};
 use rusqlite::types::Value as SqlValue;
@@ -181,7 +181,7 @@ pub(crate) fn load_many<'s>(
     connection: &Connection,
     ids: &[DocumentId],
     schema: impl Fn(&lineup_core::SchemaId) -> Option<&'s Schema>,
-) -> Result<std::collections::HashMap<DocumentId, Document>, StoreError> {
+) -> Result<HashMap<DocumentId, Document>, StoreError> {
     // The ids travel as one JSON array of hex, so one prepared statement
     // serves any number of them.
     let list = format!(
@@ -191,7 +191,9 @@ pub(crate) fn load_many<'s>(
             .collect::<Vec<_>>()
             .join(",")
     );
-    let mut documents = std::collections::HashMap::with_capacity(ids.len());
+    let mut documents = HashMap::with_capacity(ids.len());
+    // Documents mostly share a few schemas: each id is read once.
+    let mut schema_ids: HashMap<String, lineup_core::SchemaId> = HashMap::new();
     let mut statement = connection.prepare_cached(
         "SELECT id, schema_id, author, view_id, deleted FROM documents
          WHERE id IN (SELECT unhex(value) FROM json_each(?1))",
@@ -199,7 +201,15 @@ pub(crate) fn load_many<'s>(
     let mut rows = statement.query(params![list])?;
     while let Some(row) = rows.next()? {
         let id = DocumentId(hash_from(&row.get::<_, Vec<u8>>(0)?, "document id")?);
-        let schema_id: lineup_core::SchemaId = stored(row.get::<_, String>(1)?.parse(), "schema id")?;
+        let schema_text = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        let schema_id = match schema_ids.get(schema_text) {
+            Some(schema_id) => schema_id.clone(),
+            None => {
+                let schema_id: lineup_core::SchemaId = stored(schema_text.parse(), "schema id")?;
+                schema_ids.insert(schema_text.to_owned(), schema_id.clone());
+                schema_id
+            }
+        };
         let author: [u8; 32] = stored(
             <[u8; 32]>::try_from(row.get::<_, Vec<u8>>(2)?.as_slice()),
             "author",
