@@ -7,7 +7,7 @@ mod running_node;
 mod test_utils;
 
 use lineup_core::Operation;
-use running_node::{post_graphql, publish, RunningNode};
+use running_node::{post_graphql, publish_all, RunningNode};
 use serde_json::json;
 use test_utils::{stage, stage_schema, Author};
 
@@ -17,23 +17,17 @@ async fn cursors_asked_through_fragments_are_given() {
     let client = reqwest::Client::new();
     let mut author = Author::new(23);
     let (schema, definition) = stage_schema(&mut author);
-    for signed in &definition {
-        assert!(publish(&client, &node.graphql, None, signed)
-            .await
-            .get("errors")
-            .is_none());
-    }
-    for index in 0..3 {
-        let log = author.next_log();
-        let signed = author.sign(
-            log,
-            &Operation::create(schema.clone(), stage(&format!("Stage {index}"), index)),
-        );
-        assert!(publish(&client, &node.graphql, None, &signed)
-            .await
-            .get("errors")
-            .is_none());
-    }
+    publish_all(&client, &node.graphql, &definition).await;
+    let stages: Vec<_> = (0..3)
+        .map(|index| {
+            let log = author.next_log();
+            author.sign(
+                log,
+                &Operation::create(schema.clone(), stage(&format!("Stage {index}"), index)),
+            )
+        })
+        .collect();
+    publish_all(&client, &node.graphql, &stages).await;
     let ask = |query: String| {
         let (client, url) = (client.clone(), node.graphql.clone());
         async move { post_graphql(&client, &url, None, &json!({ "query": query })).await }

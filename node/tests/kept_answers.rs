@@ -6,7 +6,7 @@
 mod running_node;
 mod test_utils;
 
-use running_node::{post_graphql, publish, RunningNode};
+use running_node::{post_graphql, publish_all, RunningNode};
 use serde_json::json;
 use test_utils::{edited_stage, stage_schema, Author};
 
@@ -16,12 +16,7 @@ async fn every_read_after_a_publish_shows_it() {
     let client = reqwest::Client::new();
     let mut author = Author::new(21);
     let (schema, definition) = stage_schema(&mut author);
-    for signed in &definition {
-        assert!(publish(&client, &node.graphql, None, signed)
-            .await
-            .get("errors")
-            .is_none());
-    }
+    publish_all(&client, &node.graphql, &definition).await;
     let query = json!({ "query": format!("{{ all_{schema}(first: 5) {{ totalCount documents {{ fields {{ capacity }} }} }} }}") });
     let capacities = |answer: serde_json::Value| -> Vec<i64> {
         answer["data"][format!("all_{schema}")]["documents"]
@@ -37,10 +32,7 @@ async fn every_read_after_a_publish_shows_it() {
     );
 
     for (capacity, signed) in edited_stage(&mut author, &schema, "Main", 30).iter().enumerate() {
-        assert!(publish(&client, &node.graphql, None, signed)
-            .await
-            .get("errors")
-            .is_none());
+        publish_all(&client, &node.graphql, [signed]).await;
         let reads = (0..6).map(|_| post_graphql(&client, &node.graphql, None, &query));
         for answer in futures_util::future::join_all(reads).await {
             assert_eq!(capacities(answer), vec![capacity as i64]);

@@ -9,16 +9,11 @@ mod test_utils;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use running_node::RunningNode;
+use running_node::{publish_all, RunningNode};
 use serde_json::{json, Value as Json};
-use test_utils::{edited_stage, stage_schema, Author, Signed};
+use test_utils::{edited_stage, stage_schema, Author};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-async fn publish(client: &reqwest::Client, url: &str, signed: &Signed) {
-    let answer = running_node::publish(client, url, None, signed).await;
-    assert!(answer.get("errors").is_none(), "{answer}");
-}
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -42,9 +37,7 @@ async fn a_subscriber_sees_every_change_of_a_burst_in_order() {
     let client = reqwest::Client::new();
     let mut author = Author::new(9);
     let (schema, definition) = stage_schema(&mut author);
-    for signed in &definition {
-        publish(&client, &node.graphql, signed).await;
-    }
+    publish_all(&client, &node.graphql, &definition).await;
     let chain = edited_stage(&mut author, &schema, "Main", 120);
 
     let mut request = node
@@ -76,7 +69,7 @@ async fn a_subscriber_sees_every_change_of_a_burst_in_order() {
     // entry at a time until the first change arrives.
     let mut published = 0;
     let first = loop {
-        publish(&client, &node.graphql, &chain[published]).await;
+        publish_all(&client, &node.graphql, [&chain[published]]).await;
         published += 1;
         if let Some(change) = next_change(&mut socket, Duration::from_millis(300)).await {
             break change;
@@ -92,9 +85,7 @@ async fn a_subscriber_sees_every_change_of_a_burst_in_order() {
     let mut last = capacity(&first);
 
     // Then a burst, without waiting: every change arrives, in order.
-    for signed in &chain[published..] {
-        publish(&client, &node.graphql, signed).await;
-    }
+    publish_all(&client, &node.graphql, &chain[published..]).await;
     for signed in &chain[published..] {
         let change = next_change(&mut socket, Duration::from_secs(10))
             .await

@@ -91,3 +91,16 @@ pub(crate) async fn publish(
     });
     post_graphql(client, url, token, &body).await
 }
+
+/// Publishes each signed entry in order, without the owner token, and
+/// checks that every one is applied.
+pub(crate) async fn publish_all<'a>(
+    client: &reqwest::Client,
+    url: &str,
+    signed: impl IntoIterator<Item = &'a (lineup_core::EncodedEntry, lineup_core::EncodedOperation)>,
+) {
+    for signed in signed {
+        let answer = publish(client, url, None, signed).await;
+        assert!(answer.get("errors").is_none(), "{answer}");
+    }
+}
