@@ -14,6 +14,7 @@ mod exposure;
 mod filters;
 mod graphql;
 mod mutations;
+mod parsed;
 mod scalars;
 mod subscriptions;
 
@@ -57,6 +58,7 @@ pub fn router(node: Arc<Node>, options: ApiOptions) -> Router {
     let state = Arc::new(ApiState {
         schema: RwLock::new(None),
         answers: answers::Answers::default(),
+        parsed: parsed::ParsedQueries::default(),
         node,
         owner_token: options.owner_token,
         exposure: options.exposure,
@@ -103,6 +105,7 @@ struct ApiState {
     /// The schema, and the node's schema generation it was built for.
     schema: RwLock<Option<(u64, Schema)>>,
     answers: answers::Answers,
+    parsed: parsed::ParsedQueries,
 }
 
 impl ApiState {
@@ -158,6 +161,7 @@ async fn graphql(
     if let Some(kept) = state.answers.kept(commits, &question) {
         return kept;
     }
+    state.parsed.prepare(&mut request);
     let reads_only = answers::reads_only(&mut request);
     let answer = execute(&state, &headers, peer, request);
     if reads_only {
@@ -171,7 +175,7 @@ async fn execute(
     state: &ApiState,
     headers: &HeaderMap,
     peer: Option<std::net::SocketAddr>,
-    mut request: async_graphql::Request,
+    request: async_graphql::Request,
 ) -> async_graphql::Response {
     let schema = match state.schema().await {
         Ok(schema) => schema,
@@ -182,11 +186,6 @@ async fn execute(
             )])
         }
     };
-    if let Ok(parsed) = request.parsed_query() {
-        let mut parsed = parsed.clone();
-        compat::retype_string_variables(&mut parsed);
-        request.set_parsed_query(parsed);
-    }
     let mut request = request.data(documents::Loaders::new(Arc::clone(&state.node)));
     if state.is_owner(headers) {
         request = request.data(mutations::Owner);
