@@ -9,6 +9,7 @@ pub mod api;
 pub mod data_dir;
 pub mod ingest;
 pub mod key_file;
+pub mod net;
 pub mod node;
 pub mod query;
 pub mod reader;
