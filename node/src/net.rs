@@ -2,3 +2,4 @@
 //! build on it).
 
 pub mod transport;
+pub mod wire;
