@@ -1,5 +1,6 @@
-//! Nodes talking to nodes: the QUIC transport (replication and discovery
-//! build on it).
+//! Nodes talking to nodes: the QUIC transport, the replication messages and
+//! the sync session that uses them. (Discovery comes next.)
 
+pub mod replication;
 pub mod transport;
 pub mod wire;

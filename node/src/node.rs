@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use lineup_core::{
-    Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Entry, Operation, OperationId,
-    PrivateKey, PublicKey, Schema, SchemaId, Value,
+    Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Entry, LogId, Operation,
+    OperationId, PrivateKey, PublicKey, Schema, SchemaId, Value,
 };
 use tokio::sync::{broadcast, oneshot};
 
@@ -22,7 +22,8 @@ use crate::ingest::{Applied, IngestError, NextArgs, NextArgsError};
 use crate::key_file::{self, KeyFileError};
 use crate::query::{DocumentQuery, Page};
 use crate::reader::{ReadPool, Reader};
-use crate::replica::{Publication, Replica};
+use crate::replica::{Ingested, Publication, Replica};
+use crate::store::logs::LogHeight;
 use crate::store::{CommitCount, Durability, StoreError};
 
 /// How many changes a subscriber may fall behind before it misses some.
@@ -372,6 +373,50 @@ impl Node {
     ) -> Result<Option<DocumentId>, NodeError> {
         self.read(move |reader| Ok(reader.find_document(&schema_id, matches)?))
             .await
+    }
+
+    /// Every log this node has, and how far it goes: what replication tells peers.
+    pub async fn log_heights(&self) -> Result<Vec<LogHeight>, NodeError> {
+        self.read(|reader| Ok(reader.log_heights()?)).await
+    }
+
+    /// Up to `limit` entries of a log after seq num `after`, in order, with
+    /// their operations (`None` where pruned).
+    pub async fn entries_after(
+        &self,
+        public_key: PublicKey,
+        log_id: LogId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(EncodedEntry, Option<EncodedOperation>)>, NodeError> {
+        self.read(move |reader| Ok(reader.entries_after(&public_key, log_id, after, limit)?))
+            .await
+    }
+
+    /// Takes a batch of entries from the peer named `peer`, in one
+    /// transaction: entries that arrive before what they need are held (see
+    /// [`Replica::ingest_from_peer`]); an invalid one refuses the batch.
+    pub async fn ingest_from_peer(
+        &self,
+        peer: String,
+        entries: Vec<(EncodedEntry, EncodedOperation)>,
+    ) -> Result<Vec<Ingested>, NodeError> {
+        self.call(move |state| {
+            let mark = state.replica.schemas().learnt_count();
+            let ingested = state
+                .replica
+                .ingest_from_peer(&peer, entries.iter().map(|(entry, operation)| (entry, operation)))?;
+            let changed: Vec<DocumentId> = ingested
+                .iter()
+                .flat_map(|ingested| match ingested {
+                    Ingested::Applied(applied) => applied.iter().map(|applied| applied.document_id).collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            state.announce(mark, changed);
+            Ok(ingested)
+        })
+        .await?
     }
 
     /// Counts up whenever the node learns a schema.

@@ -141,6 +141,22 @@ impl Reader {
         store::documents::find_by_field(&self.connection, schema_id, matches)
     }
 
+    /// Every log this node has, and how far it goes.
+    pub fn log_heights(&self) -> Result<Vec<store::logs::LogHeight>, StoreError> {
+        store::logs::heights(&self.connection)
+    }
+
+    /// Up to `limit` entries of a log after seq num `after`, in order.
+    pub fn entries_after(
+        &self,
+        public_key: &lineup_core::PublicKey,
+        log_id: lineup_core::LogId,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(lineup_core::EncodedEntry, Option<lineup_core::EncodedOperation>)>, StoreError> {
+        store::logs::entries_after(&self.connection, public_key, log_id, after, limit)
+    }
+
     /// The arguments for `public_key`'s next entry.
     pub fn next_args(
         &self,

@@ -9,7 +9,7 @@
 mod checkpoint;
 pub(crate) mod documents;
 pub(crate) mod held;
-pub(crate) mod logs;
+pub mod logs;
 pub(crate) mod operations;
 pub(crate) mod schemas;
 

@@ -59,6 +59,83 @@ pub(crate) fn contains(connection: &Connection, hash: &Hash) -> Result<bool, Sto
         .exists(params![hash.to_bytes()])?)
 }
 
+/// How far one log goes here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogHeight {
+    /// The author.
+    pub public_key: PublicKey,
+    /// The log.
+    pub log_id: LogId,
+    /// The schema of the log's document.
+    pub schema_id: SchemaId,
+    /// Its highest seq num.
+    pub seq_num: SeqNum,
+}
+
+/// Every log with at least one entry, and how far it goes.
+pub(crate) fn heights(connection: &Connection) -> Result<Vec<LogHeight>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT l.public_key, l.log_id, l.schema_id,
+                (SELECT seq_num FROM entries e
+                 WHERE e.public_key = l.public_key AND e.log_id = l.log_id
+                 ORDER BY seq_num DESC LIMIT 1) AS height
+         FROM logs l WHERE height IS NOT NULL",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, Vec<u8>>(0)?,
+            row.get::<_, Vec<u8>>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, Vec<u8>>(3)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (public_key, log_id, schema_id, seq_num) = row?;
+        let public_key = stored(<[u8; 32]>::try_from(public_key.as_slice()), "author")?;
+        Ok(LogHeight {
+            public_key: PublicKey::from_checked_bytes(public_key),
+            log_id: LogId(u64_from(&log_id)?),
+            schema_id: stored(schema_id.parse(), "schema id")?,
+            seq_num: SeqNum::new(u64_from(&seq_num)?)
+                .ok_or_else(|| StoreError::Corrupt("seq num 0".into()))?,
+        })
+    })
+    .collect()
+}
+
+/// Up to `limit` entries of a log after `after` (0: from the start), in
+/// order, with their operations (`None` where pruned).
+pub(crate) fn entries_after(
+    connection: &Connection,
+    public_key: &PublicKey,
+    log_id: LogId,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<(EncodedEntry, Option<EncodedOperation>)>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT entry, payload FROM entries
+         WHERE public_key = ?1 AND log_id = ?2 AND seq_num > ?3
+         ORDER BY seq_num LIMIT ?4",
+    )?;
+    let rows = statement.query_map(
+        params![
+            public_key.as_bytes(),
+            u64_bytes(log_id.0),
+            u64_bytes(after),
+            limit as i64
+        ],
+        |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Option<Vec<u8>>>(1)?)),
+    )?;
+    rows.map(|row| {
+        let (entry, payload) = row?;
+        Ok((
+            EncodedEntry::from_bytes(entry),
+            payload.map(EncodedOperation::from_bytes),
+        ))
+    })
+    .collect()
+}
+
 /// The last entry of a log: the highest seq num (stored big-endian, so SQL
 /// orders it numerically) found through the primary key.
 pub(crate) fn latest_entry(

@@ -1,0 +1,206 @@
+//! One sync session with a peer: both sides say which version they speak
+//! and how far each of their logs goes, send each other what the other
+//! lacks in log order, and say when they are done. What arrives goes
+//! through ingest in batches, as any entry does: nothing a peer sends is
+//! trusted.
+//!
+//! Not yet: partial replication (both sides offer every schema), live push
+//! after the sync, and entries whose operation was pruned (refused for now).
+
+use std::collections::HashMap;
+
+use lineup_core::{EncodedEntry, EncodedOperation, LogId, PublicKey};
+
+use super::transport::Connection;
+use super::wire::{self, EntryBytes, LogHeight, Message, WireError};
+use crate::node::{Node, NodeError};
+use crate::replica::Ingested;
+
+/// Entries per message and per ingest transaction.
+pub const BATCH_ENTRIES: usize = 256;
+
+/// Which side of the connection this node is: the dialler opens the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// This node dialled the peer.
+    Dialler,
+    /// The peer dialled this node.
+    Acceptor,
+}
+
+/// Why a session ended early. The caller drops the connection: a peer that
+/// sends what it should not gets nothing more.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicationError {
+    /// A message could not be read or sent.
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    /// This node failed, or refused what the peer sent.
+    #[error("{0}")]
+    Node(#[from] NodeError),
+    /// The peer broke the protocol.
+    #[error("the peer broke the protocol: {0}")]
+    Protocol(String),
+    /// The connection was lost.
+    #[error("connection: {0}")]
+    Connection(String),
+}
+
+/// What a session did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Entries sent to the peer.
+    pub sent: usize,
+    /// Entries received from it.
+    pub received: usize,
+    /// Received entries applied here (with held ones they released).
+    pub applied: usize,
+    /// Received entries held until what they need arrives.
+    pub held: usize,
+}
+
+/// Syncs with the peer at the other end of `connection`, both ways, once.
+pub async fn sync(node: &Node, connection: &Connection, role: Role) -> Result<SyncReport, ReplicationError> {
+    let quic = connection.quic();
+    let (mut send, mut receive) = match role {
+        Role::Dialler => quic.open_bi().await,
+        Role::Acceptor => quic.accept_bi().await,
+    }
+    .map_err(|error| ReplicationError::Connection(error.to_string()))?;
+
+    let mine = node.log_heights().await?;
+    wire::write(
+        &mut send,
+        &Message::Hello {
+            version: wire::VERSION,
+            schemas: None,
+        },
+    )
+    .await?;
+    let heights = mine
+        .iter()
+        .map(|log| LogHeight {
+            author: log.public_key.as_bytes().to_vec(),
+            log_id: log.log_id.0,
+            seq_num: log.seq_num.get(),
+        })
+        .collect();
+    wire::write(&mut send, &Message::Heights { logs: heights }).await?;
+
+    match expect(&mut receive).await? {
+        Message::Hello { version, .. } if version == wire::VERSION => {}
+        Message::Hello { version, .. } => {
+            return Err(ReplicationError::Protocol(format!("speaks version {version}")))
+        }
+        other => return Err(unexpected(&other)),
+    }
+    let theirs = match expect(&mut receive).await? {
+        Message::Heights { logs } => heights_by_log(logs)?,
+        other => return Err(unexpected(&other)),
+    };
+
+    let sending = async {
+        let mut sent = 0;
+        for log in &mine {
+            let mut after = theirs.get(&(log.public_key, log.log_id)).copied().unwrap_or(0);
+            while after < log.seq_num.get() {
+                let batch = node
+                    .entries_after(log.public_key, log.log_id, after, BATCH_ENTRIES)
+                    .await?;
+                let Some(last) = batch.len().checked_sub(1) else {
+                    break;
+                };
+                after = batch[last]
+                    .0
+                    .decode_unverified()
+                    .map_err(|error| NodeError::Api(format!("a stored entry does not decode: {error}")))?
+                    .seq_num
+                    .get();
+                sent += batch.len();
+                let entries = batch
+                    .into_iter()
+                    .map(|(entry, operation)| EntryBytes {
+                        entry: entry.as_bytes().to_vec(),
+                        operation: operation.map(|operation| operation.as_bytes().to_vec()),
+                    })
+                    .collect();
+                wire::write(&mut send, &Message::Entries { entries }).await?;
+            }
+        }
+        wire::write(&mut send, &Message::Synced).await?;
+        send.finish()
+            .map_err(|error| ReplicationError::Connection(error.to_string()))?;
+        Ok::<_, ReplicationError>(sent)
+    };
+    let receiving = async {
+        let mut report = SyncReport::default();
+        let peer = connection.peer().to_string();
+        loop {
+            match expect(&mut receive).await? {
+                Message::Entries { entries } => {
+                    if entries.len() > BATCH_ENTRIES {
+                        return Err(ReplicationError::Protocol(format!(
+                            "a batch of {} entries",
+                            entries.len()
+                        )));
+                    }
+                    report.received += entries.len();
+                    let batch = entries
+                        .into_iter()
+                        .map(|sent| match sent.operation {
+                            Some(operation) => Ok((
+                                EncodedEntry::from_bytes(sent.entry),
+                                EncodedOperation::from_bytes(operation),
+                            )),
+                            None => Err(ReplicationError::Protocol(
+                                "an entry without its operation (pruned entries are not taken yet)".into(),
+                            )),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    for ingested in node.ingest_from_peer(peer.clone(), batch).await? {
+                        match ingested {
+                            Ingested::Applied(applied) => report.applied += applied.len(),
+                            Ingested::Held(_) => report.held += 1,
+                            Ingested::AlreadyKnown => {}
+                        }
+                    }
+                }
+                Message::Synced => return Ok(report),
+                other => return Err(unexpected(&other)),
+            }
+        }
+    };
+    let (sent, report) = tokio::try_join!(sending, receiving)?;
+    Ok(SyncReport { sent, ..report })
+}
+
+/// The next message; the stream ending here breaks the protocol.
+async fn expect(receive: &mut quinn::RecvStream) -> Result<Message, ReplicationError> {
+    wire::read(receive)
+        .await?
+        .ok_or_else(|| ReplicationError::Protocol("the stream ended early".into()))
+}
+
+fn unexpected(message: &Message) -> ReplicationError {
+    let kind = match message {
+        Message::Hello { .. } => "hello",
+        Message::Heights { .. } => "heights",
+        Message::Entries { .. } => "entries",
+        Message::Synced => "synced",
+    };
+    ReplicationError::Protocol(format!("an unexpected {kind} message"))
+}
+
+fn heights_by_log(logs: Vec<LogHeight>) -> Result<HashMap<(PublicKey, LogId), u64>, ReplicationError> {
+    logs.into_iter()
+        .map(|log| {
+            let author = <[u8; 32]>::try_from(log.author.as_slice())
+                .map_err(|_| ReplicationError::Protocol("an author of other than 32 bytes".into()))?;
+            // Only compared with keys this node holds: not checked as a point.
+            Ok((
+                (PublicKey::from_checked_bytes(author), LogId(log.log_id)),
+                log.seq_num,
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,193 @@
+//! Two nodes sync over real QUIC on 127.0.0.1: each ends with every
+//! document of the other, identical, and a second sync sends nothing.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
+
+mod test_utils;
+
+use std::net::SocketAddr;
+
+use lineup_core::{Document, SchemaId};
+use lineup_node::key_file;
+use lineup_node::net::replication::{sync, Role, SyncReport};
+use lineup_node::net::transport::Transport;
+use lineup_node::node::Node;
+use lineup_node::query::DocumentQuery;
+use test_utils::{define_schema, edited_stage, stage_schema, Author, Signed};
+
+struct Peer {
+    node: Node,
+    transport: Transport,
+    _dir: tempfile::TempDir,
+}
+
+async fn peer() -> Peer {
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::builder().data_dir(dir.path()).spawn().await.unwrap();
+    // The node made its key on start; the transport shows the same key.
+    let key = key_file::load_or_create(dir.path()).unwrap();
+    let transport = Transport::bind(SocketAddr::from(([127, 0, 0, 1], 0)), &key).unwrap();
+    Peer {
+        node,
+        transport,
+        _dir: dir,
+    }
+}
+
+async fn publish_all(node: &Node, signed: &[Signed]) {
+    for (entry, operation) in signed {
+        node.publish(entry.clone(), operation.clone()).await.unwrap();
+    }
+}
+
+async fn documents(node: &Node, schema: &SchemaId) -> Vec<Document> {
+    let query = DocumentQuery {
+        first: 10_000,
+        ..DocumentQuery::default()
+    };
+    node.documents(schema.clone(), query).await.unwrap().items
+}
+
+/// Alice dials Bob; both sync at once.
+async fn sync_both(alice: &Peer, bob: &Peer) -> (SyncReport, SyncReport) {
+    let bob_address = bob.transport.local_addr().unwrap();
+    let (dialled, accepted) = tokio::join!(
+        alice.transport.connect(bob_address, Some(bob.node.public_key())),
+        bob.transport.accept()
+    );
+    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap().unwrap());
+    assert_eq!(accepted.peer(), alice.node.public_key());
+    let (by_alice, by_bob) = tokio::join!(
+        sync(&alice.node, &dialled, Role::Dialler),
+        sync(&bob.node, &accepted, Role::Acceptor)
+    );
+    (by_alice.unwrap(), by_bob.unwrap())
+}
+
+#[tokio::test]
+async fn two_nodes_end_with_the_same_documents() {
+    let (alice, bob) = (peer().await, peer().await);
+    // Alice has a schema and long-edited documents; Bob has a schema of his
+    // own and a document of Alice's schema that only he has, which needs
+    // Alice's schema to apply.
+    let (mut carol, mut dave) = (Author::new(31), Author::new(32));
+    let (stages, stage_definition) = stage_schema(&mut carol);
+    publish_all(&alice.node, &stage_definition).await;
+    for name in ["Main", "Forest", "Dome"] {
+        publish_all(&alice.node, &edited_stage(&mut carol, &stages, name, 300)).await;
+    }
+    let (shifts, shift_definition) = define_schema(&mut dave, "shift", &[("role", "str")]);
+    publish_all(&bob.node, &shift_definition).await;
+    publish_all(&bob.node, &stage_definition).await;
+    publish_all(&bob.node, &edited_stage(&mut dave, &stages, "Bob's", 3)).await;
+    let (alice_before, bob_before) = (
+        alice.node.log_heights().await.unwrap(),
+        bob.node.log_heights().await.unwrap(),
+    );
+
+    let (by_alice, by_bob) = sync_both(&alice, &bob).await;
+    assert_eq!(by_alice.sent, 3 * 301, "alice sends what bob lacks");
+    assert_eq!(by_bob.received, by_alice.sent);
+    assert_eq!(by_bob.applied, by_alice.sent);
+    assert_eq!(by_alice.received, by_bob.sent);
+    assert_eq!(by_alice.applied + by_alice.held, by_alice.received);
+    assert_eq!(
+        by_bob.sent,
+        shift_definition.len() + 4,
+        "bob sends his schema and document"
+    );
+
+    for schema in [&stages, &shifts] {
+        let (on_alice, on_bob) = (
+            documents(&alice.node, schema).await,
+            documents(&bob.node, schema).await,
+        );
+        assert_eq!(on_alice, on_bob, "{schema}");
+    }
+    assert_eq!(documents(&alice.node, &stages).await.len(), 4);
+    let (mut alice_after, mut bob_after) = (
+        alice.node.log_heights().await.unwrap(),
+        bob.node.log_heights().await.unwrap(),
+    );
+    alice_after.sort_by_key(|log| (log.public_key.to_string(), log.log_id.0));
+    bob_after.sort_by_key(|log| (log.public_key.to_string(), log.log_id.0));
+    assert_eq!(alice_after, bob_after);
+    assert!(alice_after.len() > alice_before.len().max(bob_before.len()));
+
+    // Nothing is missing any more: nothing travels.
+    let (again_by_alice, again_by_bob) = sync_both(&alice, &bob).await;
+    assert_eq!(again_by_alice, SyncReport::default());
+    assert_eq!(again_by_bob, SyncReport::default());
+}
+
+/// A peer speaking the protocol by hand sends `messages` (raw bytes each)
+/// to Bob after its hello and heights; Bob's session ends with an error and
+/// his logs stay as they were.
+async fn bob_refuses(bob: &Peer, messages: Vec<Vec<u8>>) -> String {
+    use lineup_node::net::wire::{encode, Message, VERSION};
+    let mallory = peer().await;
+    let bob_address = bob.transport.local_addr().unwrap();
+    let before = bob.node.log_heights().await.unwrap();
+    let (dialled, accepted) = tokio::join!(
+        mallory.transport.connect(bob_address, None),
+        bob.transport.accept()
+    );
+    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap().unwrap());
+    let speaking = async {
+        let (mut send, receive) = dialled.quic().open_bi().await.unwrap();
+        let hello = Message::Hello {
+            version: VERSION,
+            schemas: None,
+        };
+        send.write_all(&encode(&hello)).await.unwrap();
+        send.write_all(&encode(&Message::Heights { logs: Vec::new() }))
+            .await
+            .unwrap();
+        for message in messages {
+            // Bob may hang up before all of it is written.
+            let _ = send.write_all(&message).await;
+        }
+        // Kept open (and unread) until Bob is done.
+        (send, receive)
+    };
+    let (error, _streams) = tokio::join!(sync(&bob.node, &accepted, Role::Acceptor), speaking);
+    assert_eq!(bob.node.log_heights().await.unwrap(), before);
+    error.unwrap_err().to_string()
+}
+
+#[tokio::test]
+async fn a_peer_sending_forged_oversized_or_garbled_messages_gets_nothing_in() {
+    use lineup_node::net::wire::{encode, EntryBytes, Message};
+    let bob = peer().await;
+    let mut carol = Author::new(33);
+    let (stages, definition) = stage_schema(&mut carol);
+    publish_all(&bob.node, &definition).await;
+    let mut stage = edited_stage(&mut carol, &stages, "Main", 2);
+    let mut forged = stage[1].0.as_bytes().to_vec();
+    *forged.last_mut().unwrap() ^= 1;
+    stage[1].0 = lineup_core::EncodedEntry::from_bytes(forged);
+    let batch = Message::Entries {
+        entries: stage
+            .iter()
+            .map(|(entry, operation)| EntryBytes {
+                entry: entry.as_bytes().to_vec(),
+                operation: Some(operation.as_bytes().to_vec()),
+            })
+            .collect(),
+    };
+    let refused = bob_refuses(&bob, vec![encode(&batch)]).await;
+    assert!(refused.contains("signature"), "{refused}");
+
+    let refused = bob_refuses(&bob, vec![u32::MAX.to_be_bytes().to_vec()]).await;
+    assert!(refused.contains("longer than allowed"), "{refused}");
+
+    let refused = bob_refuses(&bob, vec![vec![0, 0, 0, 2, 0xff, 0xff]]).await;
+    assert!(refused.contains("not a replication message"), "{refused}");
+
+    let refused = bob_refuses(&bob, vec![encode(&Message::Heights { logs: Vec::new() })]).await;
+    assert!(refused.contains("unexpected heights"), "{refused}");
+    // Bob still serves: a node that plays by the rules syncs with him.
+    let alice = peer().await;
+    let (by_alice, _) = sync_both(&alice, &bob).await;
+    assert_eq!(by_alice.received, definition.len());
+}
