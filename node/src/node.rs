@@ -22,7 +22,7 @@ use crate::ingest::{Applied, IngestError, NextArgs, NextArgsError};
 use crate::key_file::{self, KeyFileError};
 use crate::query::{DocumentQuery, Page};
 use crate::reader::{ReadPool, Reader};
-use crate::replica::{Ingested, Publication, Replica};
+use crate::replica::{CheckedEntry, Ingested, Replica};
 use crate::store::logs::LogHeight;
 use crate::store::{CommitCount, Durability, StoreError};
 
@@ -171,7 +171,7 @@ enum Command {
 }
 
 struct PublishRequest {
-    publication: Publication,
+    checked: CheckedEntry,
     answer: oneshot::Sender<Result<(Applied, NextArgs), NodeError>>,
 }
 
@@ -273,7 +273,7 @@ impl Node {
     ) -> Result<(Applied, NextArgs), NodeError> {
         let (answer, result) = oneshot::channel();
         let request = PublishRequest {
-            publication: Publication::check(entry, operation),
+            checked: CheckedEntry::check(entry, operation),
             answer,
         };
         self.commands
@@ -396,16 +396,16 @@ impl Node {
     /// Takes a batch of entries from the peer named `peer`, in one
     /// transaction: entries that arrive before what they need are held (see
     /// [`Replica::ingest_from_peer`]); an invalid one refuses the batch.
+    /// Check the signatures where the entries arrive ([`CheckedEntry::check`]),
+    /// off the one thread that writes.
     pub async fn ingest_from_peer(
         &self,
         peer: String,
-        entries: Vec<(EncodedEntry, EncodedOperation)>,
+        entries: Vec<CheckedEntry>,
     ) -> Result<Vec<Ingested>, NodeError> {
         self.call(move |state| {
             let mark = state.replica.schemas().learnt_count();
-            let ingested = state
-                .replica
-                .ingest_from_peer(&peer, entries.iter().map(|(entry, operation)| (entry, operation)))?;
+            let ingested = state.replica.ingest_checked_from_peer(&peer, &entries)?;
             let changed: Vec<DocumentId> = ingested
                 .iter()
                 .flat_map(|ingested| match ingested {
@@ -482,7 +482,7 @@ impl StoreThread {
         let mark = self.replica.schemas().learnt_count();
         let (entries, answers): (Vec<_>, Vec<_>) = group
             .into_iter()
-            .map(|request| (request.publication, request.answer))
+            .map(|request| (request.checked, request.answer))
             .unzip();
         match self.replica.publish_many(&entries) {
             Ok(results) => {

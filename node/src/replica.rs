@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use lineup_core::{Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Hash, PublicKey};
+use lineup_core::{
+    AuthorKeys, Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Hash, PublicKey,
+};
 
 use crate::ingest::{
     self, Applied, Batch, Dependency, IngestError, NextArgs, NextArgsError, Source, VerifiedSignatures,
@@ -16,27 +18,41 @@ use crate::store::{self, CommitCount, Durability, Store, StoreError};
 /// its log, or refused.
 pub type Published = Result<(Applied, NextArgs), IngestError>;
 
-/// A client's entry and operation, its signature checked where it arrived
-/// (a request's own thread) rather than by the one writer: the check costs
-/// as much as storing it.
+/// An entry and its operation, its signature checked where it arrived (a
+/// client request's thread, a peer's connection) rather than by the one
+/// writer: the check costs as much as storing it.
 #[derive(Debug, Clone)]
-pub struct Publication {
+pub struct CheckedEntry {
     entry: EncodedEntry,
     operation: EncodedOperation,
     /// The decoded entry; `None` if it failed, to be checked again in its
     /// place in the order of checks, for the error that place gives.
-    checked: Option<lineup_core::Entry>,
+    decoded: Option<lineup_core::Entry>,
 }
 
-impl Publication {
+impl CheckedEntry {
     /// Checks the entry's signature now.
     pub fn check(entry: EncodedEntry, operation: EncodedOperation) -> Self {
-        let checked = entry.decode().ok();
+        Self::check_with(entry, operation, &mut AuthorKeys::default())
+    }
+
+    /// Checks the entry's signature now, reading its author's key through
+    /// `keys` (for a batch of a few authors).
+    pub fn check_with(entry: EncodedEntry, operation: EncodedOperation, keys: &mut AuthorKeys) -> Self {
+        let decoded = entry.decode_with(keys).ok();
         Self {
             entry,
             operation,
-            checked,
+            decoded,
         }
+    }
+
+    fn checked_before(entries: &[Self]) -> VerifiedSignatures {
+        VerifiedSignatures::checked_before(
+            entries
+                .iter()
+                .map(|checked| (&checked.entry, checked.decoded.clone())),
+        )
     }
 }
 
@@ -120,15 +136,10 @@ impl Replica {
     /// commit): each is checked and applied as [`Replica::publish`] would on
     /// its own, and one refused leaves the others alone; all are committed
     /// together. Each successful one comes with the next arguments of its log.
-    pub fn publish_many(&mut self, publications: &[Publication]) -> Result<Vec<Published>, StoreError> {
-        let verified = VerifiedSignatures::checked_before(
-            publications
-                .iter()
-                .map(|publication| (&publication.entry, publication.checked.clone())),
-        );
-        let outcome = self.in_transaction(verified, |batch, _| {
-            let mut results = Vec::with_capacity(publications.len());
-            for Publication { entry, operation, .. } in publications {
+    pub fn publish_many(&mut self, entries: &[CheckedEntry]) -> Result<Vec<Published>, StoreError> {
+        let outcome = self.in_transaction(CheckedEntry::checked_before(entries), |batch, _| {
+            let mut results = Vec::with_capacity(entries.len());
+            for CheckedEntry { entry, operation, .. } in entries {
                 match batch.ingest(entry, operation, Source::Client) {
                     Ok(applied) => {
                         let public_key = applied.entry.public_key;
@@ -169,12 +180,35 @@ impl Replica {
             } else {
                 VerifiedSignatures::default()
             };
-            self.in_transaction(verified, |batch, quota| {
-                entries
-                    .iter()
-                    .map(|(entry, operation)| ingest_from_peer(batch, quota, peer, entry, operation))
-                    .collect()
-            })
+            self.ingest_batch(peer, &entries, verified)
+        })
+    }
+
+    /// [`Replica::ingest_from_peer`] for entries whose signatures were checked
+    /// on their way in.
+    pub fn ingest_checked_from_peer(
+        &mut self,
+        peer: &str,
+        entries: &[CheckedEntry],
+    ) -> Result<Vec<Ingested>, IngestError> {
+        let pairs: Vec<_> = entries
+            .iter()
+            .map(|checked| (&checked.entry, &checked.operation))
+            .collect();
+        self.ingest_batch(peer, &pairs, CheckedEntry::checked_before(entries))
+    }
+
+    fn ingest_batch(
+        &mut self,
+        peer: &str,
+        entries: &[(&EncodedEntry, &EncodedOperation)],
+        verified: VerifiedSignatures,
+    ) -> Result<Vec<Ingested>, IngestError> {
+        self.in_transaction(verified, |batch, quota| {
+            entries
+                .iter()
+                .map(|(entry, operation)| ingest_from_peer(batch, quota, peer, entry, operation))
+                .collect()
         })
     }
 

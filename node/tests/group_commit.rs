@@ -6,7 +6,7 @@
 mod test_utils;
 
 use lineup_core::EncodedEntry;
-use lineup_node::replica::{Publication, Replica};
+use lineup_node::replica::{CheckedEntry, Replica};
 use lineup_node::store::Durability;
 use test_utils::{edited_stage, stage_schema, Author};
 
@@ -29,7 +29,7 @@ fn a_refused_publish_in_a_group_leaves_the_others_applied() {
     let results = replica
         .publish_many(
             &[&from_bob, &forged, &from_alice]
-                .map(|(entry, operation)| Publication::check(entry.clone(), operation.clone())),
+                .map(|(entry, operation)| CheckedEntry::check(entry.clone(), operation.clone())),
         )
         .unwrap();
     assert!(results[0].is_ok());

@@ -9,12 +9,12 @@
 
 use std::collections::HashMap;
 
-use lineup_core::{EncodedEntry, EncodedOperation, LogId, PublicKey};
+use lineup_core::{AuthorKeys, EncodedEntry, EncodedOperation, LogId, PublicKey};
 
 use super::transport::Connection;
 use super::wire::{self, EntryBytes, LogHeight, Message, WireError};
 use crate::node::{Node, NodeError};
-use crate::replica::Ingested;
+use crate::replica::{CheckedEntry, Ingested};
 
 /// Entries per message and per ingest transaction.
 pub const BATCH_ENTRIES: usize = 256;
@@ -132,46 +132,78 @@ pub async fn sync(node: &Node, connection: &Connection, role: Role) -> Result<Sy
             .map_err(|error| ReplicationError::Connection(error.to_string()))?;
         Ok::<_, ReplicationError>(sent)
     };
-    let receiving = async {
-        let mut report = SyncReport::default();
-        let peer = connection.peer().to_string();
-        loop {
-            match expect(&mut receive).await? {
-                Message::Entries { entries } => {
-                    if entries.len() > BATCH_ENTRIES {
-                        return Err(ReplicationError::Protocol(format!(
-                            "a batch of {} entries",
-                            entries.len()
-                        )));
-                    }
-                    report.received += entries.len();
-                    let batch = entries
-                        .into_iter()
-                        .map(|sent| match sent.operation {
-                            Some(operation) => Ok((
-                                EncodedEntry::from_bytes(sent.entry),
-                                EncodedOperation::from_bytes(operation),
-                            )),
-                            None => Err(ReplicationError::Protocol(
-                                "an entry without its operation (pruned entries are not taken yet)".into(),
-                            )),
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    for ingested in node.ingest_from_peer(peer.clone(), batch).await? {
-                        match ingested {
-                            Ingested::Applied(applied) => report.applied += applied.len(),
-                            Ingested::Held(_) => report.held += 1,
-                            Ingested::AlreadyKnown => {}
+    let receiving = async move {
+        // Signatures are checked as batches arrive, while the store writes
+        // the batch before: two batches in flight at most.
+        let (checked_batches, mut to_ingest) = tokio::sync::mpsc::channel::<Vec<CheckedEntry>>(2);
+        let reading = async move {
+            let mut received = 0;
+            loop {
+                match expect(&mut receive).await? {
+                    Message::Entries { entries } => {
+                        received += entries.len();
+                        let batch = checked(entries).await?;
+                        if checked_batches.send(batch).await.is_err() {
+                            // Ingest stopped; its error ends the session.
+                            break;
                         }
                     }
+                    Message::Synced => break,
+                    other => return Err(unexpected(&other)),
                 }
-                Message::Synced => return Ok(report),
-                other => return Err(unexpected(&other)),
             }
-        }
+            Ok(received)
+        };
+        let ingesting = async {
+            let mut report = SyncReport::default();
+            let peer = connection.peer().to_string();
+            while let Some(batch) = to_ingest.recv().await {
+                for ingested in node.ingest_from_peer(peer.clone(), batch).await? {
+                    match ingested {
+                        Ingested::Applied(applied) => report.applied += applied.len(),
+                        Ingested::Held(_) => report.held += 1,
+                        Ingested::AlreadyKnown => {}
+                    }
+                }
+            }
+            Ok::<_, ReplicationError>(report)
+        };
+        let (received, report) = tokio::try_join!(reading, ingesting)?;
+        Ok(SyncReport { received, ..report })
     };
     let (sent, report) = tokio::try_join!(sending, receiving)?;
     Ok(SyncReport { sent, ..report })
+}
+
+/// A batch as it arrived, its signatures checked on a blocking thread.
+async fn checked(entries: Vec<EntryBytes>) -> Result<Vec<CheckedEntry>, ReplicationError> {
+    if entries.len() > BATCH_ENTRIES {
+        return Err(ReplicationError::Protocol(format!(
+            "a batch of {} entries",
+            entries.len()
+        )));
+    }
+    let pairs = entries
+        .into_iter()
+        .map(|sent| match sent.operation {
+            Some(operation) => Ok((
+                EncodedEntry::from_bytes(sent.entry),
+                EncodedOperation::from_bytes(operation),
+            )),
+            None => Err(ReplicationError::Protocol(
+                "an entry without its operation (pruned entries are not taken yet)".into(),
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    tokio::task::spawn_blocking(move || {
+        let mut keys = AuthorKeys::default();
+        pairs
+            .into_iter()
+            .map(|(entry, operation)| CheckedEntry::check_with(entry, operation, &mut keys))
+            .collect()
+    })
+    .await
+    .map_err(|error| ReplicationError::Connection(format!("checking signatures failed: {error}")))
 }
 
 /// The next message; the stream ending here breaks the protocol.
