@@ -69,7 +69,7 @@ async fn main() {
     );
     let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap().unwrap());
     let (received, sent) = tokio::join!(
-        sync(&target, &dialled, Role::Dialler),
+        sync(&target, &dialled, Role::Opener),
         sync(&source, &accepted, Role::Acceptor)
     );
     let (received, sent) = (received.unwrap(), sent.unwrap());

@@ -58,7 +58,7 @@ async fn sync_both(alice: &Peer, bob: &Peer) -> (SyncReport, SyncReport) {
     let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap().unwrap());
     assert_eq!(accepted.peer(), alice.node.public_key());
     let (by_alice, by_bob) = tokio::join!(
-        sync(&alice.node, &dialled, Role::Dialler),
+        sync(&alice.node, &dialled, Role::Opener),
         sync(&bob.node, &accepted, Role::Acceptor)
     );
     (by_alice.unwrap(), by_bob.unwrap())

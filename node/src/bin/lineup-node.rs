@@ -9,6 +9,8 @@ use lineup_core::{EncodedEntry, EncodedOperation};
 use std::sync::Arc;
 
 use lineup_node::api::{ApiOptions, Exposure};
+use lineup_node::net::peers::Peers;
+use lineup_node::net::transport::Transport;
 use lineup_node::node::{Node, DATABASE_FILE_NAME};
 use lineup_node::replica::{Ingested, Replica};
 use lineup_node::store::Durability;
@@ -35,6 +37,15 @@ struct Cli {
     /// A built web UI to serve at `/`
     #[arg(long)]
     ui_dir: Option<PathBuf>,
+
+    /// Where other nodes reach this one (QUIC, UDP)
+    #[arg(long, default_value = "0.0.0.0:2022")]
+    quic: std::net::SocketAddr,
+
+    /// Another node to keep in sync with, as host:port of its QUIC address
+    /// (repeat for more), for networks where nodes cannot find each other
+    #[arg(long = "peer")]
+    peers: Vec<std::net::SocketAddr>,
 
     /// Without a command, the node runs and serves its API.
     #[command(subcommand)]
@@ -65,7 +76,16 @@ fn main() -> anyhow::Result<()> {
         DurabilityArg::Full => Durability::Full,
     };
     match cli.command {
-        None => serve(data_dir, durability, cli.http, cli.ui_dir)?,
+        None => serve(
+            data_dir,
+            durability,
+            Addresses {
+                http: cli.http,
+                quic: cli.quic,
+                peers: cli.peers,
+            },
+            cli.ui_dir,
+        )?,
         Some(Command::Identity) => {
             let key = key_file::load_or_create(&data_dir)
                 .with_context(|| format!("loading the node key from {}", data_dir.display()))?;
@@ -77,13 +97,21 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the node and its API until SIGINT or SIGTERM.
+/// Where the node listens, and whom it dials.
+struct Addresses {
+    http: std::net::SocketAddr,
+    quic: std::net::SocketAddr,
+    peers: Vec<std::net::SocketAddr>,
+}
+
+/// Runs the node, its API and its replication until SIGINT or SIGTERM.
 fn serve(
     data_dir: PathBuf,
     durability: Durability,
-    http: std::net::SocketAddr,
+    addresses: Addresses,
     ui_dir: Option<PathBuf>,
 ) -> anyhow::Result<()> {
+    let Addresses { http, quic, peers } = addresses;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let node = Node::builder()
@@ -93,6 +121,11 @@ fn serve(
             .await
             .with_context(|| format!("starting the node in {}", data_dir.display()))?;
         let node = Arc::new(node);
+        // The node made its key on start; other nodes see it as its identity.
+        let key = key_file::load_or_create(&data_dir)?;
+        let transport =
+            Transport::bind(quic, &key).with_context(|| format!("listening for nodes on {quic}"))?;
+        let peers = Peers::start(Arc::clone(&node), transport, peers);
         let owner_token = key_file::owner_token(&data_dir)?;
         let listener = tokio::net::TcpListener::bind(http)
             .await
@@ -101,6 +134,7 @@ fn serve(
         println!("data dir:   {}", data_dir.display());
         println!("public key: {}", node.public_key());
         println!("graphql:    http://{address}/graphql");
+        println!("quic:       {}", peers.local_addr()?);
         if let Some(ui_dir) = &ui_dir {
             println!("ui:         http://{address}/ (from {})", ui_dir.display());
         }
@@ -123,6 +157,7 @@ fn serve(
         .with_graceful_shutdown(stop_signal())
         .await
         .context("serving HTTP")?;
+        peers.stop().await;
         // Every request has finished: the last handle stops the store cleanly.
         match Arc::try_unwrap(node) {
             Ok(node) => node.stop().await?,

@@ -4,8 +4,10 @@
 //! through ingest in batches, as any entry does: nothing a peer sends is
 //! trusted.
 //!
-//! Not yet: partial replication (both sides offer every schema), live push
-//! after the sync, and entries whose operation was pruned (refused for now).
+//! Not yet: partial replication (both sides offer every schema), a stream
+//! that stays open for live entries (a new session is opened on each change,
+//! see [`super::peers`]), and entries whose operation was pruned (refused for
+//! now).
 
 use std::collections::HashMap;
 
@@ -19,12 +21,13 @@ use crate::replica::{CheckedEntry, Ingested};
 /// Entries per message and per ingest transaction.
 pub const BATCH_ENTRIES: usize = 256;
 
-/// Which side of the connection this node is: the dialler opens the stream.
+/// Which side of the session's stream this node is. Either side of a
+/// connection may open a session, whoever dialled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
-    /// This node dialled the peer.
-    Dialler,
-    /// The peer dialled this node.
+    /// This node opens the stream.
+    Opener,
+    /// This node takes the stream the peer opened.
     Acceptor,
 }
 
@@ -63,7 +66,7 @@ pub struct SyncReport {
 pub async fn sync(node: &Node, connection: &Connection, role: Role) -> Result<SyncReport, ReplicationError> {
     let quic = connection.quic();
     let (mut send, mut receive) = match role {
-        Role::Dialler => quic.open_bi().await,
+        Role::Opener => quic.open_bi().await,
         Role::Acceptor => quic.accept_bi().await,
     }
     .map_err(|error| ReplicationError::Connection(error.to_string()))?;

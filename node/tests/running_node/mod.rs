@@ -10,6 +10,8 @@ use std::process::{Child, Command, Stdio};
 pub(crate) struct RunningNode {
     child: Child,
     pub(crate) graphql: String,
+    /// Where other nodes reach it, as `host:port`.
+    pub(crate) quic: String,
     /// The token that lets requests write with the node's key.
     pub(crate) owner_token: String,
     _data_dir: tempfile::TempDir,
@@ -23,14 +25,16 @@ impl RunningNode {
     /// Starts the node with these arguments as well.
     pub(crate) fn start_with(arguments: &[&std::ffi::OsStr]) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lineup-node"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lineup-node"));
+        command
             .arg("--data-dir")
             .arg(data_dir.path())
-            .args(["--http", "127.0.0.1:0"])
-            .args(arguments)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .args(["--http", "127.0.0.1:0"]);
+        // Tests run side by side: other nodes only on this machine, any port.
+        if !arguments.iter().any(|argument| *argument == "--quic") {
+            command.args(["--quic", "127.0.0.1:0"]);
+        }
+        let mut child = command.args(arguments).stdout(Stdio::piped()).spawn().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut printed = |label: &str| {
             lines
@@ -40,6 +44,7 @@ impl RunningNode {
                 .unwrap_or_else(|| panic!("the node prints {label}"))
         };
         let graphql = printed("graphql:");
+        let quic = printed("quic:");
         let owner_url = printed("owner:");
         let owner_token = owner_url
             .split_once("#token=")
@@ -51,6 +56,7 @@ impl RunningNode {
         Self {
             child,
             graphql,
+            quic,
             owner_token,
             _data_dir: data_dir,
         }

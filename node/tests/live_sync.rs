@@ -1,0 +1,71 @@
+//! Two `lineup-node` processes, one told where the other is: what is
+//! published on either appears on the other, in moments, with no address
+//! typed but that one.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
+
+mod running_node;
+mod test_utils;
+
+use std::time::{Duration, Instant};
+
+use running_node::{post_graphql, publish_all, RunningNode};
+use serde_json::{json, Value as Json};
+use test_utils::{edited_stage, stage_schema, Author};
+
+/// The capacities of the stages `node` lists, once `wanted` holds (or panics
+/// after a while).
+async fn capacities_when(
+    client: &reqwest::Client,
+    node: &RunningNode,
+    schema: &lineup_core::SchemaId,
+    wanted: impl Fn(&[i64]) -> bool,
+) -> Vec<i64> {
+    let query = json!({ "query": format!("{{ all_{schema} {{ documents {{ fields {{ capacity }} }} }} }}") });
+    let start = Instant::now();
+    loop {
+        let answer: Json = post_graphql(client, &node.graphql, None, &query).await;
+        let capacities: Vec<i64> = answer["data"][format!("all_{schema}")]["documents"]
+            .as_array()
+            .map(|documents| {
+                documents
+                    .iter()
+                    .map(|document| document["fields"]["capacity"].as_i64().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if wanted(&capacities) {
+            return capacities;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "still {capacities:?}: {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn edits_on_either_node_reach_the_other() {
+    let alice = RunningNode::start();
+    let bob = RunningNode::start_with(&["--peer".as_ref(), alice.quic.as_ref()]);
+    let client = reqwest::Client::new();
+    let mut carol = Author::new(51);
+    let (schema, definition) = stage_schema(&mut carol);
+    publish_all(&client, &alice.graphql, &definition).await;
+    let main_stage = edited_stage(&mut carol, &schema, "Main", 3);
+    publish_all(&client, &alice.graphql, &main_stage).await;
+
+    capacities_when(&client, &bob, &schema, |capacities| capacities == [3]).await;
+
+    // And back: an author publishing through Bob.
+    let mut dave = Author::new(52);
+    let forest = edited_stage(&mut dave, &schema, "Forest", 7);
+    publish_all(&client, &bob.graphql, &forest).await;
+    capacities_when(&client, &alice, &schema, |capacities| {
+        let mut sorted = capacities.to_vec();
+        sorted.sort();
+        sorted == [3, 7]
+    })
+    .await;
+}
