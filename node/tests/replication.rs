@@ -6,6 +6,7 @@
 mod test_utils;
 
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use lineup_core::{Document, SchemaId};
 use lineup_node::key_file;
@@ -190,4 +191,76 @@ async fn a_peer_sending_forged_oversized_or_garbled_messages_gets_nothing_in() {
     let alice = peer().await;
     let (by_alice, _) = sync_both(&alice, &bob).await;
     assert_eq!(by_alice.received, definition.len());
+}
+
+/// Three nodes that edited one document while apart, then connected in a
+/// chain (Bob dials Alice, Carol dials Bob), end with the same document.
+#[tokio::test]
+async fn concurrent_edits_made_apart_converge_once_connected() {
+    use lineup_core::Value;
+    use lineup_node::net::peers::Peers;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    let (alice, bob, carol) = (peer().await, peer().await, peer().await);
+    let mut eve = Author::new(34);
+    let (stages, definition) = stage_schema(&mut eve);
+    for node in [&alice.node, &bob.node, &carol.node] {
+        publish_all(node, &definition).await;
+    }
+    let document = alice
+        .node
+        .create(stages.clone(), test_utils::stage("Main", 1))
+        .await
+        .unwrap();
+    sync_both(&bob, &alice).await;
+    sync_both(&carol, &bob).await;
+
+    // Apart: each edits the document in its own way.
+    let edits = [
+        (&alice, "capacity", Value::Int(100)),
+        (&bob, "name", Value::Str("Big top".into())),
+        (&carol, "capacity", Value::Int(300)),
+    ];
+    for (peer, field, value) in edits {
+        peer.node
+            .update(document, BTreeMap::from([(field.to_owned(), value)]))
+            .await
+            .unwrap();
+    }
+
+    let start = |peer: Peer, dial: Vec<SocketAddr>| {
+        let node = Arc::new(peer.node);
+        let peers = Peers::start(Arc::clone(&node), peer.transport, dial);
+        (node, peers, peer._dir)
+    };
+    let alice_address = alice.transport.local_addr().unwrap();
+    let bob_address = bob.transport.local_addr().unwrap();
+    let running = [
+        start(alice, Vec::new()),
+        start(bob, vec![alice_address]),
+        start(carol, vec![bob_address]),
+    ];
+    let began = Instant::now();
+    let converged = loop {
+        let mut views = Vec::new();
+        for (node, _, _) in &running {
+            views.push(node.document(document).await.unwrap().unwrap());
+        }
+        if views.iter().all(|view| view == &views[0]) && views[0].view_id.operations().len() == 3 {
+            break views.remove(0);
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "apart after 30 s: {views:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Nobody merged by hand: the three branches are the view's tips, and
+    // the same reduction chose the same values everywhere.
+    assert!(converged.fields.is_some());
+    for (node, peers, _dir) in running {
+        peers.stop().await;
+        Arc::try_unwrap(node).unwrap().stop().await.unwrap();
+    }
 }
