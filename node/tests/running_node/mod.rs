@@ -14,7 +14,7 @@ pub(crate) struct RunningNode {
     pub(crate) quic: String,
     /// The token that lets requests write with the node's key.
     pub(crate) owner_token: String,
-    _data_dir: tempfile::TempDir,
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 impl RunningNode {
@@ -25,10 +25,17 @@ impl RunningNode {
     /// Starts the node with these arguments as well.
     pub(crate) fn start_with(arguments: &[&std::ffi::OsStr]) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
+        let mut node = Self::start_in(data_dir.path(), arguments);
+        node._data_dir = Some(data_dir);
+        node
+    }
+
+    /// Starts the node on a data dir that outlives it (to start it again).
+    pub(crate) fn start_in(data_dir: &std::path::Path, arguments: &[&std::ffi::OsStr]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_lineup-node"));
         command
             .arg("--data-dir")
-            .arg(data_dir.path())
+            .arg(data_dir)
             .args(["--http", "127.0.0.1:0"]);
         // Tests run side by side: other nodes only on this machine, any port.
         if !arguments.iter().any(|argument| *argument == "--quic") {
@@ -58,7 +65,7 @@ impl RunningNode {
             graphql,
             quic,
             owner_token,
-            _data_dir: data_dir,
+            _data_dir: None,
         }
     }
 }
