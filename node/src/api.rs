@@ -17,6 +17,7 @@ mod mutations;
 mod parsed;
 mod scalars;
 mod subscriptions;
+mod sync_status;
 
 use std::sync::{Arc, RwLock};
 
@@ -49,6 +50,8 @@ pub struct ApiOptions {
     pub exposure: Exposure,
     /// A built web UI to serve at `/`, if any.
     pub ui_dir: Option<std::path::PathBuf>,
+    /// How replication stands, if the node replicates.
+    pub sync_status: Option<crate::net::peers::SyncStatus>,
 }
 
 /// The routes of the API, serving `node`. Serve them with
@@ -63,6 +66,7 @@ pub fn router(node: Arc<Node>, options: ApiOptions) -> Router {
         owner_token: options.owner_token,
         exposure: options.exposure,
         rate_limits: exposure::RateLimits::default(),
+        sync_status: options.sync_status,
     });
     let routes = Router::new()
         .route(
@@ -106,6 +110,7 @@ struct ApiState {
     schema: RwLock<Option<(u64, Schema)>>,
     answers: answers::Answers,
     parsed: parsed::ParsedQueries,
+    sync_status: Option<crate::net::peers::SyncStatus>,
 }
 
 impl ApiState {
@@ -118,7 +123,7 @@ impl ApiState {
             }
         }
         let schemas = self.node.schemas().await?;
-        let schema = graphql::build(Arc::clone(&self.node), &schemas)
+        let schema = graphql::build(Arc::clone(&self.node), self.sync_status.clone(), &schemas)
             .map_err(|error| NodeError::Api(format!("cannot build the GraphQL schema: {error}")))?;
         *self.schema.write().unwrap_or_else(|e| e.into_inner()) = Some((generation, schema.clone()));
         Ok(schema)
@@ -162,9 +167,9 @@ async fn graphql(
         return kept;
     }
     state.parsed.prepare(&mut request);
-    let reads_only = answers::reads_only(&mut request);
+    let keepable = answers::keepable(&mut request);
     let answer = execute(&state, &headers, peer, request);
-    if reads_only {
+    if keepable {
         state.answers.answer(commits, question, answer).await
     } else {
         GraphQLResponse::from(answer.await).into_response()

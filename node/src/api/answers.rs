@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{OperationType, Selection, SelectionSet};
 use axum::body::{Body, Bytes};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderValue;
@@ -37,14 +37,38 @@ impl Question {
     }
 }
 
-/// Whether `request` only reads: every operation it holds is a query. Parses
-/// the query (the parse is kept in the request).
-pub(crate) fn reads_only(request: &mut async_graphql::Request) -> bool {
-    request.parsed_query().is_ok_and(|document| {
-        document
-            .operations
-            .iter()
-            .all(|(_, operation)| operation.node.ty == OperationType::Query)
+/// Whether an answer to `request` may be kept: every operation it holds is
+/// a query, and it asks for nothing that changes without a commit (the sync
+/// status). Parses the query (the parse is kept in the request).
+pub(crate) fn keepable(request: &mut async_graphql::Request) -> bool {
+    let Ok(document) = request.parsed_query() else {
+        return false;
+    };
+    let only_queries = document
+        .operations
+        .iter()
+        .all(|(_, operation)| operation.node.ty == OperationType::Query);
+    let selections = document
+        .operations
+        .iter()
+        .map(|(_, operation)| &operation.node.selection_set.node)
+        .chain(
+            document
+                .fragments
+                .values()
+                .map(|fragment| &fragment.node.selection_set.node),
+        );
+    only_queries && !selections.into_iter().any(asks_sync_status)
+}
+
+fn asks_sync_status(selections: &SelectionSet) -> bool {
+    selections.items.iter().any(|selection| match &selection.node {
+        Selection::Field(field) => {
+            field.node.name.node == super::sync_status::FIELD
+                || asks_sync_status(&field.node.selection_set.node)
+        }
+        Selection::InlineFragment(fragment) => asks_sync_status(&fragment.node.selection_set.node),
+        Selection::FragmentSpread(_) => false,
     })
 }
 
@@ -271,12 +295,19 @@ mod tests {
     }
 
     #[test]
-    fn only_queries_read_only() {
-        let reads = |query: &str| reads_only(&mut async_graphql::Request::new(query));
-        assert!(reads("{ a }") && reads("query A { a } query B { b }"));
-        assert!(!reads("mutation { a }"));
-        assert!(!reads("query A { a } subscription B { b }"));
-        assert!(!reads("{ a"));
+    fn only_queries_of_the_store_are_kept() {
+        let keepable = |query: &str| keepable(&mut async_graphql::Request::new(query));
+        assert!(keepable("{ a }") && keepable("query A { a } query B { b }"));
+        assert!(!keepable("mutation { a }"));
+        assert!(!keepable("query A { a } subscription B { b }"));
+        assert!(!keepable("{ a"));
+        assert!(!keepable("{ syncStatus { peers { address } } }"));
+        assert!(!keepable(
+            "{ a ... on Query { syncStatus { peers { address } } } }"
+        ));
+        assert!(!keepable(
+            "{ ...F } fragment F on Query { syncStatus { unreachable { error } } }"
+        ));
     }
 
     #[test]

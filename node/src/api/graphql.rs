@@ -23,14 +23,20 @@ const MAX_DEPTH: usize = 16;
 const MAX_COMPLEXITY: usize = 10_000;
 
 /// Builds the schema for these p2panda schemas.
-pub(crate) fn build(node: Arc<Node>, schemas: &[P2pSchema]) -> Result<Schema, SchemaError> {
+pub(crate) fn build(
+    node: Arc<Node>,
+    sync_status: Option<crate::net::peers::SyncStatus>,
+    schemas: &[P2pSchema],
+) -> Result<Schema, SchemaError> {
     let known: Vec<&SchemaId> = schemas.iter().map(P2pSchema::id).collect();
     let application: HashSet<SchemaId> = known
         .iter()
         .filter(|id| !id.is_system())
         .map(|id| (*id).clone())
         .collect();
-    let mut query = Object::new("Query").field(next_args_field());
+    let mut query = Object::new("Query")
+        .field(next_args_field())
+        .field(super::sync_status::field());
     let mut mutation = Object::new("MutationRoot")
         .description("GraphQL mutation root.")
         .field(publish_field(Arc::new(application)));
@@ -60,6 +66,12 @@ pub(crate) fn build(node: Arc<Node>, schemas: &[P2pSchema]) -> Result<Schema, Sc
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .data(node);
+    for object in super::sync_status::objects() {
+        builder = builder.register(object);
+    }
+    if let Some(sync_status) = sync_status {
+        builder = builder.data(sync_status);
+    }
     for scalar in scalars::scalars() {
         builder = builder.register(scalar);
     }

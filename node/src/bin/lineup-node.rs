@@ -145,6 +145,7 @@ fn serve(
             owner_token,
             exposure: Exposure::of(address),
             ui_dir,
+            sync_status: Some(peers.status()),
         };
         if options.exposure != Exposure::Local {
             println!("shared:     other machines can read; their writes are limited");

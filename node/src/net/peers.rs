@@ -4,14 +4,17 @@
 //! (at most one at a time), and every few seconds in any case, so edits reach
 //! peers within moments and a missed one is caught up soon after.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use lineup_core::PublicKey;
 
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinSet;
 
-use super::replication::{sync, Role};
+use super::replication::{sync, Role, SyncReport};
 use super::transport::{Connection, Transport};
 use crate::node::Node;
 
@@ -25,18 +28,134 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub struct Peers {
     transport: Arc<Transport>,
     tasks: JoinSet<()>,
+    status: SyncStatus,
+}
+
+/// How this node stands with each peer, for the UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerStatus {
+    /// The peer's node key.
+    pub public_key: PublicKey,
+    /// Where it was last reached.
+    pub address: SocketAddr,
+    /// Whether a connection is open now.
+    pub connected: bool,
+    /// When the last sync session with it ended well.
+    pub last_sync: Option<SystemTime>,
+    /// Entries sent to it, over all sessions.
+    pub sent: u64,
+    /// Entries received from it that were new here, over all sessions.
+    pub received: u64,
+}
+
+/// A peer this node was told to dial and cannot reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreachable {
+    /// The address dialled.
+    pub address: SocketAddr,
+    /// Why the last attempt failed.
+    pub error: String,
+}
+
+/// The state of replication, shared by the tasks that change it.
+#[derive(Debug, Clone, Default)]
+pub struct SyncStatus(Arc<Mutex<Board>>);
+
+#[derive(Debug, Default)]
+struct Board {
+    peers: HashMap<PublicKey, PeerStatus>,
+    unreachable: HashMap<SocketAddr, String>,
+}
+
+impl SyncStatus {
+    /// Every peer this node has been connected to, by key.
+    pub fn peers(&self) -> Vec<PeerStatus> {
+        let mut peers: Vec<PeerStatus> = self.lock().peers.values().cloned().collect();
+        peers.sort_by_key(|peer| *peer.public_key.as_bytes());
+        peers
+    }
+
+    /// The peers this node dials and cannot reach, by address.
+    pub fn unreachable(&self) -> Vec<Unreachable> {
+        let mut unreachable: Vec<Unreachable> = self
+            .lock()
+            .unreachable
+            .iter()
+            .map(|(address, error)| Unreachable {
+                address: *address,
+                error: error.clone(),
+            })
+            .collect();
+        unreachable.sort_by_key(|peer| peer.address);
+        unreachable
+    }
+
+    fn connected(&self, connection: &Connection, dialled: Option<SocketAddr>) {
+        let mut board = self.lock();
+        if let Some(address) = dialled {
+            board.unreachable.remove(&address);
+        }
+        let address = connection.quic().remote_address();
+        let peer = board.peers.entry(connection.peer()).or_insert(PeerStatus {
+            public_key: connection.peer(),
+            address,
+            connected: true,
+            last_sync: None,
+            sent: 0,
+            received: 0,
+        });
+        peer.address = address;
+        peer.connected = true;
+    }
+
+    fn synced(&self, peer: PublicKey, report: SyncReport) {
+        if let Some(status) = self.lock().peers.get_mut(&peer) {
+            status.last_sync = Some(SystemTime::now());
+            status.sent += report.sent as u64;
+            status.received += (report.received - report.already_known) as u64;
+        }
+    }
+
+    fn disconnected(&self, peer: PublicKey) {
+        if let Some(status) = self.lock().peers.get_mut(&peer) {
+            status.connected = false;
+        }
+    }
+
+    fn unreachable_at(&self, address: SocketAddr, error: String) {
+        self.lock().unreachable.insert(address, error);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Board> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl Peers {
     /// Starts accepting on `transport` and dialling `dial`.
     pub fn start(node: Arc<Node>, transport: Transport, dial: Vec<SocketAddr>) -> Self {
         let transport = Arc::new(transport);
+        let status = SyncStatus::default();
         let mut tasks = JoinSet::new();
-        tasks.spawn(accept(Arc::clone(&node), Arc::clone(&transport)));
+        tasks.spawn(accept(Arc::clone(&node), Arc::clone(&transport), status.clone()));
         for address in dial {
-            tasks.spawn(keep_dialling(Arc::clone(&node), Arc::clone(&transport), address));
+            tasks.spawn(keep_dialling(
+                Arc::clone(&node),
+                Arc::clone(&transport),
+                address,
+                status.clone(),
+            ));
         }
-        Self { transport, tasks }
+        Self {
+            transport,
+            tasks,
+            status,
+        }
+    }
+
+    /// How replication stands, kept up to date.
+    pub fn status(&self) -> SyncStatus {
+        self.status.clone()
     }
 
     /// Where other nodes reach this one.
@@ -52,26 +171,28 @@ impl Peers {
     }
 }
 
-async fn accept(node: Arc<Node>, transport: Arc<Transport>) {
+async fn accept(node: Arc<Node>, transport: Arc<Transport>, status: SyncStatus) {
     let mut connections = JoinSet::new();
     while let Some(incoming) = transport.accept().await {
         // A peer that fails its handshake is simply not served.
         if let Ok(connection) = incoming {
-            connections.spawn(serve(Arc::clone(&node), connection));
+            status.connected(&connection, None);
+            connections.spawn(serve(Arc::clone(&node), connection, status.clone()));
         }
         while connections.try_join_next().is_some() {}
     }
 }
 
-async fn keep_dialling(node: Arc<Node>, transport: Arc<Transport>, address: SocketAddr) {
+async fn keep_dialling(node: Arc<Node>, transport: Arc<Transport>, address: SocketAddr, status: SyncStatus) {
     let mut backoff = Duration::from_millis(250);
     loop {
         match transport.connect(address, None).await {
             Ok(connection) => {
                 backoff = Duration::from_millis(250);
-                serve(Arc::clone(&node), connection).await;
+                status.connected(&connection, Some(address));
+                serve(Arc::clone(&node), connection, status.clone()).await;
             }
-            Err(error) => tracing::debug!("cannot reach peer {address}: {error}"),
+            Err(error) => status.unreachable_at(address, error.to_string()),
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -80,19 +201,22 @@ async fn keep_dialling(node: Arc<Node>, transport: Arc<Transport>, address: Sock
 
 /// Syncs over `connection` until it breaks: takes the sessions the peer
 /// opens, and opens one on every change here and every [`RESYNC`].
-async fn serve(node: Arc<Node>, connection: Connection) {
+async fn serve(node: Arc<Node>, connection: Connection, status: SyncStatus) {
+    let peer = connection.peer();
     let taking = async {
         loop {
-            if let Err(error) = sync(&node, &connection, Role::Acceptor).await {
-                return error;
+            match sync(&node, &connection, Role::Acceptor).await {
+                Ok(report) => status.synced(peer, report),
+                Err(error) => return error,
             }
         }
     };
     let opening = async {
         let mut changes = node.subscribe();
         loop {
-            if let Err(error) = sync(&node, &connection, Role::Opener).await {
-                return error;
+            match sync(&node, &connection, Role::Opener).await {
+                Ok(report) => status.synced(peer, report),
+                Err(error) => return error,
             }
             // Whatever changed while the session ran is in the next one.
             let wait = tokio::time::timeout(RESYNC, changes.recv());
@@ -106,6 +230,7 @@ async fn serve(node: Arc<Node>, connection: Connection) {
         error = taking => error,
         error = opening => error,
     };
-    tracing::debug!("sync with {} ended: {error}", connection.peer());
+    tracing::debug!("sync with {peer} ended: {error}");
+    status.disconnected(peer);
     connection.quic().close(0u32.into(), b"sync ended");
 }

@@ -60,6 +60,8 @@ pub struct SyncReport {
     pub applied: usize,
     /// Received entries held until what they need arrives.
     pub held: usize,
+    /// Received entries this node had already (another session sent them).
+    pub already_known: usize,
 }
 
 /// Syncs with the peer at the other end of `connection`, both ways, once.
@@ -165,7 +167,7 @@ pub async fn sync(node: &Node, connection: &Connection, role: Role) -> Result<Sy
                     match ingested {
                         Ingested::Applied(applied) => report.applied += applied.len(),
                         Ingested::Held(_) => report.held += 1,
-                        Ingested::AlreadyKnown => {}
+                        Ingested::AlreadyKnown => report.already_known += 1,
                     }
                 }
             }

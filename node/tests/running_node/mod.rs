@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 /// A `lineup-node` process serving on a free port of 127.0.0.1.
 pub(crate) struct RunningNode {
     child: Child,
+    /// Its node key, as hex.
+    pub(crate) public_key: String,
     pub(crate) graphql: String,
     /// Where other nodes reach it, as `host:port`.
     pub(crate) quic: String,
@@ -50,6 +52,7 @@ impl RunningNode {
                 .find_map(|line| line.strip_prefix(label).map(|value| value.trim().to_owned()))
                 .unwrap_or_else(|| panic!("the node prints {label}"))
         };
+        let public_key = printed("public key:");
         let graphql = printed("graphql:");
         let quic = printed("quic:");
         let owner_url = printed("owner:");
@@ -62,6 +65,7 @@ impl RunningNode {
         std::thread::spawn(move || lines.for_each(drop));
         Self {
             child,
+            public_key,
             graphql,
             quic,
             owner_token,

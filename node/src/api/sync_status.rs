@@ -1,0 +1,95 @@
+//! `syncStatus`: how this node stands with its peers, for the UI. A Lineup
+//! addition; aquadoggo has nothing like it. It changes without the store
+//! changing, so answers that ask for it are never kept.
+
+use std::time::UNIX_EPOCH;
+
+use async_graphql::dynamic::{Field, FieldFuture, FieldValue, Object, TypeRef};
+use async_graphql::Value as GqlValue;
+
+use crate::net::peers::{PeerStatus, SyncStatus, Unreachable};
+
+/// The root field's name.
+pub(crate) const FIELD: &str = "syncStatus";
+
+/// The root field and its types.
+pub(crate) fn field() -> Field {
+    Field::new(FIELD, TypeRef::named_nn("SyncStatus"), |ctx| {
+        FieldFuture::new(async move {
+            // A node without replication (an API test) has no peers.
+            let status = ctx.data_opt::<SyncStatus>().cloned().unwrap_or_default();
+            Ok(Some(FieldValue::owned_any(status)))
+        })
+    })
+    .description("How this node stands with its peers (a Lineup addition).")
+}
+
+pub(crate) fn objects() -> [Object; 3] {
+    let status = Object::new("SyncStatus")
+        .field(Field::new("peers", TypeRef::named_nn_list_nn("Peer"), |ctx| {
+            FieldFuture::new(async move {
+                let status = ctx.parent_value.try_downcast_ref::<SyncStatus>()?;
+                Ok(Some(FieldValue::list(
+                    status.peers().into_iter().map(FieldValue::owned_any),
+                )))
+            })
+        }))
+        .field(Field::new(
+            "unreachable",
+            TypeRef::named_nn_list_nn("UnreachablePeer"),
+            |ctx| {
+                FieldFuture::new(async move {
+                    let status = ctx.parent_value.try_downcast_ref::<SyncStatus>()?;
+                    Ok(Some(FieldValue::list(
+                        status.unreachable().into_iter().map(FieldValue::owned_any),
+                    )))
+                })
+            },
+        ));
+    let peer_field = |name: &'static str, ty: TypeRef| {
+        Field::new(name, ty, move |ctx| {
+            FieldFuture::new(async move {
+                let peer = ctx.parent_value.try_downcast_ref::<PeerStatus>()?;
+                Ok(match name {
+                    "publicKey" => Some(GqlValue::from(peer.public_key.to_string())),
+                    "address" => Some(GqlValue::from(peer.address.to_string())),
+                    "connected" => Some(GqlValue::from(peer.connected)),
+                    "lastSync" => peer
+                        .last_sync
+                        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+                        .map(|since| GqlValue::from(since.as_millis() as f64)),
+                    "sentEntries" => Some(GqlValue::from(peer.sent as f64)),
+                    _ => Some(GqlValue::from(peer.received as f64)),
+                }
+                .map(FieldValue::value))
+            })
+        })
+    };
+    let peer = Object::new("Peer")
+        .description("A node this one has been connected to.")
+        .field(peer_field("publicKey", TypeRef::named_nn("PublicKey")))
+        .field(peer_field("address", TypeRef::named_nn(TypeRef::STRING)))
+        .field(peer_field("connected", TypeRef::named_nn(TypeRef::BOOLEAN)))
+        .field(
+            peer_field("lastSync", TypeRef::named(TypeRef::FLOAT))
+                .description("When the last sync ended, in milliseconds since 1970 (JavaScript's Date)."),
+        )
+        .field(peer_field("sentEntries", TypeRef::named_nn(TypeRef::FLOAT)))
+        .field(peer_field("receivedEntries", TypeRef::named_nn(TypeRef::FLOAT)));
+    let unreachable_field = |name: &'static str| {
+        Field::new(name, TypeRef::named_nn(TypeRef::STRING), move |ctx| {
+            FieldFuture::new(async move {
+                let peer = ctx.parent_value.try_downcast_ref::<Unreachable>()?;
+                Ok(Some(FieldValue::value(match name {
+                    "address" => peer.address.to_string(),
+                    _ => peer.error.clone(),
+                })))
+            })
+        })
+    };
+    let unreachable = Object::new("UnreachablePeer")
+        .description("A peer this node was told to dial and cannot reach.")
+        .field(unreachable_field("address"))
+        .field(unreachable_field("error"));
+    [status, peer, unreachable]
+}
