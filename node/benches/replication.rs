@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use lineup_node::key_file;
-use lineup_node::net::replication::{sync, Role};
+use lineup_node::net::replication::{sync, Replicated, Role};
 use lineup_node::net::transport::Transport;
 use lineup_node::node::{Node, DATABASE_FILE_NAME};
 use lineup_node::replica::Replica;
@@ -69,8 +69,8 @@ async fn main() {
     );
     let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap().unwrap());
     let (received, sent) = tokio::join!(
-        sync(&target, &dialled, Role::Opener),
-        sync(&source, &accepted, Role::Acceptor)
+        sync(&target, &dialled, Role::Opener, &Replicated::Everything),
+        sync(&source, &accepted, Role::Acceptor, &Replicated::Everything)
     );
     let (received, sent) = (received.unwrap(), sent.unwrap());
     let elapsed = start.elapsed();

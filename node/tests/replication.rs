@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use lineup_core::{Document, SchemaId};
 use lineup_node::key_file;
-use lineup_node::net::replication::{sync, Role, SyncReport};
+use lineup_node::net::replication::{sync, Replicated, Role, SyncReport};
 use lineup_node::net::transport::Transport;
 use lineup_node::node::Node;
 use lineup_node::query::DocumentQuery;
@@ -49,8 +49,18 @@ async fn documents(node: &Node, schema: &SchemaId) -> Vec<Document> {
     node.documents(schema.clone(), query).await.unwrap().items
 }
 
-/// Alice dials Bob; both sync at once.
+/// Alice dials Bob; both sync at once, replicating everything.
 async fn sync_both(alice: &Peer, bob: &Peer) -> (SyncReport, SyncReport) {
+    sync_replicating(alice, &Replicated::Everything, bob, &Replicated::Everything).await
+}
+
+/// Alice dials Bob; both sync at once, each replicating what it is told.
+async fn sync_replicating(
+    alice: &Peer,
+    alice_replicates: &Replicated,
+    bob: &Peer,
+    bob_replicates: &Replicated,
+) -> (SyncReport, SyncReport) {
     let bob_address = bob.transport.local_addr().unwrap();
     let (dialled, accepted) = tokio::join!(
         alice.transport.connect(bob_address, Some(bob.node.public_key())),
@@ -59,8 +69,8 @@ async fn sync_both(alice: &Peer, bob: &Peer) -> (SyncReport, SyncReport) {
     let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap().unwrap());
     assert_eq!(accepted.peer(), alice.node.public_key());
     let (by_alice, by_bob) = tokio::join!(
-        sync(&alice.node, &dialled, Role::Opener),
-        sync(&bob.node, &accepted, Role::Acceptor)
+        sync(&alice.node, &dialled, Role::Opener, alice_replicates),
+        sync(&bob.node, &accepted, Role::Acceptor, bob_replicates)
     );
     (by_alice.unwrap(), by_bob.unwrap())
 }
@@ -125,6 +135,10 @@ async fn two_nodes_end_with_the_same_documents() {
 /// to Bob after its hello and heights; Bob's session ends with an error and
 /// his logs stay as they were.
 async fn bob_refuses(bob: &Peer, messages: Vec<Vec<u8>>) -> String {
+    bob_replicating_refuses(bob, &Replicated::Everything, messages).await
+}
+
+async fn bob_replicating_refuses(bob: &Peer, replicated: &Replicated, messages: Vec<Vec<u8>>) -> String {
     use lineup_node::net::wire::{encode, Message, VERSION};
     let mallory = peer().await;
     let bob_address = bob.transport.local_addr().unwrap();
@@ -151,7 +165,7 @@ async fn bob_refuses(bob: &Peer, messages: Vec<Vec<u8>>) -> String {
         // Kept open (and unread) until Bob is done.
         (send, receive)
     };
-    let (error, _streams) = tokio::join!(sync(&bob.node, &accepted, Role::Acceptor), speaking);
+    let (error, _streams) = tokio::join!(sync(&bob.node, &accepted, Role::Acceptor, replicated), speaking);
     assert_eq!(bob.node.log_heights().await.unwrap(), before);
     error.unwrap_err().to_string()
 }
@@ -231,7 +245,7 @@ async fn concurrent_edits_made_apart_converge_once_connected() {
 
     let start = |peer: Peer, dial: Vec<SocketAddr>| {
         let node = Arc::new(peer.node);
-        let peers = Peers::start(Arc::clone(&node), peer.transport, dial);
+        let peers = Peers::start(Arc::clone(&node), peer.transport, dial, Replicated::Everything);
         (node, peers, peer._dir)
     };
     let alice_address = alice.transport.local_addr().unwrap();
@@ -263,4 +277,47 @@ async fn concurrent_edits_made_apart_converge_once_connected() {
         peers.stop().await;
         Arc::try_unwrap(node).unwrap().stop().await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_node_takes_and_gives_only_the_schemas_it_replicates() {
+    use lineup_node::net::wire::{encode, EntryBytes, Message};
+    let (alice, bob) = (peer().await, peer().await);
+    let mut carol = Author::new(35);
+    let (stages, stage_definition) = stage_schema(&mut carol);
+    let (shifts, shift_definition) = define_schema(&mut carol, "shift", &[("role", "str")]);
+    publish_all(&alice.node, &stage_definition).await;
+    publish_all(&alice.node, &shift_definition).await;
+    publish_all(&alice.node, &edited_stage(&mut carol, &stages, "Main", 2)).await;
+    let shift = {
+        let log = carol.next_log();
+        let fields =
+            std::collections::BTreeMap::from([("role".into(), lineup_core::Value::Str("Bar".into()))]);
+        carol.sign(log, &lineup_core::Operation::create(shifts.clone(), fields))
+    };
+    publish_all(&alice.node, std::slice::from_ref(&shift)).await;
+
+    let only_stages = Replicated::Only([stages.clone()].into());
+    let (by_alice, by_bob) = sync_replicating(&alice, &Replicated::Everything, &bob, &only_stages).await;
+    // Both schemas' definitions, and the stage; not the shift.
+    assert_eq!(
+        by_bob.received,
+        stage_definition.len() + shift_definition.len() + 3
+    );
+    assert_eq!(by_alice.received, 0);
+    assert_eq!(
+        documents(&bob.node, &stages).await,
+        documents(&alice.node, &stages).await
+    );
+    assert!(documents(&bob.node, &shifts).await.is_empty());
+
+    // A peer pushing a shift anyway is refused, and nothing of it is kept.
+    let pushed = Message::Entries {
+        entries: vec![EntryBytes {
+            entry: shift.0.as_bytes().to_vec(),
+            operation: Some(shift.1.as_bytes().to_vec()),
+        }],
+    };
+    let refused = bob_replicating_refuses(&bob, &only_stages, vec![encode(&pushed)]).await;
+    assert!(refused.contains("not replicated here"), "{refused}");
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use lineup_node::api::{ApiOptions, Exposure};
 use lineup_node::net::peers::Peers;
+use lineup_node::net::replication::Replicated;
 use lineup_node::net::transport::Transport;
 use lineup_node::node::{Node, DATABASE_FILE_NAME};
 use lineup_node::replica::{Ingested, Replica};
@@ -47,6 +48,11 @@ struct Cli {
     #[arg(long = "peer")]
     peers: Vec<std::net::SocketAddr>,
 
+    /// A schema to replicate (repeat for more); without any, every schema
+    /// this node knows. Schema definitions always replicate.
+    #[arg(long = "replicate")]
+    replicate: Vec<lineup_core::SchemaId>,
+
     /// Without a command, the node runs and serves its API.
     #[command(subcommand)]
     command: Option<Command>,
@@ -79,10 +85,15 @@ fn main() -> anyhow::Result<()> {
         None => serve(
             data_dir,
             durability,
-            Addresses {
+            Networking {
                 http: cli.http,
                 quic: cli.quic,
                 peers: cli.peers,
+                replicated: if cli.replicate.is_empty() {
+                    Replicated::Everything
+                } else {
+                    Replicated::Only(cli.replicate.into_iter().collect())
+                },
             },
             cli.ui_dir,
         )?,
@@ -97,21 +108,27 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Where the node listens, and whom it dials.
-struct Addresses {
+/// Where the node listens, whom it dials, and what it replicates.
+struct Networking {
     http: std::net::SocketAddr,
     quic: std::net::SocketAddr,
     peers: Vec<std::net::SocketAddr>,
+    replicated: Replicated,
 }
 
 /// Runs the node, its API and its replication until SIGINT or SIGTERM.
 fn serve(
     data_dir: PathBuf,
     durability: Durability,
-    addresses: Addresses,
+    networking: Networking,
     ui_dir: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let Addresses { http, quic, peers } = addresses;
+    let Networking {
+        http,
+        quic,
+        peers,
+        replicated,
+    } = networking;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let node = Node::builder()
@@ -125,7 +142,7 @@ fn serve(
         let key = key_file::load_or_create(&data_dir)?;
         let transport =
             Transport::bind(quic, &key).with_context(|| format!("listening for nodes on {quic}"))?;
-        let peers = Peers::start(Arc::clone(&node), transport, peers);
+        let peers = Peers::start(Arc::clone(&node), transport, peers, replicated);
         let owner_token = key_file::owner_token(&data_dir)?;
         let listener = tokio::net::TcpListener::bind(http)
             .await

@@ -14,7 +14,7 @@ use lineup_core::PublicKey;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinSet;
 
-use super::replication::{sync, Role, SyncReport};
+use super::replication::{sync, Replicated, Role, SyncReport};
 use super::transport::{Connection, Transport};
 use crate::node::Node;
 
@@ -132,19 +132,25 @@ impl SyncStatus {
 }
 
 impl Peers {
-    /// Starts accepting on `transport` and dialling `dial`.
-    pub fn start(node: Arc<Node>, transport: Transport, dial: Vec<SocketAddr>) -> Self {
+    /// Starts accepting on `transport` and dialling `dial`, replicating the
+    /// `replicated` schemas.
+    pub fn start(
+        node: Arc<Node>,
+        transport: Transport,
+        dial: Vec<SocketAddr>,
+        replicated: Replicated,
+    ) -> Self {
         let transport = Arc::new(transport);
         let status = SyncStatus::default();
+        let session = Session {
+            node,
+            replicated: Arc::new(replicated),
+            status: status.clone(),
+        };
         let mut tasks = JoinSet::new();
-        tasks.spawn(accept(Arc::clone(&node), Arc::clone(&transport), status.clone()));
+        tasks.spawn(accept(session.clone(), Arc::clone(&transport)));
         for address in dial {
-            tasks.spawn(keep_dialling(
-                Arc::clone(&node),
-                Arc::clone(&transport),
-                address,
-                status.clone(),
-            ));
+            tasks.spawn(keep_dialling(session.clone(), Arc::clone(&transport), address));
         }
         Self {
             transport,
@@ -171,28 +177,36 @@ impl Peers {
     }
 }
 
-async fn accept(node: Arc<Node>, transport: Arc<Transport>, status: SyncStatus) {
+/// What every connection's sessions share.
+#[derive(Debug, Clone)]
+struct Session {
+    node: Arc<Node>,
+    replicated: Arc<Replicated>,
+    status: SyncStatus,
+}
+
+async fn accept(session: Session, transport: Arc<Transport>) {
     let mut connections = JoinSet::new();
     while let Some(incoming) = transport.accept().await {
         // A peer that fails its handshake is simply not served.
         if let Ok(connection) = incoming {
-            status.connected(&connection, None);
-            connections.spawn(serve(Arc::clone(&node), connection, status.clone()));
+            session.status.connected(&connection, None);
+            connections.spawn(serve(session.clone(), connection));
         }
         while connections.try_join_next().is_some() {}
     }
 }
 
-async fn keep_dialling(node: Arc<Node>, transport: Arc<Transport>, address: SocketAddr, status: SyncStatus) {
+async fn keep_dialling(session: Session, transport: Arc<Transport>, address: SocketAddr) {
     let mut backoff = Duration::from_millis(250);
     loop {
         match transport.connect(address, None).await {
             Ok(connection) => {
                 backoff = Duration::from_millis(250);
-                status.connected(&connection, Some(address));
-                serve(Arc::clone(&node), connection, status.clone()).await;
+                session.status.connected(&connection, Some(address));
+                serve(session.clone(), connection).await;
             }
-            Err(error) => status.unreachable_at(address, error.to_string()),
+            Err(error) => session.status.unreachable_at(address, error.to_string()),
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -201,11 +215,16 @@ async fn keep_dialling(node: Arc<Node>, transport: Arc<Transport>, address: Sock
 
 /// Syncs over `connection` until it breaks: takes the sessions the peer
 /// opens, and opens one on every change here and every [`RESYNC`].
-async fn serve(node: Arc<Node>, connection: Connection, status: SyncStatus) {
+async fn serve(session: Session, connection: Connection) {
+    let Session {
+        node,
+        replicated,
+        status,
+    } = session;
     let peer = connection.peer();
     let taking = async {
         loop {
-            match sync(&node, &connection, Role::Acceptor).await {
+            match sync(&node, &connection, Role::Acceptor, &replicated).await {
                 Ok(report) => status.synced(peer, report),
                 Err(error) => return error,
             }
@@ -214,7 +233,7 @@ async fn serve(node: Arc<Node>, connection: Connection, status: SyncStatus) {
     let opening = async {
         let mut changes = node.subscribe();
         loop {
-            match sync(&node, &connection, Role::Opener).await {
+            match sync(&node, &connection, Role::Opener, &replicated).await {
                 Ok(report) => status.synced(peer, report),
                 Err(error) => return error,
             }

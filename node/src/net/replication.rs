@@ -4,14 +4,13 @@
 //! through ingest in batches, as any entry does: nothing a peer sends is
 //! trusted.
 //!
-//! Not yet: partial replication (both sides offer every schema), a stream
-//! that stays open for live entries (a new session is opened on each change,
-//! see [`super::peers`]), and entries whose operation was pruned (refused for
-//! now).
+//! Not yet: a stream that stays open for live entries (a new session is
+//! opened on each change, see [`super::peers`]), and entries whose operation
+//! was pruned (refused for now).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use lineup_core::{AuthorKeys, EncodedEntry, EncodedOperation, LogId, PublicKey};
+use lineup_core::{AuthorKeys, EncodedEntry, EncodedOperation, LogId, PublicKey, SchemaId};
 
 use super::transport::Connection;
 use super::wire::{self, EntryBytes, LogHeight, Message, WireError};
@@ -20,6 +19,56 @@ use crate::replica::{CheckedEntry, Ingested};
 
 /// Entries per message and per ingest transaction.
 pub const BATCH_ENTRIES: usize = 256;
+
+/// The schemas a node replicates. Schema definitions always travel: a
+/// node needs the definitions of the schemas it replicates, and they are few.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Replicated {
+    /// Every schema the node knows.
+    #[default]
+    Everything,
+    /// These schemas only.
+    Only(BTreeSet<SchemaId>),
+}
+
+impl Replicated {
+    /// Whether entries of `schema` travel.
+    pub fn contains(&self, schema: &SchemaId) -> bool {
+        match self {
+            _ if *schema == SchemaId::SCHEMA_DEFINITION_V1
+                || *schema == SchemaId::SCHEMA_FIELD_DEFINITION_V1 =>
+            {
+                true
+            }
+            Replicated::Everything => true,
+            Replicated::Only(schemas) => schemas.contains(schema),
+        }
+    }
+
+    /// As `hello` says it.
+    fn announced(&self) -> Option<Vec<String>> {
+        match self {
+            Replicated::Everything => None,
+            Replicated::Only(schemas) => Some(schemas.iter().map(SchemaId::to_string).collect()),
+        }
+    }
+
+    /// What both this node and a peer that announced `theirs` replicate.
+    fn shared_with(&self, theirs: Option<Vec<String>>) -> Result<Replicated, ReplicationError> {
+        let Some(theirs) = theirs else {
+            return Ok(self.clone());
+        };
+        let theirs = theirs
+            .iter()
+            .map(|text| text.parse::<SchemaId>())
+            .collect::<Result<BTreeSet<_>, _>>()
+            .map_err(|error| ReplicationError::Protocol(format!("a schema id in hello: {error}")))?;
+        Ok(Replicated::Only(match self {
+            Replicated::Everything => theirs,
+            Replicated::Only(mine) => mine.intersection(&theirs).cloned().collect(),
+        }))
+    }
+}
 
 /// Which side of the session's stream this node is. Either side of a
 /// connection may open a session, whoever dialled.
@@ -65,7 +114,12 @@ pub struct SyncReport {
 }
 
 /// Syncs with the peer at the other end of `connection`, both ways, once.
-pub async fn sync(node: &Node, connection: &Connection, role: Role) -> Result<SyncReport, ReplicationError> {
+pub async fn sync(
+    node: &Node,
+    connection: &Connection,
+    role: Role,
+    replicated: &Replicated,
+) -> Result<SyncReport, ReplicationError> {
     let quic = connection.quic();
     let (mut send, mut receive) = match role {
         Role::Opener => quic.open_bi().await,
@@ -73,15 +127,27 @@ pub async fn sync(node: &Node, connection: &Connection, role: Role) -> Result<Sy
     }
     .map_err(|error| ReplicationError::Connection(error.to_string()))?;
 
-    let mine = node.log_heights().await?;
     wire::write(
         &mut send,
         &Message::Hello {
             version: wire::VERSION,
-            schemas: None,
+            schemas: replicated.announced(),
         },
     )
     .await?;
+    let shared = match expect(&mut receive).await? {
+        Message::Hello { version, schemas } if version == wire::VERSION => replicated.shared_with(schemas)?,
+        Message::Hello { version, .. } => {
+            return Err(ReplicationError::Protocol(format!("speaks version {version}")))
+        }
+        other => return Err(unexpected(&other)),
+    };
+    let mine: Vec<_> = node
+        .log_heights()
+        .await?
+        .into_iter()
+        .filter(|log| shared.contains(&log.schema_id))
+        .collect();
     let heights = mine
         .iter()
         .map(|log| LogHeight {
@@ -91,14 +157,6 @@ pub async fn sync(node: &Node, connection: &Connection, role: Role) -> Result<Sy
         })
         .collect();
     wire::write(&mut send, &Message::Heights { logs: heights }).await?;
-
-    match expect(&mut receive).await? {
-        Message::Hello { version, .. } if version == wire::VERSION => {}
-        Message::Hello { version, .. } => {
-            return Err(ReplicationError::Protocol(format!("speaks version {version}")))
-        }
-        other => return Err(unexpected(&other)),
-    }
     let theirs = match expect(&mut receive).await? {
         Message::Heights { logs } => heights_by_log(logs)?,
         other => return Err(unexpected(&other)),
@@ -147,7 +205,7 @@ pub async fn sync(node: &Node, connection: &Connection, role: Role) -> Result<Sy
                 match expect(&mut receive).await? {
                     Message::Entries { entries } => {
                         received += entries.len();
-                        let batch = checked(entries).await?;
+                        let batch = checked(entries, &shared).await?;
                         if checked_batches.send(batch).await.is_err() {
                             // Ingest stopped; its error ends the session.
                             break;
@@ -181,7 +239,10 @@ pub async fn sync(node: &Node, connection: &Connection, role: Role) -> Result<Sy
 }
 
 /// A batch as it arrived, its signatures checked on a blocking thread.
-async fn checked(entries: Vec<EntryBytes>) -> Result<Vec<CheckedEntry>, ReplicationError> {
+async fn checked(
+    entries: Vec<EntryBytes>,
+    shared: &Replicated,
+) -> Result<Vec<CheckedEntry>, ReplicationError> {
     if entries.len() > BATCH_ENTRIES {
         return Err(ReplicationError::Protocol(format!(
             "a batch of {} entries",
@@ -200,6 +261,17 @@ async fn checked(entries: Vec<EntryBytes>) -> Result<Vec<CheckedEntry>, Replicat
             )),
         })
         .collect::<Result<Vec<_>, _>>()?;
+    for (_, operation) in &pairs {
+        // One that does not decode is refused by ingest, with its reason.
+        if let Ok(plain) = operation.decode() {
+            if !shared.contains(&plain.schema_id) {
+                return Err(ReplicationError::Protocol(format!(
+                    "an entry of {}, which is not replicated here",
+                    plain.schema_id
+                )));
+            }
+        }
+    }
     tokio::task::spawn_blocking(move || {
         let mut keys = AuthorKeys::default();
         pairs
