@@ -65,9 +65,9 @@ async fn main() {
     let start = Instant::now();
     let (dialled, accepted) = tokio::join!(
         target_transport.connect(source_transport.local_addr().unwrap(), Some(source.public_key())),
-        source_transport.accept()
+        async { source_transport.accept().await.unwrap().handshake().await }
     );
-    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap().unwrap());
+    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap());
     let (received, sent) = tokio::join!(
         sync(&target, &dialled, Role::Opener, &Replicated::Everything),
         sync(&source, &accepted, Role::Acceptor, &Replicated::Everything)

@@ -64,9 +64,9 @@ async fn sync_replicating(
     let bob_address = bob.transport.local_addr().unwrap();
     let (dialled, accepted) = tokio::join!(
         alice.transport.connect(bob_address, Some(bob.node.public_key())),
-        bob.transport.accept()
+        async { bob.transport.accept().await.unwrap().handshake().await }
     );
-    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap().unwrap());
+    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap());
     assert_eq!(accepted.peer(), alice.node.public_key());
     let (by_alice, by_bob) = tokio::join!(
         sync(&alice.node, &dialled, Role::Opener, alice_replicates),
@@ -143,11 +143,10 @@ async fn bob_replicating_refuses(bob: &Peer, replicated: &Replicated, messages: 
     let mallory = peer().await;
     let bob_address = bob.transport.local_addr().unwrap();
     let before = bob.node.log_heights().await.unwrap();
-    let (dialled, accepted) = tokio::join!(
-        mallory.transport.connect(bob_address, None),
-        bob.transport.accept()
-    );
-    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap().unwrap());
+    let (dialled, accepted) = tokio::join!(mallory.transport.connect(bob_address, None), async {
+        bob.transport.accept().await.unwrap().handshake().await
+    });
+    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap());
     let speaking = async {
         let (mut send, receive) = dialled.quic().open_bi().await.unwrap();
         let hello = Message::Hello {

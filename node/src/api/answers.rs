@@ -190,8 +190,10 @@ impl Answers {
         let Some(kept) = states.of(commits) else {
             return;
         };
-        match body {
-            Some(body) if kept.bytes + body.len() <= MAX_BYTES => kept.bytes += body.len(),
+        // The question is kept too, and a query may be long.
+        let size = body.map(|body| body.len() + question.query.len() + question.variables.len());
+        match size {
+            Some(size) if kept.bytes + size <= MAX_BYTES => kept.bytes += size,
             _ => {
                 kept.answers.remove(question);
             }

@@ -9,8 +9,11 @@ use async_graphql::parser::types::ExecutableDocument;
 
 use super::compat;
 
-/// How many queries are kept before starting afresh.
+/// How many queries are kept before starting afresh...
 const CAPACITY: usize = 512;
+/// ...of at most this length: clients repeat short queries; a long one is
+/// parsed each time rather than kept (512 of them could fill memory).
+const MAX_KEPT_QUERY_BYTES: usize = 16 * 1024;
 
 #[derive(Debug, Default)]
 pub(crate) struct ParsedQueries(Mutex<HashMap<String, ExecutableDocument>>);
@@ -30,6 +33,10 @@ impl ParsedQueries {
         };
         let mut parsed = parsed.clone();
         compat::retype_string_variables(&mut parsed);
+        if request.query.len() > MAX_KEPT_QUERY_BYTES {
+            request.set_parsed_query(parsed);
+            return;
+        }
         let mut kept = self.lock();
         if kept.len() >= CAPACITY {
             kept.clear();

@@ -20,14 +20,21 @@ use crate::node::Node;
 
 /// A session is opened this often even without changes.
 const RESYNC: Duration = Duration::from_secs(5);
-/// Waits between dial attempts grow up to this.
+/// Waits between dial attempts start here...
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// ...and grow up to this.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// At most this many nodes that dialled in are served at once.
+const MAX_ACCEPTED: usize = 64;
 
 /// The node's replication: running until [`Peers::stop`].
 #[derive(Debug)]
 pub struct Peers {
     transport: Arc<Transport>,
+    /// Accepting, and dialling each peer.
     tasks: JoinSet<()>,
+    /// The connections of nodes that dialled in.
+    accepted: Arc<tokio::sync::Mutex<JoinSet<()>>>,
     status: SyncStatus,
 }
 
@@ -147,14 +154,20 @@ impl Peers {
             replicated: Arc::new(replicated),
             status: status.clone(),
         };
+        let accepted = Arc::new(tokio::sync::Mutex::new(JoinSet::new()));
         let mut tasks = JoinSet::new();
-        tasks.spawn(accept(session.clone(), Arc::clone(&transport)));
+        tasks.spawn(accept(
+            session.clone(),
+            Arc::clone(&transport),
+            Arc::clone(&accepted),
+        ));
         for address in dial {
             tasks.spawn(keep_dialling(session.clone(), Arc::clone(&transport), address));
         }
         Self {
             transport,
             tasks,
+            accepted,
             status,
         }
     }
@@ -169,11 +182,15 @@ impl Peers {
         self.transport.local_addr()
     }
 
-    /// Closes every connection and ends every task (they hold the node).
+    /// Closes every connection and ends every task; once it returns, none
+    /// holds the node any more.
     pub async fn stop(mut self) {
         self.transport.close();
         self.tasks.abort_all();
         while self.tasks.join_next().await.is_some() {}
+        let mut accepted = self.accepted.lock().await;
+        accepted.abort_all();
+        while accepted.join_next().await.is_some() {}
     }
 }
 
@@ -185,26 +202,38 @@ struct Session {
     status: SyncStatus,
 }
 
-async fn accept(session: Session, transport: Arc<Transport>) {
-    let mut connections = JoinSet::new();
+/// Takes nodes that dial in, each handshake and connection on a task of
+/// its own (kept in `accepted`), as many as [`MAX_ACCEPTED`] at once.
+async fn accept(session: Session, transport: Arc<Transport>, accepted: Arc<tokio::sync::Mutex<JoinSet<()>>>) {
     while let Some(incoming) = transport.accept().await {
-        // A peer that fails its handshake is simply not served.
-        if let Ok(connection) = incoming {
-            session.status.connected(&connection, None);
-            connections.spawn(serve(session.clone(), connection));
+        let mut accepted = accepted.lock().await;
+        while accepted.try_join_next().is_some() {}
+        if accepted.len() >= MAX_ACCEPTED {
+            incoming.refuse();
+            continue;
         }
-        while connections.try_join_next().is_some() {}
+        let session = session.clone();
+        accepted.spawn(async move {
+            // A node that fails its handshake is simply not served.
+            if let Ok(connection) = incoming.handshake().await {
+                session.status.connected(&connection, None);
+                serve(session, connection).await;
+            }
+        });
     }
 }
 
 async fn keep_dialling(session: Session, transport: Arc<Transport>, address: SocketAddr) {
-    let mut backoff = Duration::from_millis(250);
+    let mut backoff = FIRST_BACKOFF;
     loop {
         match transport.connect(address, None).await {
             Ok(connection) => {
-                backoff = Duration::from_millis(250);
                 session.status.connected(&connection, Some(address));
-                serve(session.clone(), connection).await;
+                // Quickly again only after a connection that synced: a
+                // peer that fails every session is not hammered.
+                if serve(session.clone(), connection).await {
+                    backoff = FIRST_BACKOFF;
+                }
             }
             Err(error) => session.status.unreachable_at(address, error.to_string()),
         }
@@ -214,18 +243,24 @@ async fn keep_dialling(session: Session, transport: Arc<Transport>, address: Soc
 }
 
 /// Syncs over `connection` until it breaks: takes the sessions the peer
-/// opens, and opens one on every change here and every [`RESYNC`].
-async fn serve(session: Session, connection: Connection) {
+/// opens, and opens one on every change here and every [`RESYNC`]. Whether
+/// any session went through.
+async fn serve(session: Session, connection: Connection) -> bool {
     let Session {
         node,
         replicated,
         status,
     } = session;
     let peer = connection.peer();
+    let synced = std::sync::atomic::AtomicBool::new(false);
+    let done = |report| {
+        synced.store(true, std::sync::atomic::Ordering::Relaxed);
+        status.synced(peer, report);
+    };
     let taking = async {
         loop {
             match sync(&node, &connection, Role::Acceptor, &replicated).await {
-                Ok(report) => status.synced(peer, report),
+                Ok(report) => done(report),
                 Err(error) => return error,
             }
         }
@@ -234,7 +269,7 @@ async fn serve(session: Session, connection: Connection) {
         let mut changes = node.subscribe();
         loop {
             match sync(&node, &connection, Role::Opener, &replicated).await {
-                Ok(report) => status.synced(peer, report),
+                Ok(report) => done(report),
                 Err(error) => return error,
             }
             // Whatever changed while the session ran is in the next one.
@@ -252,4 +287,5 @@ async fn serve(session: Session, connection: Connection) {
     tracing::debug!("sync with {peer} ended: {error}");
     status.disconnected(peer);
     connection.quic().close(0u32.into(), b"sync ended");
+    synced.into_inner()
 }

@@ -17,8 +17,11 @@ use super::wire::{self, EntryBytes, LogHeight, Message, WireError};
 use crate::node::{Node, NodeError};
 use crate::replica::{CheckedEntry, Ingested};
 
-/// Entries per message and per ingest transaction.
+/// Entries per message and per ingest transaction...
 pub const BATCH_ENTRIES: usize = 256;
+/// ...and bytes of entries and operations per message, well below what a
+/// receiver reads ([`wire::MAX_MESSAGE_BYTES`]).
+pub const BATCH_BYTES: usize = 1024 * 1024;
 
 /// The schemas a node replicates. Schema definitions always travel: a
 /// node needs the definitions of the schemas it replicates, and they are few.
@@ -180,14 +183,13 @@ pub async fn sync(
                     .seq_num
                     .get();
                 sent += batch.len();
-                let entries = batch
-                    .into_iter()
-                    .map(|(entry, operation)| EntryBytes {
-                        entry: entry.as_bytes().to_vec(),
-                        operation: operation.map(|operation| operation.as_bytes().to_vec()),
-                    })
-                    .collect();
-                wire::write(&mut send, &Message::Entries { entries }).await?;
+                let entries = batch.into_iter().map(|(entry, operation)| EntryBytes {
+                    entry: entry.as_bytes().to_vec(),
+                    operation: operation.map(|operation| operation.as_bytes().to_vec()),
+                });
+                for entries in by_size(entries) {
+                    wire::write(&mut send, &Message::Entries { entries }).await?;
+                }
             }
         }
         wire::write(&mut send, &Message::Synced).await?;
@@ -236,6 +238,26 @@ pub async fn sync(
     };
     let (sent, report) = tokio::try_join!(sending, receiving)?;
     Ok(SyncReport { sent, ..report })
+}
+
+/// Entries in messages of at most [`BATCH_BYTES`] (or one entry, if it is
+/// longer on its own), so that the receiver's limit is never reached with
+/// large operations.
+fn by_size(entries: impl Iterator<Item = EntryBytes>) -> Vec<Vec<EntryBytes>> {
+    let mut messages: Vec<Vec<EntryBytes>> = Vec::new();
+    let mut bytes = 0;
+    for entry in entries {
+        let size = entry.entry.len() + entry.operation.as_ref().map_or(0, Vec::len);
+        match messages.last_mut() {
+            Some(message) if bytes + size <= BATCH_BYTES => message.push(entry),
+            _ => {
+                messages.push(vec![entry]);
+                bytes = 0;
+            }
+        }
+        bytes += size;
+    }
+    messages
 }
 
 /// A batch as it arrived, its signatures checked on a blocking thread.
@@ -312,4 +334,32 @@ fn heights_by_log(logs: Vec<LogHeight>) -> Result<HashMap<(PublicKey, LogId), u6
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(size: usize) -> EntryBytes {
+        EntryBytes {
+            entry: vec![0; 100],
+            operation: Some(vec![0; size - 100]),
+        }
+    }
+
+    #[test]
+    fn messages_stay_under_the_byte_limit() {
+        let sizes: Vec<usize> = by_size((0..10).map(|_| entry(300_000)))
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, [3, 3, 3, 1]);
+        // One longer than the limit travels alone.
+        let sizes: Vec<usize> = by_size([entry(1_000), entry(2 * BATCH_BYTES), entry(1_000)].into_iter())
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, [1, 1, 1]);
+        assert!(by_size(std::iter::empty()).is_empty());
+    }
 }

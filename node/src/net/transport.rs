@@ -78,6 +78,22 @@ struct Identity {
     secret: PrivatePkcs8KeyDer<'static>,
 }
 
+/// A node that connects, before its handshake.
+#[derive(Debug)]
+pub struct Incoming(quinn::Incoming);
+
+impl Incoming {
+    /// Completes the handshake: the peer proves its node key.
+    pub async fn handshake(self) -> Result<Connection, TransportError> {
+        Connection::proved(self.0.await?)
+    }
+
+    /// Turns the node away (this node is too busy).
+    pub fn refuse(self) {
+        self.0.refuse();
+    }
+}
+
 /// A connection to a node whose key the handshake proved.
 #[derive(Debug, Clone)]
 pub struct Connection {
@@ -142,13 +158,11 @@ impl Transport {
         Connection::proved(connecting.await?)
     }
 
-    /// The next node that connects; `None` once the endpoint is closed.
-    pub async fn accept(&self) -> Option<Result<Connection, TransportError>> {
-        let incoming = self.endpoint.accept().await?;
-        Some(match incoming.await {
-            Ok(quic) => Connection::proved(quic),
-            Err(error) => Err(error.into()),
-        })
+    /// The next node that connects, before its handshake (finish it apart,
+    /// so that a peer that stalls its handshake holds up nobody else);
+    /// `None` once the endpoint is closed.
+    pub async fn accept(&self) -> Option<Incoming> {
+        self.endpoint.accept().await.map(Incoming)
     }
 
     /// Closes every connection and stops listening.
@@ -381,7 +395,7 @@ mod tests {
         );
         let bob_address = bob.local_addr().unwrap();
         let accepting = tokio::spawn(async move {
-            let connection = bob.accept().await.unwrap().unwrap();
+            let connection = bob.accept().await.unwrap().handshake().await.unwrap();
             let (mut send, mut receive) = connection.quic().accept_bi().await.unwrap();
             let asked = receive.read_to_end(64).await.unwrap();
             send.write_all(&[asked, b" too".to_vec()].concat()).await.unwrap();
@@ -411,13 +425,13 @@ mod tests {
         );
         let bob_address = bob.local_addr().unwrap();
         let accepting =
-            tokio::spawn(async move { bob.accept().await.map(|accepted| accepted.map(|c| c.peer())) });
+            tokio::spawn(async move { bob.accept().await.unwrap().handshake().await.map(|c| c.peer()) });
         let dialled = alice.connect(bob_address, Some(key(3).public_key())).await;
         assert!(
             matches!(dialled, Err(TransportError::Connection(_))),
             "{dialled:?}"
         );
-        assert!(matches!(accepting.await.unwrap(), Some(Err(_))));
+        assert!(accepting.await.unwrap().is_err());
     }
 
     #[tokio::test]
@@ -425,7 +439,7 @@ mod tests {
         let bob = Transport::bind(local(), &key(2)).unwrap();
         let bob_address = bob.local_addr().unwrap();
         let accepting =
-            tokio::spawn(async move { bob.accept().await.map(|accepted| accepted.map(|c| c.peer())) });
+            tokio::spawn(async move { bob.accept().await.unwrap().handshake().await.map(|c| c.peer()) });
         // A client with an ordinary (P-256) certificate, speaking our ALPN.
         let stranger = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let certificate = rcgen::CertificateParams::new(vec![SERVER_NAME.to_owned()])
@@ -454,6 +468,6 @@ mod tests {
         if let Ok(connection) = dialled {
             assert!(connection.accept_uni().await.is_err());
         }
-        assert!(matches!(accepting.await.unwrap(), Some(Err(_))));
+        assert!(accepting.await.unwrap().is_err());
     }
 }

@@ -114,11 +114,16 @@ pub async fn read(stream: &mut quinn::RecvStream) -> Result<Option<Message>, Wir
     if length > MAX_MESSAGE_BYTES {
         return Err(WireError::TooLong(length));
     }
-    let mut body = vec![0; length];
-    stream.read_exact(&mut body).await.map_err(|error| match error {
-        quinn::ReadExactError::FinishedEarly(_) => WireError::Truncated,
-        quinn::ReadExactError::ReadError(error) => WireError::Stream(error.to_string()),
-    })?;
+    // Grown as the bytes arrive: announcing a length costs the peer nothing.
+    let mut body = Vec::with_capacity(length.min(64 * 1024));
+    while body.len() < length {
+        let chunk = stream
+            .read_chunk(length - body.len(), true)
+            .await
+            .map_err(|error| WireError::Stream(error.to_string()))?
+            .ok_or(WireError::Truncated)?;
+        body.extend_from_slice(&chunk.bytes);
+    }
     decode(&body).map(Some)
 }
 
@@ -198,7 +203,7 @@ mod tests {
         let bob_address = bob.local_addr().unwrap();
         // Each stream read to its end: its messages, or the error that ended it.
         let receiving = tokio::spawn(async move {
-            let connection = bob.accept().await.unwrap().unwrap();
+            let connection = bob.accept().await.unwrap().handshake().await.unwrap();
             let mut streams = Vec::new();
             for _ in 0..3 {
                 let (_, mut receive) = connection.quic().accept_bi().await.unwrap();
