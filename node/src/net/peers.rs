@@ -217,7 +217,7 @@ async fn accept(session: Session, transport: Arc<Transport>, accepted: Arc<tokio
             // A node that fails its handshake is simply not served.
             if let Ok(connection) = incoming.handshake().await {
                 session.status.connected(&connection, None);
-                serve(session, connection).await;
+                serve(session, connection, Opens::OnChange).await;
             }
         });
     }
@@ -231,7 +231,7 @@ async fn keep_dialling(session: Session, transport: Arc<Transport>, address: Soc
                 session.status.connected(&connection, Some(address));
                 // Quickly again only after a connection that synced: a
                 // peer that fails every session is not hammered.
-                if serve(session.clone(), connection).await {
+                if serve(session.clone(), connection, Opens::AtOnce).await {
                     backoff = FIRST_BACKOFF;
                 }
             }
@@ -242,10 +242,20 @@ async fn keep_dialling(session: Session, transport: Arc<Transport>, address: Soc
     }
 }
 
+/// When a side of a connection opens its first session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opens {
+    /// The dialler, at once: its first session brings both sides up to date.
+    AtOnce,
+    /// The side that was dialled, at its first change (or [`RESYNC`]): two
+    /// first sessions at once would send everything twice.
+    OnChange,
+}
+
 /// Syncs over `connection` until it breaks: takes the sessions the peer
 /// opens, and opens one on every change here and every [`RESYNC`]. Whether
 /// any session went through.
-async fn serve(session: Session, connection: Connection) -> bool {
+async fn serve(session: Session, connection: Connection, opens: Opens) -> bool {
     let Session {
         node,
         replicated,
@@ -267,17 +277,21 @@ async fn serve(session: Session, connection: Connection) -> bool {
     };
     let opening = async {
         let mut changes = node.subscribe();
+        let mut wait_first = opens == Opens::OnChange;
         loop {
+            if wait_first {
+                // Whatever changed while the last session ran is in the next one.
+                let wait = tokio::time::timeout(RESYNC, changes.recv());
+                if let Ok(Err(RecvError::Closed)) = wait.await {
+                    return super::replication::ReplicationError::Connection("the node stopped".into());
+                }
+                while changes.try_recv().is_ok() {}
+            }
+            wait_first = true;
             match sync(&node, &connection, Role::Opener, &replicated).await {
                 Ok(report) => done(report),
                 Err(error) => return error,
             }
-            // Whatever changed while the session ran is in the next one.
-            let wait = tokio::time::timeout(RESYNC, changes.recv());
-            if let Ok(Err(RecvError::Closed)) = wait.await {
-                return super::replication::ReplicationError::Connection("the node stopped".into());
-            }
-            while changes.try_recv().is_ok() {}
         }
     };
     let error = tokio::select! {

@@ -159,11 +159,21 @@ pub async fn sync(
             seq_num: log.seq_num.get(),
         })
         .collect();
-    wire::write(&mut send, &Message::Heights { logs: heights }).await?;
-    let theirs = match expect(&mut receive).await? {
-        Message::Heights { logs } => heights_by_log(logs)?,
-        other => return Err(unexpected(&other)),
-    };
+    // Written and read at once: with many logs, two sides that both wrote
+    // first would both wait for the other to read.
+    let (_, theirs) = tokio::try_join!(
+        async {
+            wire::write(&mut send, &Message::Heights { logs: heights })
+                .await
+                .map_err(ReplicationError::from)
+        },
+        async {
+            match expect(&mut receive).await? {
+                Message::Heights { logs } => heights_by_log(logs),
+                other => Err(unexpected(&other)),
+            }
+        }
+    )?;
 
     let sending = async {
         let mut sent = 0;
