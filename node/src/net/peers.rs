@@ -11,7 +11,6 @@ use std::time::{Duration, SystemTime};
 
 use lineup_core::PublicKey;
 
-use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinSet;
 
 use super::replication::{sync, Replicated, Role, SyncReport};
@@ -276,16 +275,16 @@ async fn serve(session: Session, connection: Connection, opens: Opens) -> bool {
         }
     };
     let opening = async {
-        let mut changes = node.subscribe();
+        let mut changes = node.changes();
         let mut wait_first = opens == Opens::OnChange;
         loop {
             if wait_first {
                 // Whatever changed while the last session ran is in the next one.
-                let wait = tokio::time::timeout(RESYNC, changes.recv());
-                if let Ok(Err(RecvError::Closed)) = wait.await {
+                let wait = tokio::time::timeout(RESYNC, changes.changed());
+                if let Ok(Err(_)) = wait.await {
                     return super::replication::ReplicationError::Connection("the node stopped".into());
                 }
-                while changes.try_recv().is_ok() {}
+                changes.mark_unchanged();
             }
             wait_first = true;
             match sync(&node, &connection, Role::Opener, &replicated).await {
