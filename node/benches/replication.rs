@@ -37,12 +37,10 @@ async fn node_with_transport(dir: &std::path::Path) -> (Node, Transport) {
     )
 }
 
-#[tokio::main]
-async fn main() {
-    let quick = std::env::args().any(|argument| argument == "--quick");
-    let (documents, updates) = if quick { (100, 99) } else { (1_000, 99) };
+/// Syncs `documents` documents of `updates` updates each (a log each) from a
+/// node that has them to an empty one; gives the entries and their rate.
+async fn replicate(documents: usize, updates: usize) -> (usize, f64) {
     let (source_dir, target_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-
     // The source's data, written straight into its store.
     let mut author = Author::new(41);
     let (schema, definition) = stage_schema(&mut author);
@@ -50,15 +48,16 @@ async fn main() {
     replica
         .ingest_from_peer("bench", definition.iter().map(|(e, o)| (e, o)))
         .unwrap();
-    for index in 0..documents {
-        let stage = edited_stage(&mut author, &schema, &format!("Stage {index}"), updates);
+    let stages: Vec<_> = (0..documents)
+        .flat_map(|index| edited_stage(&mut author, &schema, &format!("Stage {index}"), updates))
+        .collect();
+    for chunk in stages.chunks(1_000) {
         replica
-            .ingest_from_peer("bench", stage.iter().map(|(e, o)| (e, o)))
+            .ingest_from_peer("bench", chunk.iter().map(|(e, o)| (e, o)))
             .unwrap();
     }
     drop(replica);
-    let entries = definition.len() + documents * (updates + 1);
-    let rss_before = peak_rss_mib();
+    let entries = definition.len() + stages.len();
 
     let (source, source_transport) = node_with_transport(source_dir.path()).await;
     let (target, target_transport) = node_with_transport(target_dir.path()).await;
@@ -73,20 +72,22 @@ async fn main() {
         sync(&source, &accepted, Role::Acceptor, &Replicated::Everything)
     );
     let (received, sent) = (received.unwrap(), sent.unwrap());
-    let elapsed = start.elapsed();
+    let rate = entries as f64 / start.elapsed().as_secs_f64();
     assert_eq!(sent.sent, entries);
     assert_eq!(received.applied, entries);
-
-    println!("lineup-node replication benchmark (release, two nodes in one process, QUIC on 127.0.0.1)");
-    println!(
-        "{entries} entries node -> node:  {:>9.0} entries/s  ({:.2} s)",
-        entries as f64 / elapsed.as_secs_f64(),
-        elapsed.as_secs_f64()
-    );
-    println!(
-        "peak RSS: {:.0} MiB (before the sync: {rss_before:.0} MiB, from writing the source)",
-        peak_rss_mib()
-    );
     source.stop().await.unwrap();
     target.stop().await.unwrap();
+    (entries, rate)
+}
+
+#[tokio::main]
+async fn main() {
+    let quick = std::env::args().any(|argument| argument == "--quick");
+    let scale = if quick { 10 } else { 1 };
+    println!("lineup-node replication benchmark (release, two nodes in one process, QUIC on 127.0.0.1)");
+    let (entries, rate) = replicate(1_000 / scale, 99).await;
+    println!("{entries} entries in 1,000 logs of 100, node -> node:  {rate:>7.0} entries/s");
+    let (entries, rate) = replicate(20_000 / scale, 0).await;
+    println!("{entries} entries in logs of 1, node -> node:       {rate:>7.0} entries/s");
+    println!("peak RSS of the process: {:.0} MiB", peak_rss_mib());
 }

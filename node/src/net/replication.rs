@@ -176,7 +176,7 @@ pub async fn sync(
     )?;
 
     let sending = async {
-        let mut sent = 0;
+        let mut outbox = Outbox::default();
         for log in &mine {
             let mut after = theirs.get(&(log.public_key, log.log_id)).copied().unwrap_or(0);
             while after < log.seq_num.get() {
@@ -192,20 +192,24 @@ pub async fn sync(
                     .map_err(|error| NodeError::Api(format!("a stored entry does not decode: {error}")))?
                     .seq_num
                     .get();
-                sent += batch.len();
-                let entries = batch.into_iter().map(|(entry, operation)| EntryBytes {
-                    entry: entry.as_bytes().to_vec(),
-                    operation: operation.map(|operation| operation.as_bytes().to_vec()),
-                });
-                for entries in by_size(entries) {
-                    wire::write(&mut send, &Message::Entries { entries }).await?;
+                for (entry, operation) in batch {
+                    let entry = EntryBytes {
+                        entry: entry.as_bytes().to_vec(),
+                        operation: operation.map(|operation| operation.as_bytes().to_vec()),
+                    };
+                    if let Some(entries) = outbox.add(entry) {
+                        wire::write(&mut send, &Message::Entries { entries }).await?;
+                    }
                 }
             }
+        }
+        if let Some(entries) = outbox.rest() {
+            wire::write(&mut send, &Message::Entries { entries }).await?;
         }
         wire::write(&mut send, &Message::Synced).await?;
         send.finish()
             .map_err(|error| ReplicationError::Connection(error.to_string()))?;
-        Ok::<_, ReplicationError>(sent)
+        Ok::<_, ReplicationError>(outbox.sent)
     };
     let receiving = async move {
         // Signatures are checked as batches arrive, while the store writes
@@ -250,24 +254,38 @@ pub async fn sync(
     Ok(SyncReport { sent, ..report })
 }
 
-/// Entries in messages of at most [`BATCH_BYTES`] (or one entry, if it is
-/// longer on its own), so that the receiver's limit is never reached with
-/// large operations.
-fn by_size(entries: impl Iterator<Item = EntryBytes>) -> Vec<Vec<EntryBytes>> {
-    let mut messages: Vec<Vec<EntryBytes>> = Vec::new();
-    let mut bytes = 0;
-    for entry in entries {
+/// Entries on their way out, gathered into messages of at most
+/// [`BATCH_ENTRIES`] entries and [`BATCH_BYTES`] bytes whatever logs they come
+/// from (an entry longer than that goes alone): a peer with many short logs
+/// gets few messages, and large operations never reach the receiver's limit.
+#[derive(Debug, Default)]
+struct Outbox {
+    entries: Vec<EntryBytes>,
+    bytes: usize,
+    /// Entries handed out in messages so far.
+    sent: usize,
+}
+
+impl Outbox {
+    /// Adds `entry`; gives the message to send first when it does not fit.
+    fn add(&mut self, entry: EntryBytes) -> Option<Vec<EntryBytes>> {
         let size = entry.entry.len() + entry.operation.as_ref().map_or(0, Vec::len);
-        match messages.last_mut() {
-            Some(message) if bytes + size <= BATCH_BYTES => message.push(entry),
-            _ => {
-                messages.push(vec![entry]);
-                bytes = 0;
-            }
-        }
-        bytes += size;
+        let full = self.entries.len() == BATCH_ENTRIES || self.bytes + size > BATCH_BYTES;
+        let ready = if full { self.rest() } else { None };
+        self.bytes += size;
+        self.entries.push(entry);
+        ready
     }
-    messages
+
+    /// What is left to send.
+    fn rest(&mut self) -> Option<Vec<EntryBytes>> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        self.bytes = 0;
+        self.sent += self.entries.len();
+        Some(std::mem::take(&mut self.entries))
+    }
 }
 
 /// A batch as it arrived, its signatures checked on a blocking thread.
@@ -357,19 +375,26 @@ mod tests {
         }
     }
 
+    fn messages(entries: impl IntoIterator<Item = EntryBytes>) -> Vec<usize> {
+        let mut outbox = Outbox::default();
+        let mut sizes: Vec<usize> = entries
+            .into_iter()
+            .filter_map(|entry| outbox.add(entry))
+            .map(|message| message.len())
+            .collect();
+        sizes.extend(outbox.rest().map(|message| message.len()));
+        sizes
+    }
+
     #[test]
-    fn messages_stay_under_the_byte_limit() {
-        let sizes: Vec<usize> = by_size((0..10).map(|_| entry(300_000)))
-            .iter()
-            .map(Vec::len)
-            .collect();
-        assert_eq!(sizes, [3, 3, 3, 1]);
+    fn messages_stay_under_both_limits() {
+        assert_eq!(messages((0..10).map(|_| entry(300_000))), [3, 3, 3, 1]);
         // One longer than the limit travels alone.
-        let sizes: Vec<usize> = by_size([entry(1_000), entry(2 * BATCH_BYTES), entry(1_000)].into_iter())
-            .iter()
-            .map(Vec::len)
-            .collect();
-        assert_eq!(sizes, [1, 1, 1]);
-        assert!(by_size(std::iter::empty()).is_empty());
+        assert_eq!(
+            messages([entry(1_000), entry(2 * BATCH_BYTES), entry(1_000)]),
+            [1, 1, 1]
+        );
+        assert_eq!(messages((0..600).map(|_| entry(200))), [256, 256, 88]);
+        assert!(messages([]).is_empty());
     }
 }
