@@ -388,6 +388,22 @@ impl Node {
             .await
     }
 
+    /// Notes that the node `public_key` was reached at `address`, to dial it
+    /// again after a restart.
+    pub async fn remember_peer(
+        &self,
+        public_key: PublicKey,
+        address: std::net::SocketAddr,
+    ) -> Result<(), NodeError> {
+        self.call(move |state| Ok(state.replica.remember_peer(&public_key, address)?))
+            .await?
+    }
+
+    /// The nodes this one was last connected to, the most recent first.
+    pub async fn remembered_peers(&self) -> Result<Vec<(PublicKey, std::net::SocketAddr)>, NodeError> {
+        self.read(|reader| Ok(reader.remembered_peers()?)).await
+    }
+
     /// Every log this node has, and how far it goes: what replication tells peers.
     pub async fn log_heights(&self) -> Result<Vec<LogHeight>, NodeError> {
         self.read(|reader| Ok(reader.log_heights()?)).await

@@ -141,6 +141,13 @@ impl Reader {
         store::documents::find_by_field(&self.connection, schema_id, matches)
     }
 
+    /// The nodes this one was last connected to, the most recent first.
+    pub fn remembered_peers(
+        &self,
+    ) -> Result<Vec<(lineup_core::PublicKey, std::net::SocketAddr)>, StoreError> {
+        store::peers::remembered(&self.connection)
+    }
+
     /// Every log this node has, and how far it goes.
     pub fn log_heights(&self) -> Result<Vec<store::logs::LogHeight>, StoreError> {
         store::logs::heights(&self.connection)

@@ -314,6 +314,18 @@ impl Replica {
         store::logs::contains(self.store.connection(), hash)
     }
 
+    /// Notes that the node `public_key` was reached at `address` just now.
+    pub fn remember_peer(
+        &mut self,
+        public_key: &PublicKey,
+        address: std::net::SocketAddr,
+    ) -> Result<(), StoreError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        store::peers::remember(self.store.connection(), public_key, address, now)
+    }
+
     /// The held entries and what each waits for, sorted by entry hash.
     pub fn held(&self) -> Result<Vec<(Hash, String)>, StoreError> {
         store::held::all(self.store.connection())

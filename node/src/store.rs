@@ -11,6 +11,7 @@ pub(crate) mod documents;
 pub(crate) mod held;
 pub mod logs;
 pub(crate) mod operations;
+pub(crate) mod peers;
 pub(crate) mod schemas;
 
 use std::path::Path;

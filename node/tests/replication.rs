@@ -320,3 +320,79 @@ async fn a_node_takes_and_gives_only_the_schemas_it_replicates() {
     let refused = bob_replicating_refuses(&bob, &only_stages, vec![encode(&pushed)]).await;
     assert!(refused.contains("not replicated here"), "{refused}");
 }
+
+/// Waits until `node` lists `count` documents of `schema` (which it may
+/// not know yet).
+async fn stages_on(node: &Node, schema: &SchemaId, count: usize) {
+    let began = Instant::now();
+    let query = DocumentQuery {
+        first: 10_000,
+        ..DocumentQuery::default()
+    };
+    while node
+        .documents(schema.clone(), query.clone())
+        .await
+        .map_or(0, |page| page.items.len())
+        < count
+    {
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "fewer than {count} documents"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A node started again dials the peers it was connected to before, without
+/// being told where they are.
+#[tokio::test]
+async fn a_restarted_node_dials_the_peers_it_knew() {
+    use lineup_node::net::peers::Peers;
+    use std::sync::Arc;
+
+    let (alice, bob) = (peer().await, peer().await);
+    let alice_address = alice.transport.local_addr().unwrap();
+    let alice_node = Arc::new(alice.node);
+    let alice_peers = Peers::start(
+        Arc::clone(&alice_node),
+        alice.transport,
+        Vec::new(),
+        Replicated::Everything,
+    );
+    let mut carol = Author::new(36);
+    let (stages, definition) = stage_schema(&mut carol);
+    publish_all(&alice_node, &definition).await;
+
+    // Bob is told where Alice is, syncs, and stops.
+    let bob_dir = bob._dir;
+    let bob_node = Arc::new(bob.node);
+    let bob_peers = Peers::start(
+        Arc::clone(&bob_node),
+        bob.transport,
+        vec![alice_address],
+        Replicated::Everything,
+    );
+    publish_all(&alice_node, &edited_stage(&mut carol, &stages, "Main", 0)).await;
+    stages_on(&bob_node, &stages, 1).await;
+    bob_peers.stop().await;
+    Arc::try_unwrap(bob_node).unwrap().stop().await.unwrap();
+
+    // Started again with no peer given, Bob finds Alice and what she has since.
+    publish_all(&alice_node, &edited_stage(&mut carol, &stages, "Forest", 0)).await;
+    let bob_node = Arc::new(Node::builder().data_dir(bob_dir.path()).spawn().await.unwrap());
+    let key = key_file::load_or_create(bob_dir.path()).unwrap();
+    let transport = Transport::bind(SocketAddr::from(([127, 0, 0, 1], 0)), &key).unwrap();
+    let bob_peers = Peers::start(
+        Arc::clone(&bob_node),
+        transport,
+        Vec::new(),
+        Replicated::Everything,
+    );
+    stages_on(&bob_node, &stages, 2).await;
+    assert_eq!(
+        bob_peers.status().peers().first().map(|peer| peer.public_key),
+        Some(alice_node.public_key())
+    );
+    bob_peers.stop().await;
+    alice_peers.stop().await;
+}

@@ -1,5 +1,6 @@
 //! Keeps this node in sync with its peers. It accepts any node that dials
-//! in and dials the peers it was given, redialling with backoff. On every
+//! in, dials the peers it was given and those it was connected to before
+//! (remembered in the store), redialling with backoff. On every
 //! connection either side opens a sync session whenever it commits a change
 //! (at most one at a time), and every few seconds in any case, so edits reach
 //! peers within moments and a missed one is caught up soon after.
@@ -160,8 +161,18 @@ impl Peers {
             Arc::clone(&transport),
             Arc::clone(&accepted),
         ));
+        tasks.spawn(dial_remembered(
+            session.clone(),
+            Arc::clone(&transport),
+            dial.clone(),
+        ));
         for address in dial {
-            tasks.spawn(keep_dialling(session.clone(), Arc::clone(&transport), address));
+            tasks.spawn(keep_dialling(
+                session.clone(),
+                Arc::clone(&transport),
+                address,
+                None,
+            ));
         }
         Self {
             transport,
@@ -201,6 +212,16 @@ struct Session {
     status: SyncStatus,
 }
 
+impl Session {
+    /// Notes a new connection in the status, and the peer in the store.
+    async fn connected(&self, connection: &Connection, address: SocketAddr, dialled: bool) {
+        self.status.connected(connection, dialled.then_some(address));
+        if let Err(error) = self.node.remember_peer(connection.peer(), address).await {
+            tracing::warn!("cannot remember peer {}: {error}", connection.peer());
+        }
+    }
+}
+
 /// Takes nodes that dial in, each handshake and connection on a task of
 /// its own (kept in `accepted`), as many as [`MAX_ACCEPTED`] at once.
 async fn accept(session: Session, transport: Arc<Transport>, accepted: Arc<tokio::sync::Mutex<JoinSet<()>>>) {
@@ -215,19 +236,47 @@ async fn accept(session: Session, transport: Arc<Transport>, accepted: Arc<tokio
         accepted.spawn(async move {
             // A node that fails its handshake is simply not served.
             if let Ok(connection) = incoming.handshake().await {
-                session.status.connected(&connection, None);
+                // A node dials from the socket it listens on: this address reaches it.
+                session
+                    .connected(&connection, connection.quic().remote_address(), false)
+                    .await;
                 serve(session, connection, Opens::OnChange).await;
             }
         });
     }
 }
 
-async fn keep_dialling(session: Session, transport: Arc<Transport>, address: SocketAddr) {
+/// Dials the peers this node was connected to before (those not given by
+/// address anyway), each expected to show the key it showed then.
+async fn dial_remembered(session: Session, transport: Arc<Transport>, given: Vec<SocketAddr>) {
+    let remembered = match session.node.remembered_peers().await {
+        Ok(remembered) => remembered,
+        Err(error) => {
+            tracing::warn!("cannot read the remembered peers: {error}");
+            return;
+        }
+    };
+    // Polled here rather than spawned, so that stopping this task stops them.
+    futures_util::future::join_all(
+        remembered
+            .into_iter()
+            .filter(|(_, address)| !given.contains(address))
+            .map(|(key, address)| keep_dialling(session.clone(), Arc::clone(&transport), address, Some(key))),
+    )
+    .await;
+}
+
+async fn keep_dialling(
+    session: Session,
+    transport: Arc<Transport>,
+    address: SocketAddr,
+    expected: Option<PublicKey>,
+) {
     let mut backoff = FIRST_BACKOFF;
     loop {
-        match transport.connect(address, None).await {
+        match transport.connect(address, expected).await {
             Ok(connection) => {
-                session.status.connected(&connection, Some(address));
+                session.connected(&connection, address, true).await;
                 // Quickly again only after a connection that synced: a
                 // peer that fails every session is not hammered.
                 if serve(session.clone(), connection, Opens::AtOnce).await {
