@@ -50,8 +50,17 @@ pub struct ApiOptions {
     pub exposure: Exposure,
     /// A built web UI to serve at `/`, if any.
     pub ui_dir: Option<std::path::PathBuf>,
-    /// How replication stands, if the node replicates.
-    pub sync_status: Option<crate::net::peers::SyncStatus>,
+    /// The node's replication, if it replicates.
+    pub replication: Option<Replication>,
+}
+
+/// What the API shows and asks of the node's replication.
+#[derive(Debug, Clone)]
+pub struct Replication {
+    /// How it stands.
+    pub status: crate::net::peers::SyncStatus,
+    /// To add peers.
+    pub dialler: crate::net::peers::Dialler,
 }
 
 /// The routes of the API, serving `node`. Serve them with
@@ -66,7 +75,7 @@ pub fn router(node: Arc<Node>, options: ApiOptions) -> Router {
         owner_token: options.owner_token,
         exposure: options.exposure,
         rate_limits: exposure::RateLimits::default(),
-        sync_status: options.sync_status,
+        replication: options.replication,
     });
     let routes = Router::new()
         .route(
@@ -110,7 +119,7 @@ struct ApiState {
     schema: RwLock<Option<(u64, Schema)>>,
     answers: answers::Answers,
     parsed: parsed::ParsedQueries,
-    sync_status: Option<crate::net::peers::SyncStatus>,
+    replication: Option<Replication>,
 }
 
 impl ApiState {
@@ -123,7 +132,7 @@ impl ApiState {
             }
         }
         let schemas = self.node.schemas().await?;
-        let schema = graphql::build(Arc::clone(&self.node), self.sync_status.clone(), &schemas)
+        let schema = graphql::build(Arc::clone(&self.node), self.replication.clone(), &schemas)
             .map_err(|error| NodeError::Api(format!("cannot build the GraphQL schema: {error}")))?;
         *self.schema.write().unwrap_or_else(|e| e.into_inner()) = Some((generation, schema.clone()));
         Ok(schema)

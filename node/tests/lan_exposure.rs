@@ -39,7 +39,7 @@ async fn strangers_read_and_publish_within_limits_but_define_nothing() {
             burst: 30.0,
         },
         ui_dir: None,
-        sync_status: None,
+        replication: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/graphql", listener.local_addr().unwrap());

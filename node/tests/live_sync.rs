@@ -89,3 +89,40 @@ async fn edits_on_either_node_reach_the_other() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_owner_adds_a_peer_and_nobody_else_can() {
+    let (alice, bob) = (RunningNode::start(), RunningNode::start());
+    let client = reqwest::Client::new();
+    let add = json!({ "query": format!("mutation {{ addPeer(address: \"{}\") }}", alice.quic) });
+    let refused = post_graphql(&client, &bob.graphql, None, &add).await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("owner"),
+        "{refused}"
+    );
+    let bad = json!({ "query": "mutation { addPeer(address: \"alice's laptop\") }" });
+    let refused = post_graphql(&client, &bob.graphql, Some(&bob.owner_token), &bad).await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("host:port"),
+        "{refused}"
+    );
+
+    let added = post_graphql(&client, &bob.graphql, Some(&bob.owner_token), &add).await;
+    assert_eq!(added["data"]["addPeer"], true, "{added}");
+    let mut carol = Author::new(53);
+    let (schema, definition) = stage_schema(&mut carol);
+    publish_all(&client, &alice.graphql, &definition).await;
+    publish_all(
+        &client,
+        &alice.graphql,
+        &edited_stage(&mut carol, &schema, "Main", 2),
+    )
+    .await;
+    capacities_when(&client, &bob, &schema, |capacities| capacities == [2]).await;
+}

@@ -25,7 +25,7 @@ const MAX_COMPLEXITY: usize = 10_000;
 /// Builds the schema for these p2panda schemas.
 pub(crate) fn build(
     node: Arc<Node>,
-    sync_status: Option<crate::net::peers::SyncStatus>,
+    replication: Option<super::Replication>,
     schemas: &[P2pSchema],
 ) -> Result<Schema, SchemaError> {
     let known: Vec<&SchemaId> = schemas.iter().map(P2pSchema::id).collect();
@@ -39,7 +39,8 @@ pub(crate) fn build(
         .field(super::sync_status::field());
     let mut mutation = Object::new("MutationRoot")
         .description("GraphQL mutation root.")
-        .field(publish_field(Arc::new(application)));
+        .field(publish_field(Arc::new(application)))
+        .field(super::sync_status::add_peer_field());
     let mut builder_types = Vec::new();
     for schema in schemas {
         query = query
@@ -69,8 +70,8 @@ pub(crate) fn build(
     for object in super::sync_status::objects() {
         builder = builder.register(object);
     }
-    if let Some(sync_status) = sync_status {
-        builder = builder.data(sync_status);
+    if let Some(replication) = replication {
+        builder = builder.data(replication.status).data(replication.dialler);
     }
     for scalar in scalars::scalars() {
         builder = builder.register(scalar);

@@ -1,13 +1,13 @@
-//! `syncStatus`: how this node stands with its peers, for the UI. A Lineup
-//! addition; aquadoggo has nothing like it. It changes without the store
-//! changing, so answers that ask for it are never kept.
+//! `syncStatus`: how this node stands with its peers, and `addPeer`, for the
+//! UI. Lineup additions; aquadoggo has nothing like them. The status changes
+//! without the store changing, so answers that ask for it are never kept.
 
 use std::time::UNIX_EPOCH;
 
-use async_graphql::dynamic::{Field, FieldFuture, FieldValue, Object, TypeRef};
-use async_graphql::Value as GqlValue;
+use async_graphql::dynamic::{Field, FieldFuture, FieldValue, InputValue, Object, TypeRef};
+use async_graphql::{Error, Value as GqlValue};
 
-use crate::net::peers::{PeerStatus, SyncStatus, Unreachable};
+use crate::net::peers::{Dialler, PeerStatus, SyncStatus, Unreachable};
 
 /// The root field's name.
 pub(crate) const FIELD: &str = "syncStatus";
@@ -22,6 +22,33 @@ pub(crate) fn field() -> Field {
         })
     })
     .description("How this node stands with its peers (a Lineup addition).")
+}
+
+/// `addPeer(address)`: the owner asks the node to dial another node at
+/// `host:port` and keep in sync with it.
+pub(crate) fn add_peer_field() -> Field {
+    Field::new("addPeer", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+        FieldFuture::new(async move {
+            if ctx.data_opt::<super::mutations::Owner>().is_none() {
+                return Err(Error::new(
+                    "only the node's owner may add a peer: send the owner token as `Authorization: Bearer <token>`",
+                ));
+            }
+            let text = super::scalars::required_text(&ctx.args, "address")?;
+            let address: std::net::SocketAddr = text
+                .parse()
+                .map_err(|_| Error::new(format!("{text} is no address: expected host:port, e.g. 10.0.0.7:2022")))?;
+            let dialler = ctx
+                .data_opt::<Dialler>()
+                .ok_or_else(|| Error::new("this node does not replicate"))?;
+            if !dialler.dial(address) {
+                return Err(Error::new("replication is busy or stopped: try again"));
+            }
+            Ok(Some(FieldValue::value(true)))
+        })
+    })
+    .description("Dials the node at `host:port` and keeps in sync with it (owner only; a Lineup addition).")
+    .argument(InputValue::new("address", TypeRef::named_nn(TypeRef::STRING)))
 }
 
 pub(crate) fn objects() -> [Object; 3] {

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use lineup_core::{EncodedEntry, EncodedOperation};
 use std::sync::Arc;
 
-use lineup_node::api::{ApiOptions, Exposure};
+use lineup_node::api::{ApiOptions, Exposure, Replication};
 use lineup_node::net::peers::Peers;
 use lineup_node::net::replication::Replicated;
 use lineup_node::net::transport::Transport;
@@ -162,7 +162,10 @@ fn serve(
             owner_token,
             exposure: Exposure::of(address),
             ui_dir,
-            sync_status: Some(peers.status()),
+            replication: Some(Replication {
+                status: peers.status(),
+                dialler: peers.dialler(),
+            }),
         };
         if options.exposure != Exposure::Local {
             println!("shared:     other machines can read; their writes are limited");

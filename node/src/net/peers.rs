@@ -27,10 +27,24 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// At most this many nodes that dialled in are served at once.
 const MAX_ACCEPTED: usize = 64;
 
+/// Asks a running [`Peers`] to dial one more peer (the UI's "add a peer",
+/// for networks where nodes cannot find each other).
+#[derive(Debug, Clone)]
+pub struct Dialler(tokio::sync::mpsc::Sender<SocketAddr>);
+
+impl Dialler {
+    /// Starts dialling `address`, and keeps at it; false if replication has
+    /// stopped or too many requests are waiting.
+    pub fn dial(&self, address: SocketAddr) -> bool {
+        self.0.try_send(address).is_ok()
+    }
+}
+
 /// The node's replication: running until [`Peers::stop`].
 #[derive(Debug)]
 pub struct Peers {
     transport: Arc<Transport>,
+    dialler: Dialler,
     /// Accepting, and dialling each peer.
     tasks: JoinSet<()>,
     /// The connections of nodes that dialled in.
@@ -166,6 +180,8 @@ impl Peers {
             Arc::clone(&transport),
             dial.clone(),
         ));
+        let (requests, asked) = tokio::sync::mpsc::channel(16);
+        tasks.spawn(dial_on_request(session.clone(), Arc::clone(&transport), asked));
         for address in dial {
             tasks.spawn(keep_dialling(
                 session.clone(),
@@ -176,10 +192,16 @@ impl Peers {
         }
         Self {
             transport,
+            dialler: Dialler(requests),
             tasks,
             accepted,
             status,
         }
+    }
+
+    /// Dials more peers while running.
+    pub fn dialler(&self) -> Dialler {
+        self.dialler.clone()
     }
 
     /// How replication stands, kept up to date.
@@ -264,6 +286,30 @@ async fn dial_remembered(session: Session, transport: Arc<Transport>, given: Vec
             .map(|(key, address)| keep_dialling(session.clone(), Arc::clone(&transport), address, Some(key))),
     )
     .await;
+}
+
+/// Dials the addresses asked for through a [`Dialler`], each until stopped.
+async fn dial_on_request(
+    session: Session,
+    transport: Arc<Transport>,
+    mut asked: tokio::sync::mpsc::Receiver<SocketAddr>,
+) {
+    use futures_util::StreamExt;
+    // Polled here rather than spawned, so that stopping this task stops them.
+    let mut dialling = futures_util::stream::FuturesUnordered::new();
+    let mut addresses = std::collections::HashSet::new();
+    loop {
+        tokio::select! {
+            address = asked.recv() => match address {
+                Some(address) if addresses.insert(address) => {
+                    dialling.push(keep_dialling(session.clone(), Arc::clone(&transport), address, None));
+                }
+                Some(_) => {}
+                None => return,
+            },
+            Some(()) = dialling.next() => {}
+        }
+    }
 }
 
 async fn keep_dialling(
