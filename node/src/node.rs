@@ -422,6 +422,21 @@ impl Node {
             .await
     }
 
+    /// Every entry of each log after its seq num, log by log, in one read.
+    pub async fn entries_of_logs(
+        &self,
+        logs: Vec<(PublicKey, LogId, u64)>,
+    ) -> Result<Vec<(EncodedEntry, Option<EncodedOperation>)>, NodeError> {
+        self.read(move |reader| {
+            let mut entries = Vec::new();
+            for (public_key, log_id, after) in logs {
+                entries.extend(reader.entries_after(&public_key, log_id, after, usize::MAX)?);
+            }
+            Ok(entries)
+        })
+        .await
+    }
+
     /// Takes a batch of entries from the peer named `peer`, in one
     /// transaction: entries that arrive before what they need are held (see
     /// [`Replica::ingest_from_peer`]); an invalid one refuses the batch.

@@ -177,32 +177,38 @@ pub async fn sync(
 
     let sending = async {
         let mut outbox = Outbox::default();
+        // Short logs are read together, a batch's worth at a time (a
+        // festival has many documents edited a few times each); a long one
+        // is paged through on its own.
+        let mut short: Vec<(PublicKey, LogId, u64)> = Vec::new();
+        let mut short_entries = 0;
         for log in &mine {
-            let mut after = theirs.get(&(log.public_key, log.log_id)).copied().unwrap_or(0);
-            while after < log.seq_num.get() {
-                let batch = node
-                    .entries_after(log.public_key, log.log_id, after, BATCH_ENTRIES)
-                    .await?;
-                let Some(last) = batch.len().checked_sub(1) else {
-                    break;
-                };
-                after = batch[last]
-                    .0
-                    .decode_unverified()
-                    .map_err(|error| NodeError::Api(format!("a stored entry does not decode: {error}")))?
-                    .seq_num
-                    .get();
-                for (entry, operation) in batch {
-                    let entry = EntryBytes {
-                        entry: entry.as_bytes().to_vec(),
-                        operation: operation.map(|operation| operation.as_bytes().to_vec()),
-                    };
-                    if let Some(entries) = outbox.add(entry) {
-                        wire::write(&mut send, &Message::Entries { entries }).await?;
-                    }
-                }
+            let after = theirs.get(&(log.public_key, log.log_id)).copied().unwrap_or(0);
+            let missing = log.seq_num.get().saturating_sub(after) as usize;
+            if missing == 0 {
+                continue;
             }
+            if missing > BATCH_ENTRIES {
+                send_log(
+                    node,
+                    log.public_key,
+                    log.log_id,
+                    after,
+                    log.seq_num.get(),
+                    &mut outbox,
+                    &mut send,
+                )
+                .await?;
+                continue;
+            }
+            if short_entries + missing > BATCH_ENTRIES {
+                send_logs(node, std::mem::take(&mut short), &mut outbox, &mut send).await?;
+                short_entries = 0;
+            }
+            short.push((log.public_key, log.log_id, after));
+            short_entries += missing;
         }
+        send_logs(node, short, &mut outbox, &mut send).await?;
         if let Some(entries) = outbox.rest() {
             wire::write(&mut send, &Message::Entries { entries }).await?;
         }
@@ -252,6 +258,60 @@ pub async fn sync(
     };
     let (sent, report) = tokio::try_join!(sending, receiving)?;
     Ok(SyncReport { sent, ..report })
+}
+
+/// Sends a log's entries after seq num `after`, up to `height`, a batch at a time.
+async fn send_log(
+    node: &Node,
+    public_key: PublicKey,
+    log_id: LogId,
+    mut after: u64,
+    height: u64,
+    outbox: &mut Outbox,
+    send: &mut quinn::SendStream,
+) -> Result<(), ReplicationError> {
+    while after < height {
+        let batch = node
+            .entries_after(public_key, log_id, after, BATCH_ENTRIES)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        after += batch.len() as u64;
+        post(batch, outbox, send).await?;
+    }
+    Ok(())
+}
+
+/// Sends every entry of `logs` after each one's seq num, read together.
+async fn send_logs(
+    node: &Node,
+    logs: Vec<(PublicKey, LogId, u64)>,
+    outbox: &mut Outbox,
+    send: &mut quinn::SendStream,
+) -> Result<(), ReplicationError> {
+    if logs.is_empty() {
+        return Ok(());
+    }
+    post(node.entries_of_logs(logs).await?, outbox, send).await
+}
+
+/// Puts entries in the outbox, sending each message as it fills.
+async fn post(
+    entries: Vec<(EncodedEntry, Option<EncodedOperation>)>,
+    outbox: &mut Outbox,
+    send: &mut quinn::SendStream,
+) -> Result<(), ReplicationError> {
+    for (entry, operation) in entries {
+        let entry = EntryBytes {
+            entry: entry.as_bytes().to_vec(),
+            operation: operation.map(|operation| operation.as_bytes().to_vec()),
+        };
+        if let Some(entries) = outbox.add(entry) {
+            wire::write(send, &Message::Entries { entries }).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Entries on their way out, gathered into messages of at most
