@@ -1,5 +1,6 @@
 //! Replication figures: entries synced from one node to an empty one over
-//! QUIC on 127.0.0.1, and the process's peak memory:
+//! QUIC on 127.0.0.1, the process's peak memory, and how soon an edit
+//! reaches a connected peer:
 //! `cargo bench -p lineup-node --bench replication [-- --quick]`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)] // a benchmark fails by panicking
@@ -8,12 +9,14 @@
 mod test_utils;
 
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use lineup_node::key_file;
+use lineup_node::net::peers::Peers;
 use lineup_node::net::replication::{sync, Replicated, Role};
 use lineup_node::net::transport::Transport;
-use lineup_node::node::{Node, DATABASE_FILE_NAME};
+use lineup_node::node::{Node, NodeEvent, DATABASE_FILE_NAME};
 use lineup_node::replica::Replica;
 use lineup_node::store::Durability;
 use test_utils::{edited_stage, stage_schema, Author};
@@ -80,6 +83,81 @@ async fn replicate(documents: usize, updates: usize) -> (usize, f64) {
     (entries, rate)
 }
 
+/// Edits one document on a node, `edits` times one after another, while a
+/// peer keeps in sync; gives the median and 99th percentile time from an
+/// edit to the peer's event for it.
+async fn live_latency(edits: usize) -> (Duration, Duration) {
+    let (alice_dir, bob_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (alice, alice_transport) = node_with_transport(alice_dir.path()).await;
+    let (bob, bob_transport) = node_with_transport(bob_dir.path()).await;
+    let (alice, bob) = (Arc::new(alice), Arc::new(bob));
+    let alice_address = alice_transport.local_addr().unwrap();
+    let alice_peers = Peers::start(
+        Arc::clone(&alice),
+        alice_transport,
+        Vec::new(),
+        Replicated::Everything,
+    );
+    let bob_peers = Peers::start(
+        Arc::clone(&bob),
+        bob_transport,
+        vec![alice_address],
+        Replicated::Everything,
+    );
+
+    let mut author = Author::new(42);
+    let (schema, definition) = stage_schema(&mut author);
+    for (entry, operation) in &definition {
+        alice.publish(entry.clone(), operation.clone()).await.unwrap();
+    }
+    let mut events = bob.subscribe();
+    let capacity_of = |document: &lineup_core::Document| match document
+        .fields
+        .as_ref()
+        .and_then(|fields| fields.get("capacity"))
+    {
+        Some(field) => match field.value {
+            lineup_core::Value::Int(capacity) => capacity,
+            _ => -1,
+        },
+        None => -1,
+    };
+    let document = alice.create(schema, test_utils::stage("Main", 0)).await.unwrap();
+    let mut latencies = Vec::with_capacity(edits);
+    for capacity in 0..=edits as i64 {
+        let sent = Instant::now();
+        if capacity > 0 {
+            alice
+                .update(
+                    document,
+                    [("capacity".to_owned(), lineup_core::Value::Int(capacity))].into(),
+                )
+                .await
+                .unwrap();
+        }
+        loop {
+            match tokio::time::timeout(Duration::from_secs(30), events.recv()).await {
+                Ok(Ok(NodeEvent::DocumentChanged(changed)))
+                    if changed.id == document && capacity_of(&changed) == capacity =>
+                {
+                    break
+                }
+                Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {}
+                other => panic!("no change {capacity} on the peer: {other:?}"),
+            }
+        }
+        // The first change also waits for the connection: not counted.
+        if capacity > 0 {
+            latencies.push(sent.elapsed());
+        }
+    }
+    bob_peers.stop().await;
+    alice_peers.stop().await;
+    latencies.sort();
+    let percentile = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    (percentile(0.5), percentile(0.99))
+}
+
 #[tokio::main]
 async fn main() {
     let quick = std::env::args().any(|argument| argument == "--quick");
@@ -90,4 +168,10 @@ async fn main() {
     let (entries, rate) = replicate(20_000 / scale, 0).await;
     println!("{entries} entries in logs of 1, node -> node:       {rate:>7.0} entries/s");
     println!("peak RSS of the process: {:.0} MiB", peak_rss_mib());
+    let (p50, p99) = live_latency(500 / scale).await;
+    println!(
+        "an edit on one node to the event on its peer: p50 {:.1} ms, p99 {:.1} ms",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
 }
