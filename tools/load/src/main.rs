@@ -158,6 +158,16 @@ impl Endpoint {
         .map(drop)
     }
 
+    /// Defines the stage schema the loads write (fields of [`stage`]).
+    async fn define_stage(&self, author: &mut Author) -> anyhow::Result<SchemaId> {
+        self.define(
+            author,
+            "load_stage",
+            &[("name", "str".into()), ("capacity", "int".into())],
+        )
+        .await
+    }
+
     /// Defines a schema and waits until the node serves it.
     async fn define(
         &self,
@@ -222,13 +232,7 @@ async fn publish(
     authors: usize,
     clients: usize,
 ) -> anyhow::Result<(f64, SchemaId)> {
-    let schema = endpoint
-        .define(
-            &mut Author::new(),
-            "load_stage",
-            &[("name", "str".into()), ("capacity", "int".into())],
-        )
-        .await?;
+    let schema = endpoint.define_stage(&mut Author::new()).await?;
     let mut signers: Vec<Author> = (0..authors).map(|_| Author::new()).collect();
     let working_clients = clients.min(authors).max(1);
     let mut queues: Vec<Vec<Signed>> = vec![Vec::new(); working_clients];
@@ -298,13 +302,7 @@ async fn read(
     seconds: u64,
 ) -> anyhow::Result<ReadFigures> {
     let mut setup = Author::new();
-    let stage_schema = endpoint
-        .define(
-            &mut setup,
-            "load_stage",
-            &[("name", "str".into()), ("capacity", "int".into())],
-        )
-        .await?;
+    let stage_schema = endpoint.define_stage(&mut setup).await?;
     let slot_schema = endpoint
         .define(
             &mut setup,
@@ -402,13 +400,7 @@ async fn latency(endpoint: &Endpoint, publishes: usize) -> anyhow::Result<(Durat
     use tokio_tungstenite::tungstenite::Message;
 
     let mut author = Author::new();
-    let schema = endpoint
-        .define(
-            &mut author,
-            "load_stage",
-            &[("name", "str".into()), ("capacity", "int".into())],
-        )
-        .await?;
+    let schema = endpoint.define_stage(&mut author).await?;
     let mut request = endpoint.url.replacen("http", "ws", 1).into_client_request()?;
     request
         .headers_mut()
