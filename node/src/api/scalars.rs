@@ -73,6 +73,18 @@ where
         .map_err(|error| Error::new(format!("invalid {what} {text}: {error}")))
 }
 
+/// A GraphQL list of texts, each parsed as a `what`.
+fn parsed_list<T: std::str::FromStr>(value: &ValueAccessor<'_>, what: &str) -> Result<Vec<T>, Error>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .list()?
+        .iter()
+        .map(|item| parse(item.string()?, what))
+        .collect()
+}
+
 /// Decodes hexadecimal text.
 pub(crate) fn hex_bytes(text: &str, what: &str) -> Result<Vec<u8>, Error> {
     hex::decode(text).map_err(|error| Error::new(format!("invalid {what}: {error}")))
@@ -93,19 +105,7 @@ pub(crate) fn field_value(
         FieldType::Bytes => Field::Bytes(hex_bytes(value.string()?, "bytes")?),
         FieldType::Relation(_) => Field::Relation(parse(value.string()?, "document id")?),
         FieldType::PinnedRelation(_) => Field::PinnedRelation(parse(value.string()?, "view id")?),
-        FieldType::RelationList(_) => Field::RelationList(
-            value
-                .list()?
-                .iter()
-                .map(|id| parse(id.string()?, "document id"))
-                .collect::<Result<_, _>>()?,
-        ),
-        FieldType::PinnedRelationList(_) => Field::PinnedRelationList(
-            value
-                .list()?
-                .iter()
-                .map(|id| parse(id.string()?, "view id"))
-                .collect::<Result<_, _>>()?,
-        ),
+        FieldType::RelationList(_) => Field::RelationList(parsed_list(value, "document id")?),
+        FieldType::PinnedRelationList(_) => Field::PinnedRelationList(parsed_list(value, "view id")?),
     })
 }
