@@ -7,11 +7,11 @@
 mod running_node;
 mod test_utils;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use running_node::{post_graphql, publish_all, RunningNode};
 use serde_json::{json, Value as Json};
-use test_utils::{edited_stage, stage_schema, Author};
+use test_utils::{edited_stage, eventually, stage_schema, Author};
 
 /// The capacities of the stages `node` lists, once `wanted` holds (or panics
 /// after a while).
@@ -21,10 +21,11 @@ async fn capacities_when(
     schema: &lineup_core::SchemaId,
     wanted: impl Fn(&[i64]) -> bool,
 ) -> Vec<i64> {
-    let query = json!({ "query": format!("{{ all_{schema} {{ documents {{ fields {{ capacity }} }} }} }}") });
-    let start = Instant::now();
-    loop {
-        let answer: Json = post_graphql(client, &node.graphql, None, &query).await;
+    let query =
+        &json!({ "query": format!("{{ all_{schema} {{ documents {{ fields {{ capacity }} }} }} }}") });
+    let wanted = &wanted;
+    eventually(Duration::from_secs(30), move || async move {
+        let answer: Json = post_graphql(client, &node.graphql, None, query).await;
         let capacities: Vec<i64> = answer["data"][format!("all_{schema}")]["documents"]
             .as_array()
             .map(|documents| {
@@ -35,14 +36,12 @@ async fn capacities_when(
             })
             .unwrap_or_default();
         if wanted(&capacities) {
-            return capacities;
+            Ok(capacities)
+        } else {
+            Err(format!("{capacities:?}: {answer}"))
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "still {capacities:?}: {answer}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test]
@@ -62,15 +61,16 @@ async fn edits_on_either_node_reach_the_other() {
     // entries has ended; they may show before it does).
     let status_query = json!({ "query": "{ syncStatus { peers { publicKey connected lastSync receivedEntries } unreachable { address } } }" });
     let expected = (definition.len() + main_stage.len()) as f64;
-    let start = Instant::now();
-    let status = loop {
-        let status = post_graphql(&client, &bob.graphql, None, &status_query).await;
+    let (asking, status_query, bob_graphql) = (&client, &status_query, &bob.graphql);
+    let status = eventually(Duration::from_secs(30), move || async move {
+        let status = post_graphql(asking, bob_graphql, None, status_query).await;
         if status["data"]["syncStatus"]["peers"][0]["receivedEntries"].as_f64() == Some(expected) {
-            break status;
+            Ok(status)
+        } else {
+            Err(status.to_string())
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "{status}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    })
+    .await;
     let peers = status["data"]["syncStatus"]["peers"].as_array().unwrap();
     assert_eq!(peers.len(), 1, "{status}");
     assert_eq!(peers[0]["publicKey"], alice.public_key.as_str());

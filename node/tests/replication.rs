@@ -6,7 +6,7 @@
 mod test_utils;
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lineup_core::{Document, SchemaId};
 use lineup_node::key_file;
@@ -14,7 +14,7 @@ use lineup_node::net::replication::{sync, Replicated, Role, SyncReport};
 use lineup_node::net::transport::Transport;
 use lineup_node::node::Node;
 use lineup_node::query::DocumentQuery;
-use test_utils::{define_schema, edited_stage, stage_schema, Author, Signed};
+use test_utils::{define_schema, edited_stage, eventually, stage_schema, Author, Signed};
 
 struct Peer {
     node: Node,
@@ -254,21 +254,19 @@ async fn concurrent_edits_made_apart_converge_once_connected() {
         start(bob, vec![alice_address]),
         start(carol, vec![bob_address]),
     ];
-    let began = Instant::now();
-    let converged = loop {
+    let nodes = &running;
+    let converged = eventually(Duration::from_secs(30), move || async move {
         let mut views = Vec::new();
-        for (node, _, _) in &running {
+        for (node, _, _) in nodes {
             views.push(node.document(document).await.unwrap().unwrap());
         }
         if views.iter().all(|view| view == &views[0]) && views[0].view_id.operations().len() == 3 {
-            break views.remove(0);
+            Ok(views.remove(0))
+        } else {
+            Err(format!("apart: {views:#?}"))
         }
-        assert!(
-            began.elapsed() < Duration::from_secs(30),
-            "apart after 30 s: {views:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     // Nobody merged by hand: the three branches are the view's tips, and
     // the same reduction chose the same values everywhere.
     assert!(converged.fields.is_some());
@@ -324,23 +322,22 @@ async fn a_node_takes_and_gives_only_the_schemas_it_replicates() {
 /// Waits until `node` lists `count` documents of `schema` (which it may
 /// not know yet).
 async fn stages_on(node: &Node, schema: &SchemaId, count: usize) {
-    let began = Instant::now();
-    let query = DocumentQuery {
+    let query = &DocumentQuery {
         first: 10_000,
         ..DocumentQuery::default()
     };
-    while node
-        .documents(schema.clone(), query.clone())
-        .await
-        .map_or(0, |page| page.items.len())
-        < count
-    {
-        assert!(
-            began.elapsed() < Duration::from_secs(30),
-            "fewer than {count} documents"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(Duration::from_secs(30), move || async move {
+        let listed = node
+            .documents(schema.clone(), query.clone())
+            .await
+            .map_or(0, |page| page.items.len());
+        if listed >= count {
+            Ok(())
+        } else {
+            Err(format!("{listed} of {count} documents"))
+        }
+    })
+    .await;
 }
 
 /// A node started again dials the peers it was connected to before, without

@@ -8,11 +8,11 @@ mod test_utils;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use running_node::{post_graphql, RunningNode};
 use serde_json::{json, Value as Json};
-use test_utils::{edited_stage, stage_schema, Author};
+use test_utils::{edited_stage, eventually, stage_schema, Author};
 
 const DOCUMENTS: usize = 2_000;
 const UPDATES: usize = 9;
@@ -85,30 +85,32 @@ async fn a_node_killed_mid_sync_resumes_without_duplicates() {
 
     let peer = ["--peer".as_ref(), alice.quic.as_ref()];
     let bob = RunningNode::start_in(bob_dir.path(), &peer);
-    let start = Instant::now();
-    let mut seen = 0;
-    while seen == 0 {
-        assert!(start.elapsed() < Duration::from_secs(30), "nothing arrived");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        seen = listing(&client, &bob, &schema).await.0;
-    }
+    let (client, schema) = (&client, &schema);
+    let seen = eventually(Duration::from_secs(30), || {
+        let bob = &bob;
+        async move {
+            match listing(client, bob, schema).await.0 {
+                0 => Err("nothing arrived".to_owned()),
+                seen => Ok(seen),
+            }
+        }
+    })
+    .await;
     drop(bob); // SIGKILL
     assert!(
         seen < DOCUMENTS as u64,
         "the sync ended before the kill ({seen} documents): the test proves nothing"
     );
 
-    let bob = RunningNode::start_in(bob_dir.path(), &peer);
-    let start = Instant::now();
-    loop {
-        let (total, views) = listing(&client, &bob, &schema).await;
-        if total == DOCUMENTS as u64 && views == alice_views {
-            break;
+    let bob = &RunningNode::start_in(bob_dir.path(), &peer);
+    let alice_views = &alice_views;
+    eventually(Duration::from_secs(60), move || async move {
+        let (total, views) = listing(client, bob, schema).await;
+        if total == DOCUMENTS as u64 && &views == alice_views {
+            Ok(())
+        } else {
+            Err(format!("{total} documents"))
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "{total} documents after a minute"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
 }

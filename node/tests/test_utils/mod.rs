@@ -117,3 +117,23 @@ pub(crate) fn edited_stage(
     }
     signed
 }
+
+/// Runs `attempt` again and again, a few milliseconds apart, until it gives
+/// a value; panics with what it last said once `within` has passed. (Tests
+/// wait this way for what other nodes or threads do.)
+pub(crate) async fn eventually<T, Attempt>(
+    within: std::time::Duration,
+    mut attempt: impl FnMut() -> Attempt,
+) -> T
+where
+    Attempt: std::future::Future<Output = Result<T, String>>,
+{
+    let began = std::time::Instant::now();
+    loop {
+        match attempt().await {
+            Ok(value) => return value,
+            Err(state) => assert!(began.elapsed() < within, "still after {within:?}: {state}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
