@@ -104,7 +104,7 @@ pub(crate) fn heights(connection: &Connection) -> Result<Vec<LogHeight>, StoreEr
 }
 
 /// Up to `limit` entries of a log after `after` (0: from the start), in
-/// order, with their operations (`None` where pruned).
+/// order, with their operations (`None` where pruned); `usize::MAX` for all.
 pub(crate) fn entries_after(
     connection: &Connection,
     public_key: &PublicKey,
@@ -122,7 +122,8 @@ pub(crate) fn entries_after(
             public_key.as_bytes(),
             u64_bytes(log_id.0),
             u64_bytes(after),
-            limit as i64
+            // SQLite reads a negative limit as none.
+            i64::try_from(limit).unwrap_or(-1)
         ],
         |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Option<Vec<u8>>>(1)?)),
     )?;
