@@ -9,6 +9,7 @@ use lineup_core::{EncodedEntry, EncodedOperation};
 use std::sync::Arc;
 
 use lineup_node::api::{ApiOptions, Exposure, Replication};
+use lineup_node::net::discovery::{Discovery, SERVICE_TYPE};
 use lineup_node::net::peers::Peers;
 use lineup_node::net::replication::Replicated;
 use lineup_node::net::transport::Transport;
@@ -48,6 +49,11 @@ struct Cli {
     #[arg(long = "peer")]
     peers: Vec<std::net::SocketAddr>,
 
+    /// Neither announce this node on the LAN nor look for others there
+    /// (mDNS); it still dials `--peer`s and those it knew before
+    #[arg(long)]
+    no_mdns: bool,
+
     /// A schema to replicate (repeat for more); without any, every schema
     /// this node knows. Schema definitions always replicate.
     #[arg(long = "replicate")]
@@ -76,6 +82,14 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Warnings on stderr; RUST_LOG (e.g. `lineup_node=debug`) tells more.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
     let durability = match cli.durability {
         DurabilityArg::Normal => Durability::Normal,
@@ -89,6 +103,7 @@ fn main() -> anyhow::Result<()> {
                 http: cli.http,
                 quic: cli.quic,
                 peers: cli.peers,
+                mdns: !cli.no_mdns,
                 replicated: if cli.replicate.is_empty() {
                     Replicated::Everything
                 } else {
@@ -113,6 +128,8 @@ struct Networking {
     http: std::net::SocketAddr,
     quic: std::net::SocketAddr,
     peers: Vec<std::net::SocketAddr>,
+    /// Whether to find and be found on the LAN.
+    mdns: bool,
     replicated: Replicated,
 }
 
@@ -127,6 +144,7 @@ fn serve(
         http,
         quic,
         peers,
+        mdns,
         replicated,
     } = networking;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -142,7 +160,20 @@ fn serve(
         let key = key_file::load_or_create(&data_dir)?;
         let transport =
             Transport::bind(quic, &key).with_context(|| format!("listening for nodes on {quic}"))?;
-        let peers = Peers::start(Arc::clone(&node), transport, peers, replicated);
+        let mut peers = Peers::start(Arc::clone(&node), transport, peers, replicated);
+        let quic = peers.local_addr()?;
+        // A node on loopback has no one on the LAN to find or be found by.
+        let discovery = if mdns && !quic.ip().is_loopback() {
+            let discovery = Discovery::start(node.public_key(), quic)
+                .map_err(|error| eprintln!("not on the LAN (mDNS): {error}; nodes must be added by address"))
+                .ok();
+            if let Some(discovery) = &discovery {
+                peers.dial_neighbours(discovery.neighbours());
+            }
+            discovery
+        } else {
+            None
+        };
         let owner_token = key_file::owner_token(&data_dir)?;
         let listener = tokio::net::TcpListener::bind(http)
             .await
@@ -151,7 +182,11 @@ fn serve(
         println!("data dir:   {}", data_dir.display());
         println!("public key: {}", node.public_key());
         println!("graphql:    http://{address}/graphql");
-        println!("quic:       {}", peers.local_addr()?);
+        println!("quic:       {quic}");
+        match &discovery {
+            Some(_) => println!("mdns:       announcing and browsing {SERVICE_TYPE}"),
+            None => println!("mdns:       off"),
+        }
         if let Some(ui_dir) = &ui_dir {
             println!("ui:         http://{address}/ (from {})", ui_dir.display());
         }
@@ -178,6 +213,9 @@ fn serve(
         .with_graceful_shutdown(stop_signal())
         .await
         .context("serving HTTP")?;
+        if let Some(discovery) = discovery {
+            discovery.stop().await;
+        }
         peers.stop().await;
         // Every request has finished: the last handle stops the store cleanly.
         match Arc::try_unwrap(node) {

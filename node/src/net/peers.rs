@@ -1,19 +1,23 @@
 //! Keeps this node in sync with its peers. It accepts any node that dials
-//! in, dials the peers it was given and those it was connected to before
-//! (remembered in the store), redialling with backoff. On every
+//! in, dials the peers it was given, those discovery finds on the LAN and
+//! those it was connected to before (remembered in the store), redialling
+//! with backoff, and not while a connection to that node is open. On every
 //! connection either side opens a sync session whenever it commits a change
 //! (at most one at a time), and every few seconds in any case, so edits reach
 //! peers within moments and a missed one is caught up soon after.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use lineup_core::PublicKey;
 
+use futures_util::StreamExt;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::discovery::Neighbours;
 use super::replication::{sync, Replicated, Role, SyncReport};
 use super::transport::{Connection, Transport};
 use crate::node::Node;
@@ -26,6 +30,10 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// At most this many nodes that dialled in are served at once.
 const MAX_ACCEPTED: usize = 64;
+/// Two nodes find each other on the LAN at about the same moment; the one
+/// with the higher key waits this long before dialling, so that usually a
+/// single connection (the other's) serves both.
+const DIAL_SECOND: Duration = Duration::from_secs(2);
 
 /// Asks a running [`Peers`] to dial one more peer (the UI's "add a peer",
 /// for networks where nodes cannot find each other).
@@ -43,6 +51,7 @@ impl Dialler {
 /// The node's replication: running until [`Peers::stop`].
 #[derive(Debug)]
 pub struct Peers {
+    session: Session,
     transport: Arc<Transport>,
     dialler: Dialler,
     /// Accepting, and dialling each peer.
@@ -85,6 +94,8 @@ pub struct SyncStatus(Arc<Mutex<Board>>);
 #[derive(Debug, Default)]
 struct Board {
     peers: HashMap<PublicKey, PeerStatus>,
+    /// Open connections by peer: two nodes may dial each other at once.
+    connections: HashMap<PublicKey, usize>,
     unreachable: HashMap<SocketAddr, String>,
 }
 
@@ -111,22 +122,26 @@ impl SyncStatus {
         unreachable
     }
 
-    fn connected(&self, connection: &Connection, dialled: Option<SocketAddr>) {
+    /// Whether a connection to `peer` is open now.
+    pub fn is_connected(&self, peer: PublicKey) -> bool {
+        self.lock().connections.contains_key(&peer)
+    }
+
+    /// Notes a new connection to `peer`, which is reached at `address`.
+    fn connected(&self, peer: PublicKey, address: SocketAddr) {
         let mut board = self.lock();
-        if let Some(address) = dialled {
-            board.unreachable.remove(&address);
-        }
-        let address = connection.quic().remote_address();
-        let peer = board.peers.entry(connection.peer()).or_insert(PeerStatus {
-            public_key: connection.peer(),
+        board.unreachable.remove(&address);
+        let status = board.peers.entry(peer).or_insert(PeerStatus {
+            public_key: peer,
             address,
             connected: true,
             last_sync: None,
             sent: 0,
             received: 0,
         });
-        peer.address = address;
-        peer.connected = true;
+        status.address = address;
+        status.connected = true;
+        *board.connections.entry(peer).or_default() += 1;
     }
 
     fn synced(&self, peer: PublicKey, report: SyncReport) {
@@ -138,13 +153,26 @@ impl SyncStatus {
     }
 
     fn disconnected(&self, peer: PublicKey) {
-        if let Some(status) = self.lock().peers.get_mut(&peer) {
-            status.connected = false;
+        let mut board = self.lock();
+        let open = board.connections.get_mut(&peer).map_or(0, |open| {
+            *open -= 1;
+            *open
+        });
+        if open == 0 {
+            board.connections.remove(&peer);
+            if let Some(status) = board.peers.get_mut(&peer) {
+                status.connected = false;
+            }
         }
     }
 
     fn unreachable_at(&self, address: SocketAddr, error: String) {
         self.lock().unreachable.insert(address, error);
+    }
+
+    /// Stops listing `address` as unreachable: no one asks for it any more.
+    fn forget_unreachable(&self, address: SocketAddr) {
+        self.lock().unreachable.remove(&address);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Board> {
@@ -191,12 +219,23 @@ impl Peers {
             ));
         }
         Self {
+            session,
             transport,
             dialler: Dialler(requests),
             tasks,
             accepted,
             status,
         }
+    }
+
+    /// Dials the nodes that discovery finds, each for as long as it is
+    /// announced.
+    pub fn dial_neighbours(&mut self, neighbours: watch::Receiver<Neighbours>) {
+        self.tasks.spawn(dial_neighbours(
+            self.session.clone(),
+            Arc::clone(&self.transport),
+            neighbours,
+        ));
     }
 
     /// Dials more peers while running.
@@ -236,8 +275,8 @@ struct Session {
 
 impl Session {
     /// Notes a new connection in the status, and the peer in the store.
-    async fn connected(&self, connection: &Connection, address: SocketAddr, dialled: bool) {
-        self.status.connected(connection, dialled.then_some(address));
+    async fn connected(&self, connection: &Connection, address: SocketAddr) {
+        self.status.connected(connection.peer(), address);
         if let Err(error) = self.node.remember_peer(connection.peer(), address).await {
             tracing::warn!("cannot remember peer {}: {error}", connection.peer());
         }
@@ -260,7 +299,7 @@ async fn accept(session: Session, transport: Arc<Transport>, accepted: Arc<tokio
             if let Ok(connection) = incoming.handshake().await {
                 // A node dials from the socket it listens on: this address reaches it.
                 session
-                    .connected(&connection, connection.quic().remote_address(), false)
+                    .connected(&connection, connection.quic().remote_address())
                     .await;
                 serve(session, connection, Opens::OnChange).await;
             }
@@ -294,7 +333,6 @@ async fn dial_on_request(
     transport: Arc<Transport>,
     mut asked: tokio::sync::mpsc::Receiver<SocketAddr>,
 ) {
-    use futures_util::StreamExt;
     // Polled here rather than spawned, so that stopping this task stops them.
     let mut dialling = futures_util::stream::FuturesUnordered::new();
     let mut addresses = std::collections::HashSet::new();
@@ -320,9 +358,14 @@ async fn keep_dialling(
 ) {
     let mut backoff = FIRST_BACKOFF;
     loop {
+        if expected.is_some_and(|key| session.status.is_connected(key)) {
+            // It dialled in, or was found at another address.
+            tokio::time::sleep(RESYNC).await;
+            continue;
+        }
         match transport.connect(address, expected).await {
             Ok(connection) => {
-                session.connected(&connection, address, true).await;
+                session.connected(&connection, address).await;
                 // Quickly again only after a connection that synced: a
                 // peer that fails every session is not hammered.
                 if serve(session.clone(), connection, Opens::AtOnce).await {
@@ -330,6 +373,81 @@ async fn keep_dialling(
                 }
             }
             Err(error) => session.status.unreachable_at(address, error.to_string()),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Follows each node in `neighbours` while it is there.
+async fn dial_neighbours(
+    session: Session,
+    transport: Arc<Transport>,
+    mut neighbours: watch::Receiver<Neighbours>,
+) {
+    // Polled here rather than spawned, so that stopping this task stops them.
+    let mut following = futures_util::stream::FuturesUnordered::new();
+    let mut keys = HashSet::new();
+    loop {
+        let found: Vec<PublicKey> = neighbours.borrow_and_update().keys().copied().collect();
+        for key in found {
+            if keys.insert(key) {
+                following.push(follow_neighbour(
+                    session.clone(),
+                    Arc::clone(&transport),
+                    key,
+                    neighbours.clone(),
+                ));
+            }
+        }
+        tokio::select! {
+            changed = neighbours.changed() => if changed.is_err() {
+                return; // Discovery stopped.
+            },
+            Some(key) = following.next() => {
+                keys.remove(&key);
+            }
+        }
+    }
+}
+
+/// Keeps a connection to the neighbour `key` open while discovery lists it,
+/// trying each address it announces; returns `key` once it is gone.
+async fn follow_neighbour(
+    session: Session,
+    transport: Arc<Transport>,
+    key: PublicKey,
+    neighbours: watch::Receiver<Neighbours>,
+) -> PublicKey {
+    if session.node.public_key().as_bytes() > key.as_bytes() {
+        tokio::time::sleep(DIAL_SECOND).await;
+    }
+    let mut backoff = FIRST_BACKOFF;
+    let mut tried = HashSet::new();
+    loop {
+        let Some(addresses) = neighbours.borrow().get(&key).cloned() else {
+            for address in tried {
+                session.status.forget_unreachable(address);
+            }
+            return key;
+        };
+        if !session.status.is_connected(key) {
+            for address in addresses {
+                tried.insert(address);
+                match transport.connect(address, Some(key)).await {
+                    Ok(connection) => {
+                        session.connected(&connection, address).await;
+                        if serve(session.clone(), connection, Opens::AtOnce).await {
+                            backoff = FIRST_BACKOFF;
+                        }
+                        break;
+                    }
+                    Err(error) => {
+                        tracing::debug!("cannot reach neighbour {key} at {address}: {error}");
+                        session.status.unreachable_at(address, error.to_string());
+                    }
+                }
+            }
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -357,7 +475,8 @@ async fn serve(session: Session, connection: Connection, opens: Opens) -> bool {
     } = session;
     let peer = connection.peer();
     let synced = std::sync::atomic::AtomicBool::new(false);
-    let done = |report| {
+    let done = |report: SyncReport| {
+        tracing::debug!("synced with {peer}: {report:?}");
         synced.store(true, std::sync::atomic::Ordering::Relaxed);
         status.synced(peer, report);
     };
@@ -396,4 +515,32 @@ async fn serve(session: Session, connection: Connection, opens: Opens) -> bool {
     status.disconnected(peer);
     connection.quic().close(0u32.into(), b"sync ended");
     synced.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lineup_core::PrivateKey;
+
+    #[test]
+    fn a_peer_stays_connected_until_its_last_connection_closes() {
+        let status = SyncStatus::default();
+        let peer = PrivateKey::generate(&mut rand::rngs::OsRng).public_key();
+        let address: SocketAddr = "10.0.0.7:2022".parse().unwrap();
+        status.unreachable_at(address, "timed out".into());
+
+        // Two nodes that find each other may dial each other at once.
+        status.connected(peer, address);
+        status.connected(peer, address);
+        assert!(status.unreachable().is_empty());
+        status.disconnected(peer);
+        assert!(status.is_connected(peer));
+        assert!(status.peers()[0].connected);
+        status.disconnected(peer);
+        assert!(!status.is_connected(peer));
+        assert!(!status.peers()[0].connected);
+        // A stray disconnect changes nothing.
+        status.disconnected(peer);
+        assert!(!status.is_connected(peer));
+    }
 }

@@ -14,6 +14,8 @@ pub(crate) struct RunningNode {
     pub(crate) graphql: String,
     /// Where other nodes reach it, as `host:port`.
     pub(crate) quic: String,
+    /// Whether it is on the LAN: what it prints after `mdns:`.
+    pub(crate) mdns: String,
     /// The token that lets requests write with the node's key.
     pub(crate) owner_token: String,
     _data_dir: Option<tempfile::TempDir>,
@@ -38,12 +40,36 @@ impl RunningNode {
         command
             .arg("--data-dir")
             .arg(data_dir)
-            .args(["--http", "127.0.0.1:0"]);
+            .args(["--http", "127.0.0.1:0"])
+            // Tests reach other nodes by address, never the machine's LAN.
+            .arg("--no-mdns");
         // Tests run side by side: other nodes only on this machine, any port.
         if !arguments.iter().any(|argument| *argument == "--quic") {
             command.args(["--quic", "127.0.0.1:0"]);
         }
-        let mut child = command.args(arguments).stdout(Stdio::piped()).spawn().unwrap();
+        Self::launch(command.args(arguments))
+    }
+
+    /// Starts the node with its defaults (QUIC on every interface, mDNS on)
+    /// inside the network namespace `netns`, where its HTTP API is on that
+    /// namespace's 127.0.0.1.
+    pub(crate) fn start_in_netns(netns: &str) -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", netns, env!("CARGO_BIN_EXE_lineup-node")])
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .args(["--http", "127.0.0.1:0"]);
+        let mut node = Self::launch(&mut command);
+        node._data_dir = Some(data_dir);
+        node
+    }
+
+    /// Spawns `command` (a `lineup-node`: `ip netns exec` becomes it) and
+    /// reads what it prints on start.
+    fn launch(command: &mut Command) -> Self {
+        let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut printed = |label: &str| {
             lines
@@ -55,6 +81,7 @@ impl RunningNode {
         let public_key = printed("public key:");
         let graphql = printed("graphql:");
         let quic = printed("quic:");
+        let mdns = printed("mdns:");
         let owner_url = printed("owner:");
         let owner_token = owner_url
             .split_once("#token=")
@@ -68,6 +95,7 @@ impl RunningNode {
             public_key,
             graphql,
             quic,
+            mdns,
             owner_token,
             _data_dir: None,
         }
