@@ -28,6 +28,7 @@ pub(crate) use signatures::VerifiedSignatures;
 
 use crate::registry::{published_operations, SchemaRegistry};
 use crate::store::documents::Changed;
+use crate::store::forks::ForkedLog;
 use crate::store::{self, StoreError};
 
 /// Something an entry needs that this node does not have yet.
@@ -116,6 +117,17 @@ pub enum IngestError {
     /// The log is full: seq num u64::MAX was reached.
     #[error("Max sequence number reached for public key {0} log {1}")]
     MaxSeqNum(PublicKey, LogId),
+    /// The author's key signed two entries at one seq num of this log: from
+    /// that seq num on, the log takes no entries.
+    #[error("The log {log_id} of {public_key} is frozen at seq num {seq_num}: the author signed two entries there")]
+    LogFrozen {
+        /// The author.
+        public_key: PublicKey,
+        /// The log.
+        log_id: LogId,
+        /// Its first seq num with two entries.
+        seq_num: SeqNum,
+    },
     /// A peer sent more entries that wait for something than this node keeps.
     #[error("too many held entries: {0}")]
     HeldQuotaExceeded(String),
@@ -249,6 +261,84 @@ impl<'a> Batch<'a> {
         )
     }
 
+    /// Keeps `entry` as evidence of a fork if its log holds another entry at
+    /// its seq num, freezing the log there (if it was not frozen earlier);
+    /// returns the fork. `None` if it is no fork: the entry is then refused
+    /// as usual.
+    pub(crate) fn keep_fork_evidence(
+        &mut self,
+        encoded_entry: &EncodedEntry,
+        encoded_operation: &EncodedOperation,
+    ) -> Result<Option<ForkedLog>, IngestError> {
+        // Only the author's key can sign a fork: that is what it proves.
+        let entry = encoded_entry.decode()?;
+        let (public_key, log_id, seq_num) = (entry.public_key, entry.log_id, entry.seq_num);
+        match store::logs::entry_at(self.connection, &public_key, log_id, seq_num)? {
+            Some(in_log) if in_log.hash != encoded_entry.hash() => {}
+            _ => return Ok(None),
+        }
+        entry.check_payload(encoded_operation)?;
+        let frozen_before = store::forks::frozen_at(self.connection, &public_key, log_id)?;
+        store::forks::keep_evidence(self.connection, &entry, encoded_entry, Some(encoded_operation))?;
+        let fork = ForkedLog {
+            public_key,
+            log_id,
+            seq_num: frozen_before.map_or(seq_num, |frozen| frozen.min(seq_num)),
+        };
+        if frozen_before != Some(fork.seq_num) {
+            self.freeze(&fork)?;
+        }
+        Ok(Some(fork))
+    }
+
+    /// Leaves the operations of `fork`'s log from its seq num on, and all that
+    /// build on them, out of the document, which is materialised again.
+    fn freeze(&mut self, fork: &ForkedLog) -> Result<(), IngestError> {
+        let connection = self.connection;
+        let document_id = store::logs::document_of_log(connection, &fork.public_key, fork.log_id)?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("log {} of {} is missing", fork.log_id, fork.public_key))
+            })?;
+        let mut frozen: std::collections::HashSet<OperationId> =
+            store::forks::operations_from(connection, &fork.public_key, fork.log_id, fork.seq_num)?
+                .into_iter()
+                .collect();
+        let graph = store::operations::graph_of(connection, &document_id)?;
+        frozen.extend(graph.iter().filter(|node| node.frozen).map(|node| node.id));
+        // Whatever builds on a frozen operation, directly or not, is frozen too.
+        loop {
+            let before = frozen.len();
+            for node in &graph {
+                if node.previous.iter().any(|previous| frozen.contains(previous)) {
+                    frozen.insert(node.id);
+                }
+            }
+            if frozen.len() == before {
+                break;
+            }
+        }
+        store::forks::freeze(connection, &frozen.into_iter().collect::<Vec<_>>())?;
+        // The document as if the frozen operations had never arrived.
+        self.documents.documents.remove(&document_id);
+        let Some(operations) = published_operations(connection, &document_id, self.registry)? else {
+            // Pruned after a deletion: it stays deleted.
+            return Ok(());
+        };
+        store::documents::remove(connection, &document_id)?;
+        if operations.is_empty() {
+            return Ok(());
+        }
+        let reduced = Document::reduce_with_walk_end(&operations).map_err(corrupt)?;
+        self.documents.documents.insert(
+            document_id,
+            CachedDocument {
+                reduced,
+                changed: None,
+            },
+        );
+        Ok(())
+    }
+
     /// Writes the documents the transaction changed.
     pub(crate) fn finish(mut self) -> Result<(), StoreError> {
         self.documents.flush(self.connection)
@@ -272,6 +362,15 @@ fn ingest(
         .ok_or_else(|| IngestError::SchemaNotFound(plain.schema_id.clone()))?;
     let entry = verified.decode(encoded_entry)?;
     let (public_key, log_id, seq_num) = (entry.public_key, entry.log_id, entry.seq_num);
+    if let Some(frozen) = store::forks::frozen_at(connection, &public_key, log_id)? {
+        if seq_num >= frozen {
+            return Err(IngestError::LogFrozen {
+                public_key,
+                log_id,
+                seq_num: frozen,
+            });
+        }
+    }
 
     // The log: this entry must be the next one, and its links must point at
     // the entries the log holds.
@@ -317,8 +416,8 @@ fn ingest(
 
     // The document: a CREATE starts one; anything else continues the one
     // its previous operations belong to.
-    let document_id = match &operation.previous {
-        None => DocumentId(operation_id.0),
+    let (document_id, builds_on_frozen) = match &operation.previous {
+        None => (DocumentId(operation_id.0), false),
         Some(previous) => document_of_previous(connection, previous, &operation.schema_id)?,
     };
     if source == Source::Client && cache.is_deleted(connection, &document_id)? {
@@ -348,6 +447,16 @@ fn ingest(
         &operation,
     )?;
     let schema_id = operation.schema_id.clone();
+    if builds_on_frozen {
+        // Stored like everywhere else, and left out like what it builds on.
+        store::forks::freeze(connection, &[operation_id])?;
+        return Ok(Applied {
+            entry,
+            operation_id,
+            document_id,
+            schema_id,
+        });
+    }
     let published = PublishedOperation {
         id: operation_id,
         author: public_key,
@@ -370,12 +479,13 @@ fn ingest(
 }
 
 /// The document the operations in `previous` belong to, checking that they
-/// exist, have the claimed schema, and all belong to one document.
+/// exist, have the claimed schema, and all belong to one document; and
+/// whether any of them is frozen.
 fn document_of_previous(
     connection: &Connection,
     previous: &DocumentViewId,
     claimed_schema: &SchemaId,
-) -> Result<DocumentId, IngestError> {
+) -> Result<(DocumentId, bool), IngestError> {
     let mut metas = Vec::with_capacity(previous.operations().len());
     for id in previous.operations() {
         let meta = store::operations::meta(connection, id)?.ok_or(IngestError::PreviousNotFound(*id))?;
@@ -392,7 +502,7 @@ fn document_of_previous(
     if metas.iter().any(|meta| meta.document_id != document_id) {
         return Err(IngestError::PreviousFromSeveralDocuments);
     }
-    Ok(document_id)
+    Ok((document_id, metas.iter().any(|meta| meta.frozen)))
 }
 
 /// A CREATE opens a log the author has not used; anything else goes into the

@@ -23,6 +23,7 @@ use crate::key_file::{self, KeyFileError};
 use crate::query::{DocumentQuery, Page};
 use crate::reader::{ReadPool, Reader};
 use crate::replica::{CheckedEntry, Ingested, Replica};
+use crate::store::forks::ForkedLog;
 use crate::store::logs::LogHeight;
 use crate::store::{CommitCount, Durability, StoreError};
 
@@ -422,19 +423,35 @@ impl Node {
             .await
     }
 
-    /// Every entry of each log after its seq num, log by log, in one read.
+    /// Up to a number of entries of each log after a seq num, log by log,
+    /// in one read.
     pub async fn entries_of_logs(
         &self,
-        logs: Vec<(PublicKey, LogId, u64)>,
+        logs: Vec<(PublicKey, LogId, u64, usize)>,
     ) -> Result<Vec<(EncodedEntry, Option<EncodedOperation>)>, NodeError> {
         self.read(move |reader| {
             let mut entries = Vec::new();
-            for (public_key, log_id, after) in logs {
-                entries.extend(reader.entries_after(&public_key, log_id, after, usize::MAX)?);
+            for (public_key, log_id, after, limit) in logs {
+                entries.extend(reader.entries_after(&public_key, log_id, after, limit)?);
             }
             Ok(entries)
         })
         .await
+    }
+
+    /// Every log frozen by a fork (its author's key signed two entries at
+    /// one seq num), and where.
+    pub async fn forked_logs(&self) -> Result<Vec<ForkedLog>, NodeError> {
+        self.read(|reader| Ok(reader.forked_logs()?)).await
+    }
+
+    /// The entries that prove a fork, each with its operation (`None`
+    /// where pruned).
+    pub async fn fork_evidence(
+        &self,
+        fork: ForkedLog,
+    ) -> Result<Vec<(EncodedEntry, Option<EncodedOperation>)>, NodeError> {
+        self.read(move |reader| Ok(reader.fork_evidence(&fork)?)).await
     }
 
     /// Takes a batch of entries from the peer named `peer`, in one

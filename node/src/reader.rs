@@ -164,6 +164,19 @@ impl Reader {
         store::logs::entries_after(&self.connection, public_key, log_id, after, limit)
     }
 
+    /// Every log frozen by a fork, and where.
+    pub fn forked_logs(&self) -> Result<Vec<store::forks::ForkedLog>, StoreError> {
+        store::forks::frozen_logs(&self.connection)
+    }
+
+    /// The entries that prove a fork.
+    pub fn fork_evidence(
+        &self,
+        fork: &store::forks::ForkedLog,
+    ) -> Result<Vec<(lineup_core::EncodedEntry, Option<lineup_core::EncodedOperation>)>, StoreError> {
+        store::forks::evidence(&self.connection, fork)
+    }
+
     /// The arguments for `public_key`'s next entry.
     pub fn next_args(
         &self,

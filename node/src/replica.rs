@@ -12,6 +12,7 @@ use crate::ingest::{
     self, Applied, Batch, Dependency, IngestError, NextArgs, NextArgsError, Source, VerifiedSignatures,
 };
 use crate::registry::SchemaRegistry;
+use crate::store::forks::ForkedLog;
 use crate::store::{self, CommitCount, Durability, Store, StoreError};
 
 /// What one client's publish came to: applied, with the next arguments of
@@ -81,8 +82,13 @@ pub enum Ingested {
     Applied(Vec<Applied>),
     /// Valid, but kept aside until this arrives.
     Held(Dependency),
-    /// This node has it already (applied or held).
+    /// This node has it already (applied, held, or kept as fork evidence).
     AlreadyKnown,
+    /// Its log holds another entry at its seq num: it is kept as evidence
+    /// that the author's key forked the log, which is frozen from there on.
+    Fork(ForkedLog),
+    /// Its log is frozen at or before its seq num: not taken.
+    Frozen,
 }
 
 /// A node's data. Synchronous: the node runs it on a thread of its own.
@@ -354,6 +360,13 @@ fn ingest_from_peer(
             let mut all = vec![applied];
             release(batch, &mut all)?;
             Ok(Ingested::Applied(all))
+        }
+        Err(IngestError::LogFrozen { .. }) => Ok(Ingested::Frozen),
+        Err(error @ IngestError::SeqNumMismatch { claimed, expected }) if claimed < expected => {
+            match batch.keep_fork_evidence(entry, operation)? {
+                Some(fork) => Ok(Ingested::Fork(fork)),
+                None => Err(error),
+            }
         }
         Err(error) => {
             let Some(dependency) = dependency_of(&error, entry, operation)? else {

@@ -8,6 +8,7 @@
 
 mod checkpoint;
 pub(crate) mod documents;
+pub mod forks;
 pub(crate) mod held;
 pub mod logs;
 pub(crate) mod operations;
@@ -59,7 +60,10 @@ pub enum StoreError {
 }
 
 /// Each migration takes the database from the version before it to its index + 1.
-const MIGRATIONS: &[&str] = &[include_str!("store/schema_v1.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("store/schema_v1.sql"),
+    include_str!("store/schema_v2.sql"),
+];
 
 /// An open database.
 #[derive(Debug)]

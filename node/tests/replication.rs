@@ -1,19 +1,23 @@
-//! Two nodes sync over real QUIC on 127.0.0.1: each ends with every
-//! document of the other, identical, and a second sync sends nothing.
+//! Nodes sync over real QUIC on 127.0.0.1: each ends with every document of
+//! the other, identical, and a second sync sends nothing; a fork of an
+//! author's log freezes it alike everywhere.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
 
 mod test_utils;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lineup_core::{Document, SchemaId};
+use lineup_core::{Document, SchemaId, SeqNum, Value};
 use lineup_node::key_file;
 use lineup_node::net::replication::{sync, Replicated, Role, SyncReport};
 use lineup_node::net::transport::Transport;
 use lineup_node::node::Node;
 use lineup_node::query::DocumentQuery;
+use lineup_node::replica::{CheckedEntry, Ingested};
+use lineup_node::store::forks::ForkedLog;
 use test_utils::{define_schema, edited_stage, eventually, stage_schema, Author, Signed};
 
 struct Peer {
@@ -392,4 +396,120 @@ async fn a_restarted_node_dials_the_peers_it_knew() {
     );
     bob_peers.stop().await;
     alice_peers.stop().await;
+}
+
+/// Gives `node` these entries one at a time, as a peer would.
+async fn receive(node: &Node, signed: &[Signed]) -> Vec<Ingested> {
+    let mut outcomes = Vec::new();
+    for (entry, operation) in signed {
+        let checked = CheckedEntry::check(entry.clone(), operation.clone());
+        outcomes.extend(node.ingest_from_peer("test".into(), vec![checked]).await.unwrap());
+    }
+    outcomes
+}
+
+fn capacity(value: i64) -> BTreeMap<String, Value> {
+    BTreeMap::from([("capacity".into(), Value::Int(value))])
+}
+
+fn capacities(documents: &[Document]) -> Vec<Option<Value>> {
+    documents
+        .iter()
+        .map(|document| {
+            document
+                .fields
+                .as_ref()
+                .and_then(|fields| fields.get("capacity").map(|field| field.value.clone()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_fork_delivered_in_either_order_freezes_the_same_log_everywhere() {
+    let (alice, bob, carol) = (peer().await, peer().await, peer().await);
+    // Dana creates a stage; her key is copied to a laptop and a phone, and
+    // both go on editing it from the second entry of its log.
+    let mut dana = Author::new(71);
+    let (schema, definition) = stage_schema(&mut dana);
+    let log = dana.next_log();
+    let create = edited_stage(&mut dana, &schema, "Main", 0);
+    let (mut laptop, mut phone) = (dana.copied(), dana.copied());
+    let laptop_second = laptop.update(log, &schema, &create[0], capacity(1));
+    let laptop_third = laptop.update(log, &schema, &laptop_second, capacity(2));
+    let phone_second = phone.update(log, &schema, &create[0], capacity(9));
+    let phone_third = phone.update(log, &schema, &phone_second, capacity(10));
+    // Erin builds on the laptop's edit before anyone knows of the fork.
+    let mut erin = Author::new(72);
+    let erin_edit = erin.update(0, &schema, &laptop_third, capacity(3));
+
+    // Alice hears the laptop (and Erin) first, Bob the phone.
+    let mut first = definition.clone();
+    first.extend(create.clone());
+    receive(&alice.node, &first).await;
+    receive(&bob.node, &first).await;
+    receive(
+        &alice.node,
+        &[laptop_second.clone(), laptop_third.clone(), erin_edit],
+    )
+    .await;
+    assert_eq!(
+        capacities(&documents(&alice.node, &schema).await),
+        [Some(Value::Int(3))]
+    );
+    receive(&bob.node, &[phone_second.clone(), phone_third.clone()]).await;
+    assert_eq!(
+        capacities(&documents(&bob.node, &schema).await),
+        [Some(Value::Int(10))]
+    );
+
+    let fork = ForkedLog {
+        public_key: dana.key.public_key(),
+        log_id: lineup_core::LogId(log as u64),
+        seq_num: SeqNum::new(2).unwrap(),
+    };
+    let on_alice = receive(&alice.node, &[phone_second.clone(), phone_third]).await;
+    assert!(
+        matches!(on_alice[..], [Ingested::Fork(found), Ingested::Frozen] if found == fork),
+        "{on_alice:?}"
+    );
+    let on_bob = receive(&bob.node, &[laptop_second, laptop_third]).await;
+    assert!(
+        matches!(on_bob[..], [Ingested::Fork(found), Ingested::Frozen] if found == fork),
+        "{on_bob:?}"
+    );
+
+    // Both leave out everything from the fork on, and Erin's edit that built
+    // on it: the stage is as Dana created it.
+    for node in [&alice.node, &bob.node] {
+        assert_eq!(node.forked_logs().await.unwrap(), [fork]);
+        assert_eq!(capacities(&documents(node, &schema).await), [Some(Value::Int(0))]);
+    }
+    assert_eq!(
+        documents(&alice.node, &schema).await,
+        documents(&bob.node, &schema).await
+    );
+
+    // Syncing changes nothing: each has both entries of the fork already.
+    let (by_alice, by_bob) = sync_both(&alice, &bob).await;
+    assert_eq!((by_alice.forks, by_bob.forks), (0, 0), "{by_alice:?} {by_bob:?}");
+    assert_eq!(
+        documents(&alice.node, &schema).await,
+        documents(&bob.node, &schema).await
+    );
+
+    // Carol, who never heard of Dana, gets the log up to the fork and the
+    // evidence, and freezes it too.
+    let (_, by_carol) = sync_both(&alice, &carol).await;
+    assert_eq!(by_carol.forks, 1, "{by_carol:?}");
+    assert_eq!(carol.node.forked_logs().await.unwrap(), [fork]);
+    assert_eq!(
+        documents(&carol.node, &schema).await,
+        documents(&alice.node, &schema).await
+    );
+    // The phone's next edit is not taken anywhere.
+    let phone_fourth = phone.update(log, &schema, &phone_second, capacity(11));
+    assert!(matches!(
+        receive(&carol.node, &[phone_fourth]).await[..],
+        [Ingested::Frozen]
+    ));
 }

@@ -258,10 +258,22 @@ fn import(data_dir: &std::path::Path, durability: Durability) -> anyhow::Result<
         let outcome = replica
             .ingest_from_peer("import", [(&entry, &operation)])
             .with_context(|| format!("line {}", number + 1))?;
-        if let [Ingested::Applied(_) | Ingested::Held(_) | Ingested::AlreadyKnown] = outcome[..] {
-            writeln!(stdout, "stored {}", entry.hash())?;
-            stdout.flush()?;
+        match outcome[..] {
+            [Ingested::Applied(_) | Ingested::Held(_) | Ingested::AlreadyKnown] => {
+                writeln!(stdout, "stored {}", entry.hash())?;
+            }
+            [Ingested::Fork(fork)] => writeln!(
+                stdout,
+                "fork {}: log {} of {} is frozen at seq num {}",
+                entry.hash(),
+                fork.log_id,
+                fork.public_key,
+                fork.seq_num
+            )?,
+            [Ingested::Frozen] => writeln!(stdout, "frozen {}: its log is frozen by a fork", entry.hash())?,
+            _ => {}
         }
+        stdout.flush()?;
     }
     Ok(())
 }

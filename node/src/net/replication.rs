@@ -4,18 +4,22 @@
 //! through ingest in batches, as any entry does: nothing a peer sends is
 //! trusted.
 //!
+//! A log frozen by a fork (see [`crate::store::forks`]) travels up to the
+//! entry before the fork, then its evidence: both entries at the fork.
+//!
 //! Not yet: a stream that stays open for live entries (a new session is
 //! opened on each change, see [`super::peers`]), and entries whose operation
 //! was pruned (refused for now).
 
 use std::collections::{BTreeSet, HashMap};
 
-use lineup_core::{AuthorKeys, EncodedEntry, EncodedOperation, LogId, PublicKey, SchemaId};
+use lineup_core::{AuthorKeys, EncodedEntry, EncodedOperation, LogId, PublicKey, SchemaId, SeqNum};
 
 use super::transport::Connection;
 use super::wire::{self, EntryBytes, LogHeight, Message, WireError};
 use crate::node::{Node, NodeError};
 use crate::replica::{CheckedEntry, Ingested};
+use crate::store::forks::ForkedLog;
 
 /// Entries per message and per ingest transaction...
 pub const BATCH_ENTRIES: usize = 256;
@@ -114,6 +118,10 @@ pub struct SyncReport {
     pub held: usize,
     /// Received entries this node had already (another session sent them).
     pub already_known: usize,
+    /// Received entries kept as evidence of a fork.
+    pub forks: usize,
+    /// Received entries of logs frozen here at or before them: not taken.
+    pub frozen: usize,
 }
 
 /// Syncs with the peer at the other end of `connection`, both ways, once.
@@ -157,6 +165,7 @@ pub async fn sync(
             author: log.public_key.as_bytes().to_vec(),
             log_id: log.log_id.0,
             seq_num: log.seq_num.get(),
+            frozen_at: log.frozen_at.map(SeqNum::get),
         })
         .collect();
     // Written and read at once: with many logs, two sides that both wrote
@@ -180,11 +189,32 @@ pub async fn sync(
         // Short logs are read together, a batch's worth at a time (a
         // festival has many documents edited a few times each); a long one
         // is paged through on its own.
-        let mut short: Vec<(PublicKey, LogId, u64)> = Vec::new();
+        let mut short: Vec<(PublicKey, LogId, u64, usize)> = Vec::new();
         let mut short_entries = 0;
+        let mut evidence = Vec::new();
         for log in &mine {
-            let after = theirs.get(&(log.public_key, log.log_id)).copied().unwrap_or(0);
-            let missing = log.seq_num.get().saturating_sub(after) as usize;
+            let their = theirs
+                .get(&(log.public_key, log.log_id))
+                .copied()
+                .unwrap_or_default();
+            // Nothing from a fork on travels but its evidence: no node that
+            // knows of the fork takes it.
+            let fork = [log.frozen_at.map(SeqNum::get), their.frozen_at]
+                .into_iter()
+                .flatten()
+                .min();
+            let up_to = fork.map_or(log.seq_num.get(), |fork| (fork - 1).min(log.seq_num.get()));
+            if let Some(frozen_at) = log.frozen_at {
+                if their.frozen_at.is_none_or(|theirs| theirs > frozen_at.get()) {
+                    evidence.push(ForkedLog {
+                        public_key: log.public_key,
+                        log_id: log.log_id,
+                        seq_num: frozen_at,
+                    });
+                }
+            }
+            let after = their.height;
+            let missing = up_to.saturating_sub(after) as usize;
             if missing == 0 {
                 continue;
             }
@@ -194,7 +224,7 @@ pub async fn sync(
                     log.public_key,
                     log.log_id,
                     after,
-                    log.seq_num.get(),
+                    up_to,
                     &mut outbox,
                     &mut send,
                 )
@@ -205,10 +235,14 @@ pub async fn sync(
                 send_logs(node, std::mem::take(&mut short), &mut outbox, &mut send).await?;
                 short_entries = 0;
             }
-            short.push((log.public_key, log.log_id, after));
+            short.push((log.public_key, log.log_id, after, missing));
             short_entries += missing;
         }
         send_logs(node, short, &mut outbox, &mut send).await?;
+        // After every log: the entries before each fork went first.
+        for fork in evidence {
+            post(node.fork_evidence(fork).await?, &mut outbox, &mut send).await?;
+        }
         if let Some(entries) = outbox.rest() {
             wire::write(&mut send, &Message::Entries { entries }).await?;
         }
@@ -248,6 +282,8 @@ pub async fn sync(
                         Ingested::Applied(applied) => report.applied += applied.len(),
                         Ingested::Held(_) => report.held += 1,
                         Ingested::AlreadyKnown => report.already_known += 1,
+                        Ingested::Fork(_) => report.forks += 1,
+                        Ingested::Frozen => report.frozen += 1,
                     }
                 }
             }
@@ -260,20 +296,19 @@ pub async fn sync(
     Ok(SyncReport { sent, ..report })
 }
 
-/// Sends a log's entries after seq num `after`, up to `height`, a batch at a time.
+/// Sends a log's entries after seq num `after`, up to `up_to`, a batch at a time.
 async fn send_log(
     node: &Node,
     public_key: PublicKey,
     log_id: LogId,
     mut after: u64,
-    height: u64,
+    up_to: u64,
     outbox: &mut Outbox,
     send: &mut quinn::SendStream,
 ) -> Result<(), ReplicationError> {
-    while after < height {
-        let batch = node
-            .entries_after(public_key, log_id, after, BATCH_ENTRIES)
-            .await?;
+    while after < up_to {
+        let limit = BATCH_ENTRIES.min((up_to - after) as usize);
+        let batch = node.entries_after(public_key, log_id, after, limit).await?;
         if batch.is_empty() {
             break;
         }
@@ -283,10 +318,10 @@ async fn send_log(
     Ok(())
 }
 
-/// Sends every entry of `logs` after each one's seq num, read together.
+/// Sends the entries of `logs` (so many after a seq num, each), read together.
 async fn send_logs(
     node: &Node,
-    logs: Vec<(PublicKey, LogId, u64)>,
+    logs: Vec<(PublicKey, LogId, u64, usize)>,
     outbox: &mut Outbox,
     send: &mut quinn::SendStream,
 ) -> Result<(), ReplicationError> {
@@ -410,15 +445,28 @@ fn unexpected(message: &Message) -> ReplicationError {
     ReplicationError::Protocol(format!("an unexpected {kind} message"))
 }
 
-fn heights_by_log(logs: Vec<LogHeight>) -> Result<HashMap<(PublicKey, LogId), u64>, ReplicationError> {
+/// How far a peer has one log.
+#[derive(Debug, Clone, Copy, Default)]
+struct TheirLog {
+    height: u64,
+    frozen_at: Option<u64>,
+}
+
+fn heights_by_log(logs: Vec<LogHeight>) -> Result<HashMap<(PublicKey, LogId), TheirLog>, ReplicationError> {
     logs.into_iter()
         .map(|log| {
             let author = <[u8; 32]>::try_from(log.author.as_slice())
                 .map_err(|_| ReplicationError::Protocol("an author of other than 32 bytes".into()))?;
+            if log.frozen_at == Some(0) {
+                return Err(ReplicationError::Protocol("a log frozen at seq num 0".into()));
+            }
             // Only compared with keys this node holds: not checked as a point.
             Ok((
                 (PublicKey::from_checked_bytes(author), LogId(log.log_id)),
-                log.seq_num,
+                TheirLog {
+                    height: log.seq_num,
+                    frozen_at: log.frozen_at,
+                },
             ))
         })
         .collect()
@@ -456,5 +504,20 @@ mod tests {
         );
         assert_eq!(messages((0..600).map(|_| entry(200))), [256, 256, 88]);
         assert!(messages([]).is_empty());
+    }
+
+    #[test]
+    fn heights_name_real_authors_and_forks() {
+        let height = |author: Vec<u8>, frozen_at| LogHeight {
+            author,
+            log_id: 0,
+            seq_num: 5,
+            frozen_at,
+        };
+        let read = heights_by_log(vec![height(vec![7; 32], Some(3))]).unwrap();
+        assert_eq!(read.values().next().unwrap().frozen_at, Some(3));
+        assert!(heights_by_log(vec![height(vec![7; 31], None)]).is_err());
+        // No log has a seq num 0 to be frozen at.
+        assert!(heights_by_log(vec![height(vec![7; 32], Some(0))]).is_err());
     }
 }

@@ -46,6 +46,10 @@ pub struct LogHeight {
     pub log_id: u64,
     /// The highest seq num held.
     pub seq_num: u64,
+    /// Where a fork froze the log at the sender, if one did: the sender
+    /// takes nothing from there on but the evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen_at: Option<u64>,
 }
 
 /// An entry as it is signed, with its operation; the operation is missing
@@ -144,11 +148,20 @@ mod tests {
                 schemas: None,
             },
             Message::Heights {
-                logs: vec![LogHeight {
-                    author: vec![200; 32],
-                    log_id: 3,
-                    seq_num: 70,
-                }],
+                logs: vec![
+                    LogHeight {
+                        author: vec![200; 32],
+                        log_id: 3,
+                        seq_num: 70,
+                        frozen_at: None,
+                    },
+                    LogHeight {
+                        author: vec![201; 32],
+                        log_id: 0,
+                        seq_num: 9,
+                        frozen_at: Some(4),
+                    },
+                ],
             },
             Message::Entries {
                 entries: vec![

@@ -22,6 +22,18 @@ pub(crate) enum Changed<'a> {
     Fields(&'a std::collections::BTreeSet<String>),
 }
 
+/// Removes a document's view and fields (its operations stay).
+pub(crate) fn remove(connection: &Connection, id: &DocumentId) -> Result<(), StoreError> {
+    let id = id.hash().to_bytes();
+    connection
+        .prepare_cached("DELETE FROM document_fields WHERE document_id = ?1")?
+        .execute(params![id])?;
+    connection
+        .prepare_cached("DELETE FROM documents WHERE id = ?1")?
+        .execute(params![id])?;
+    Ok(())
+}
+
 /// Writes the current view of a document.
 pub(crate) fn save(
     connection: &Connection,

@@ -42,12 +42,13 @@ pub(crate) fn entry_at(
     .transpose()
 }
 
-/// Whether an entry with this hash is stored or held.
+/// Whether an entry with this hash is stored, held or kept as fork evidence.
 pub(crate) fn is_known(connection: &Connection, hash: &Hash) -> Result<bool, StoreError> {
     Ok(connection
         .prepare_cached(
             "SELECT 1 WHERE EXISTS (SELECT 1 FROM entries WHERE hash = ?1)
-                         OR EXISTS (SELECT 1 FROM held_entries WHERE hash = ?1)",
+                         OR EXISTS (SELECT 1 FROM held_entries WHERE hash = ?1)
+                         OR EXISTS (SELECT 1 FROM forks WHERE hash = ?1)",
         )?
         .exists(params![hash.to_bytes()])?)
 }
@@ -70,6 +71,8 @@ pub struct LogHeight {
     pub schema_id: SchemaId,
     /// Its highest seq num.
     pub seq_num: SeqNum,
+    /// Where a fork froze it, if one did (see [`super::forks`]).
+    pub frozen_at: Option<SeqNum>,
 }
 
 /// Every log with at least one entry, and how far it goes.
@@ -78,7 +81,9 @@ pub(crate) fn heights(connection: &Connection) -> Result<Vec<LogHeight>, StoreEr
         "SELECT l.public_key, l.log_id, l.schema_id,
                 (SELECT seq_num FROM entries e
                  WHERE e.public_key = l.public_key AND e.log_id = l.log_id
-                 ORDER BY seq_num DESC LIMIT 1) AS height
+                 ORDER BY seq_num DESC LIMIT 1) AS height,
+                (SELECT MIN(seq_num) FROM forks f
+                 WHERE f.public_key = l.public_key AND f.log_id = l.log_id) AS frozen_at
          FROM logs l WHERE height IS NOT NULL",
     )?;
     let rows = statement.query_map([], |row| {
@@ -87,17 +92,20 @@ pub(crate) fn heights(connection: &Connection) -> Result<Vec<LogHeight>, StoreEr
             row.get::<_, Vec<u8>>(1)?,
             row.get::<_, String>(2)?,
             row.get::<_, Vec<u8>>(3)?,
+            row.get::<_, Option<Vec<u8>>>(4)?,
         ))
     })?;
+    let seq_num_from =
+        |bytes: &[u8]| SeqNum::new(u64_from(bytes)?).ok_or_else(|| StoreError::Corrupt("seq num 0".into()));
     rows.map(|row| {
-        let (public_key, log_id, schema_id, seq_num) = row?;
+        let (public_key, log_id, schema_id, seq_num, frozen_at) = row?;
         let public_key = stored(<[u8; 32]>::try_from(public_key.as_slice()), "author")?;
         Ok(LogHeight {
             public_key: PublicKey::from_checked_bytes(public_key),
             log_id: LogId(u64_from(&log_id)?),
             schema_id: stored(schema_id.parse(), "schema id")?,
-            seq_num: SeqNum::new(u64_from(&seq_num)?)
-                .ok_or_else(|| StoreError::Corrupt("seq num 0".into()))?,
+            seq_num: seq_num_from(&seq_num)?,
+            frozen_at: frozen_at.as_deref().map(seq_num_from).transpose()?,
         })
     })
     .collect()
@@ -177,6 +185,23 @@ pub(crate) fn log_of_document(
         )
         .optional()?;
     bytes.map(|bytes| u64_from(&bytes).map(LogId)).transpose()
+}
+
+/// The document `public_key` writes in `log_id`.
+pub(crate) fn document_of_log(
+    connection: &Connection,
+    public_key: &PublicKey,
+    log_id: LogId,
+) -> Result<Option<DocumentId>, StoreError> {
+    let bytes: Option<Vec<u8>> = connection
+        .prepare_cached("SELECT document_id FROM logs WHERE public_key = ?1 AND log_id = ?2")?
+        .query_row(params![public_key.as_bytes(), u64_bytes(log_id.0)], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    bytes
+        .map(|bytes| stored(Hash::from_bytes(&bytes), "document id").map(DocumentId))
+        .transpose()
 }
 
 /// The highest log id `public_key` has used.

@@ -11,33 +11,42 @@ use super::{hash_from, stored, StoreError};
 pub(crate) struct OperationMeta {
     pub(crate) document_id: DocumentId,
     pub(crate) schema_id: SchemaId,
+    /// Left out of materialisation because of a fork.
+    pub(crate) frozen: bool,
 }
 
 /// The document and schema of an operation.
 pub(crate) fn meta(connection: &Connection, id: &OperationId) -> Result<Option<OperationMeta>, StoreError> {
-    let row: Option<(Vec<u8>, String)> = connection
-        .prepare_cached("SELECT document_id, schema_id FROM entries WHERE hash = ?1")?
+    let row: Option<(Vec<u8>, String, bool)> = connection
+        .prepare_cached(
+            "SELECT document_id, schema_id, EXISTS (SELECT 1 FROM frozen_operations WHERE hash = ?1)
+             FROM entries WHERE hash = ?1",
+        )?
         .query_row(params![id.hash().to_bytes()], |row| {
-            Ok((row.get(0)?, row.get(1)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
         .optional()?;
-    row.map(|(document_id, schema_id)| {
+    row.map(|(document_id, schema_id, frozen)| {
         Ok(OperationMeta {
             document_id: DocumentId(hash_from(&document_id, "document id")?),
             schema_id: stored(schema_id.parse(), "schema id")?,
+            frozen,
         })
     })
     .transpose()
 }
 
-/// Every operation of a document with its author and payload, for a full
-/// reduction. `None` payloads were pruned.
+/// Every operation of a document that is not frozen, with its author and
+/// payload, for a full reduction. `None` payloads were pruned.
 pub(crate) fn of_document(
     connection: &Connection,
     document_id: &DocumentId,
 ) -> Result<Vec<(OperationId, PublicKey, Option<EncodedOperation>)>, StoreError> {
     let mut statement =
-        connection.prepare_cached("SELECT hash, public_key, payload FROM logs JOIN entries USING (public_key, log_id) WHERE logs.document_id = ?1")?;
+        connection.prepare_cached(
+            "SELECT hash, public_key, payload FROM logs JOIN entries USING (public_key, log_id)
+             WHERE logs.document_id = ?1 AND NOT EXISTS (SELECT 1 FROM frozen_operations f WHERE f.hash = entries.hash)",
+        )?;
     let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
         Ok((
             row.get::<_, Vec<u8>>(0)?,
@@ -57,27 +66,66 @@ pub(crate) fn of_document(
     .collect()
 }
 
-/// The graph tips of a document: its operations that no other one builds on.
+/// One operation of a document as a node of its graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GraphNode {
+    pub(crate) id: OperationId,
+    /// The operations it builds on.
+    pub(crate) previous: Vec<OperationId>,
+    /// Left out of materialisation because of a fork.
+    pub(crate) frozen: bool,
+}
+
+/// Every operation of a document, frozen or not, with what it builds on.
+pub(crate) fn graph_of(
+    connection: &Connection,
+    document_id: &DocumentId,
+) -> Result<Vec<GraphNode>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT hash, previous, EXISTS (SELECT 1 FROM frozen_operations f WHERE f.hash = entries.hash)
+         FROM logs JOIN entries USING (public_key, log_id) WHERE logs.document_id = ?1",
+    )?;
+    let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
+        Ok((
+            row.get::<_, Vec<u8>>(0)?,
+            row.get::<_, Option<String>>(1)?,
+            row.get::<_, bool>(2)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, previous, frozen) = row?;
+        Ok(GraphNode {
+            id: OperationId(hash_from(&id, "operation id")?),
+            previous: previous
+                .iter()
+                .flat_map(|previous| previous.split('_'))
+                .map(|previous| stored(previous.parse::<OperationId>(), "previous"))
+                .collect::<Result<_, _>>()?,
+            frozen,
+        })
+    })
+    .collect()
+}
+
+/// The graph tips of a document: its operations (not frozen) that no other
+/// one builds on.
 pub(crate) fn tips_of(
     connection: &Connection,
     document_id: &DocumentId,
 ) -> Result<Vec<OperationId>, StoreError> {
-    let mut statement = connection.prepare_cached(
-        "SELECT hash, previous FROM logs JOIN entries USING (public_key, log_id) WHERE logs.document_id = ?1",
-    )?;
-    let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
-        Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Option<String>>(1)?))
-    })?;
-    let mut ids = Vec::new();
-    let mut built_on = std::collections::HashSet::new();
-    for row in rows {
-        let (id, previous) = row?;
-        ids.push(OperationId(hash_from(&id, "operation id")?));
-        for previous in previous.iter().flat_map(|previous| previous.split('_')) {
-            built_on.insert(stored(previous.parse::<OperationId>(), "previous")?);
-        }
-    }
-    Ok(ids.into_iter().filter(|id| !built_on.contains(id)).collect())
+    let graph: Vec<GraphNode> = graph_of(connection, document_id)?
+        .into_iter()
+        .filter(|node| !node.frozen)
+        .collect();
+    let built_on: std::collections::HashSet<OperationId> = graph
+        .iter()
+        .flat_map(|node| node.previous.iter().copied())
+        .collect();
+    Ok(graph
+        .into_iter()
+        .map(|node| node.id)
+        .filter(|id| !built_on.contains(id))
+        .collect())
 }
 
 /// Deleted documents whose operations still carry their payloads.

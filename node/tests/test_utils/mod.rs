@@ -39,6 +39,28 @@ impl Author {
         (entry, payload)
     }
 
+    /// The same key with the same logs so far, as if copied to a second
+    /// device: what the two sign next forks the author's logs.
+    pub(crate) fn copied(&self) -> Self {
+        Self {
+            key: PrivateKey::from_bytes(&self.key.to_bytes()),
+            logs: self.logs.clone(),
+        }
+    }
+
+    /// Signs an update of the document whose latest operation is `previous`,
+    /// as the next entry of log `log`.
+    pub(crate) fn update(
+        &mut self,
+        log: usize,
+        schema: &SchemaId,
+        previous: &Signed,
+        fields: BTreeMap<String, Value>,
+    ) -> Signed {
+        let previous = DocumentViewId::from(OperationId(previous.0.hash()));
+        self.sign(log, &Operation::update(schema.clone(), previous, fields))
+    }
+
     /// A new log number for a new document.
     pub(crate) fn next_log(&self) -> usize {
         self.logs.len()
