@@ -13,9 +13,9 @@ use std::thread::JoinHandle;
 
 use lineup_core::{
     Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Entry, LogId, Operation,
-    OperationId, PrivateKey, PublicKey, Schema, SchemaId, Value,
+    OperationId, PrivateKey, PublicKey, Schema, SchemaId, SeqNum, Value,
 };
-use tokio::sync::{broadcast, oneshot, watch};
+use tokio::sync::{broadcast, oneshot};
 
 use crate::data_dir::default_data_dir;
 use crate::ingest::{Applied, IngestError, NextArgs, NextArgsError};
@@ -29,6 +29,42 @@ use crate::store::{CommitCount, Durability, StoreError};
 
 /// How many changes a subscriber may fall behind before it misses some.
 const EVENT_BACKLOG: usize = 16_384;
+/// How many commits replication may fall behind before it misses some (and
+/// syncs in full instead).
+const STORED_BACKLOG: usize = 1_024;
+
+/// The entries one commit stored, for replication to pass on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The peer they came from (as its key in hex); `None` if published here.
+    pub from_peer: Option<String>,
+    /// Where each one is.
+    pub entries: Vec<EntryPlace>,
+}
+
+/// Where an entry is: its log and seq num, and its document's schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryPlace {
+    /// The author.
+    pub public_key: PublicKey,
+    /// The log.
+    pub log_id: LogId,
+    /// Its seq num.
+    pub seq_num: SeqNum,
+    /// The schema of its operation.
+    pub schema_id: SchemaId,
+}
+
+impl EntryPlace {
+    fn of(applied: &Applied) -> Self {
+        Self {
+            public_key: applied.entry.public_key,
+            log_id: applied.entry.log_id,
+            seq_num: applied.entry.seq_num,
+            schema_id: applied.schema_id.clone(),
+        }
+    }
+}
 
 /// Name of the database file inside the data directory.
 pub const DATABASE_FILE_NAME: &str = "lineup.sqlite";
@@ -106,8 +142,8 @@ impl NodeBuilder {
         // writes still sees every change.
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let thread_events = events.clone();
-        let (changes, _) = watch::channel(0);
-        let thread_changes = changes.clone();
+        let (stored, _) = broadcast::channel(STORED_BACKLOG);
+        let thread_stored = stored.clone();
         let thread_generation = Arc::clone(&schema_generation);
         let thread = std::thread::Builder::new()
             .name("lineup-store".into())
@@ -133,7 +169,7 @@ impl NodeBuilder {
                             replica,
                             schema_generation: thread_generation,
                             events: thread_events,
-                            changes: thread_changes,
+                            stored: thread_stored,
                         };
                         // Runs until every handle is dropped or stop is called.
                         state.run(&inbox);
@@ -151,7 +187,7 @@ impl NodeBuilder {
             thread: Some(thread),
             public_key,
             events,
-            changes,
+            stored,
             schema_generation,
             commits,
             reads,
@@ -165,7 +201,7 @@ struct StoreThread {
     replica: Replica,
     schema_generation: Arc<AtomicU64>,
     events: broadcast::Sender<NodeEvent>,
-    changes: watch::Sender<u64>,
+    stored: broadcast::Sender<Arc<Stored>>,
 }
 
 /// Work for the store thread.
@@ -191,7 +227,7 @@ pub struct Node {
     thread: Option<JoinHandle<()>>,
     public_key: PublicKey,
     events: broadcast::Sender<NodeEvent>,
-    changes: watch::Sender<u64>,
+    stored: broadcast::Sender<Arc<Stored>>,
     schema_generation: Arc<AtomicU64>,
     commits: CommitCount,
     reads: Arc<ReadPool>,
@@ -226,11 +262,10 @@ impl Node {
         self.events.subscribe()
     }
 
-    /// Counts the commits that changed documents, for whoever only needs to
-    /// know that something changed (replication): cheaper than
-    /// [`Node::subscribe`], whose events carry the changed documents.
-    pub fn changes(&self) -> watch::Receiver<u64> {
-        self.changes.subscribe()
+    /// Tells what each commit from now on stores, for replication to pass
+    /// on: cheaper than [`Node::subscribe`], whose events carry documents.
+    pub fn stored_entries(&self) -> broadcast::Receiver<Arc<Stored>> {
+        self.stored.subscribe()
     }
 
     /// Creates a document, signed by this node's key.
@@ -445,6 +480,22 @@ impl Node {
         self.read(|reader| Ok(reader.forked_logs()?)).await
     }
 
+    /// The entries at these places, in this order, each with its operation
+    /// (`None` where pruned); places with no entry are left out.
+    pub async fn entries_at(
+        &self,
+        places: Vec<(PublicKey, LogId, SeqNum)>,
+    ) -> Result<Vec<(EncodedEntry, Option<EncodedOperation>)>, NodeError> {
+        self.read(move |reader| {
+            let mut entries = Vec::with_capacity(places.len());
+            for (public_key, log_id, seq_num) in places {
+                entries.extend(reader.entries_after(&public_key, log_id, seq_num.get() - 1, 1)?);
+            }
+            Ok(entries)
+        })
+        .await
+    }
+
     /// The entries that prove a fork, each with its operation (`None`
     /// where pruned).
     pub async fn fork_evidence(
@@ -467,14 +518,11 @@ impl Node {
         self.call(move |state| {
             let mark = state.replica.schemas().learnt_count();
             let ingested = state.replica.ingest_checked_from_peer(&peer, &entries)?;
-            let changed: Vec<DocumentId> = ingested
-                .iter()
-                .flat_map(|ingested| match ingested {
-                    Ingested::Applied(applied) => applied.iter().map(|applied| applied.document_id).collect(),
-                    _ => Vec::new(),
-                })
-                .collect();
-            state.announce(mark, changed);
+            let applied = ingested.iter().flat_map(|ingested| match ingested {
+                Ingested::Applied(applied) => applied.as_slice(),
+                _ => &[],
+            });
+            state.announce(mark, applied, Some(peer));
             Ok(ingested)
         })
         .await?
@@ -547,10 +595,10 @@ impl StoreThread {
             .unzip();
         match self.replica.publish_many(&entries) {
             Ok(results) => {
-                let changed = results
+                let applied = results
                     .iter()
-                    .filter_map(|result| result.as_ref().ok().map(|(applied, _)| applied.document_id));
-                self.announce(mark, changed);
+                    .filter_map(|result| result.as_ref().ok().map(|(applied, _)| applied));
+                self.announce(mark, applied, None);
                 for (answer, result) in answers.into_iter().zip(results) {
                     let _ = answer.send(result.map_err(NodeError::from));
                 }
@@ -564,23 +612,32 @@ impl StoreThread {
         }
     }
 
-    /// Tells subscribers what committed changes did (a document changed twice
-    /// in one transaction shows its last view both times) and counts the
-    /// schemas learnt since `mark`: in the order of the commits, since only
-    /// this thread writes, and before the answers, so that whoever awaits one
-    /// sees the new schema generation.
-    fn announce(&mut self, mark: usize, changed: impl IntoIterator<Item = DocumentId>) {
+    /// Tells subscribers what a commit did (a document changed twice in one
+    /// transaction shows its last view both times), replication what it
+    /// stored (`applied`, which came from `from_peer`), and counts the schemas
+    /// learnt since `mark`: in the order of the commits, since only this
+    /// thread writes, and before the answers, so that whoever awaits one sees
+    /// the new schema generation.
+    fn announce<'a>(
+        &mut self,
+        mark: usize,
+        applied: impl IntoIterator<Item = &'a Applied>,
+        from_peer: Option<String>,
+    ) {
         let learnt = self.replica.schemas().learnt_since(mark).to_vec();
         if !learnt.is_empty() {
             self.schema_generation.fetch_add(1, Ordering::Release);
         }
-        let mut changed = changed.into_iter().peekable();
-        if changed.peek().is_some() {
-            self.changes.send_modify(|count| *count += 1);
+        let applied: Vec<&Applied> = applied.into_iter().collect();
+        if !applied.is_empty() && self.stored.receiver_count() > 0 {
+            let _ = self.stored.send(Arc::new(Stored {
+                from_peer,
+                entries: applied.iter().map(|applied| EntryPlace::of(applied)).collect(),
+            }));
         }
         // The views, for subscribers, are only read when somebody listens.
         if self.events.receiver_count() > 0 {
-            for id in changed {
+            for id in applied.iter().map(|applied| applied.document_id) {
                 // The change is committed whatever happens here.
                 if let Ok(Some(document)) = self.replica.document(&id) {
                     let _ = self.events.send(NodeEvent::DocumentChanged(Arc::new(document)));
@@ -599,7 +656,7 @@ impl StoreThread {
     ) -> Result<Applied, NodeError> {
         let mark = self.replica.schemas().learnt_count();
         let applied = work(self)?;
-        self.announce(mark, [applied.document_id]);
+        self.announce(mark, [&applied], None);
         Ok(applied)
     }
 

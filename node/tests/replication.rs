@@ -513,3 +513,46 @@ async fn a_fork_delivered_in_either_order_freezes_the_same_log_everywhere() {
         [Ingested::Frozen]
     ));
 }
+
+#[tokio::test]
+async fn a_peer_opening_sessions_in_a_loop_is_cut_off_and_others_still_sync() {
+    use lineup_node::net::peers::Peers;
+    use std::sync::Arc;
+    let bob = peer().await;
+    let mut carol = Author::new(73);
+    let (_, definition) = stage_schema(&mut carol);
+    publish_all(&bob.node, &definition).await;
+    let bob_node = Arc::new(bob.node);
+    let bob_address = bob.transport.local_addr().unwrap();
+    let bob_peers = Peers::start(
+        Arc::clone(&bob_node),
+        bob.transport,
+        Vec::new(),
+        Replicated::Everything,
+    );
+
+    let mallory = peer().await;
+    let flooding = mallory.transport.connect(bob_address, None).await.unwrap();
+    let mut sessions = 0;
+    while sync(&mallory.node, &flooding, Role::Opener, &Replicated::Everything)
+        .await
+        .is_ok()
+    {
+        sessions += 1;
+        assert!(sessions < 30, "Bob keeps taking sessions");
+    }
+    assert!(sessions >= 5, "Bob cut off after {sessions} sessions");
+
+    // A node that opens sessions as nodes do still syncs with Bob.
+    let alice = peer().await;
+    let connection = alice
+        .transport
+        .connect(bob_address, Some(bob_node.public_key()))
+        .await
+        .unwrap();
+    let report = sync(&alice.node, &connection, Role::Opener, &Replicated::Everything)
+        .await
+        .unwrap();
+    assert_eq!(report.received, definition.len());
+    bob_peers.stop().await;
+}

@@ -2,9 +2,10 @@
 //! in, dials the peers it was given, those discovery finds on the LAN and
 //! those it was connected to before (remembered in the store), redialling
 //! with backoff, and not while a connection to that node is open. On every
-//! connection either side opens a sync session whenever it commits a change
-//! (at most one at a time), and every few seconds in any case, so edits reach
-//! peers within moments and a missed one is caught up soon after.
+//! connection each side streams what it stores to the other as it commits
+//! it, so edits reach peers within moments; sync sessions (at the start,
+//! every half minute, and when a live stream falls behind) catch up on
+//! anything else.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -18,12 +19,21 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::discovery::Neighbours;
-use super::replication::{sync, Replicated, Role, SyncReport};
+use super::replication::{subscribe_live, sync, take, Replicated, ReplicationError, Role, SyncReport, Taken};
 use super::transport::{Connection, Transport};
 use crate::node::Node;
 
-/// A session is opened this often even without changes.
-const RESYNC: Duration = Duration::from_secs(5);
+/// Each side opens a session this often, to catch up on whatever the live
+/// streams missed.
+const RESYNC: Duration = Duration::from_secs(30);
+/// Sessions a peer may open at once on a connection...
+const SESSION_BURST: u32 = 10;
+/// ...and one more every this long.
+const SESSION_REFILL: Duration = Duration::from_millis(500);
+/// A node opens its sessions at least this far apart.
+const MIN_SESSION_GAP: Duration = Duration::from_secs(1);
+/// How often a dialler checks whether a connection the other way has ended.
+const RECHECK: Duration = Duration::from_secs(5);
 /// Waits between dial attempts start here...
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// ...and grow up to this.
@@ -76,6 +86,13 @@ pub struct PeerStatus {
     pub sent: u64,
     /// Entries received from it that were new here, over all sessions.
     pub received: u64,
+}
+
+impl PeerStatus {
+    fn count(&mut self, report: SyncReport) {
+        self.sent += report.sent as u64;
+        self.received += (report.received - report.already_known) as u64;
+    }
 }
 
 /// A peer this node was told to dial and cannot reach.
@@ -144,11 +161,18 @@ impl SyncStatus {
         *board.connections.entry(peer).or_default() += 1;
     }
 
+    /// Notes a session that went through.
     fn synced(&self, peer: PublicKey, report: SyncReport) {
         if let Some(status) = self.lock().peers.get_mut(&peer) {
             status.last_sync = Some(SystemTime::now());
-            status.sent += report.sent as u64;
-            status.received += (report.received - report.already_known) as u64;
+            status.count(report);
+        }
+    }
+
+    /// Counts what a live stream carried.
+    fn carried(&self, peer: PublicKey, report: SyncReport) {
+        if let Some(status) = self.lock().peers.get_mut(&peer) {
+            status.count(report);
         }
     }
 
@@ -301,7 +325,7 @@ async fn accept(session: Session, transport: Arc<Transport>, accepted: Arc<tokio
                 session
                     .connected(&connection, connection.quic().remote_address())
                     .await;
-                serve(session, connection, Opens::OnChange).await;
+                serve(session, connection, Opens::Later).await;
             }
         });
     }
@@ -360,7 +384,7 @@ async fn keep_dialling(
     loop {
         if expected.is_some_and(|key| session.status.is_connected(key)) {
             // It dialled in, or was found at another address.
-            tokio::time::sleep(RESYNC).await;
+            tokio::time::sleep(RECHECK).await;
             continue;
         }
         match transport.connect(address, expected).await {
@@ -459,14 +483,47 @@ async fn follow_neighbour(
 enum Opens {
     /// The dialler, at once: its first session brings both sides up to date.
     AtOnce,
-    /// The side that was dialled, at its first change (or [`RESYNC`]): two
-    /// first sessions at once would send everything twice.
-    OnChange,
+    /// The side that was dialled, after [`RESYNC`]: two first sessions at
+    /// once would send everything twice.
+    Later,
 }
 
-/// Syncs over `connection` until it breaks: takes the sessions the peer
-/// opens, and opens one on every change here and every [`RESYNC`]. Whether
-/// any session went through.
+/// Sessions a peer may still open on a connection: [`SESSION_BURST`] at
+/// once, and one more every [`SESSION_REFILL`]. A node opens one at the
+/// start, every [`RESYNC`] and when its live stream fell behind; a peer
+/// that opens them in a loop is disconnected.
+struct SessionBudget {
+    left: u32,
+    since: tokio::time::Instant,
+}
+
+impl SessionBudget {
+    fn new() -> Self {
+        Self {
+            left: SESSION_BURST,
+            since: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Whether one more may be opened now.
+    fn take(&mut self) -> bool {
+        let refills = self.since.elapsed().as_millis() / SESSION_REFILL.as_millis();
+        if refills > 0 {
+            self.left = SESSION_BURST.min(self.left.saturating_add(refills as u32));
+            self.since += SESSION_REFILL * refills as u32;
+        }
+        if self.left == 0 {
+            return false;
+        }
+        self.left -= 1;
+        true
+    }
+}
+
+/// Syncs over `connection` until it breaks: each side asks the other for a
+/// live stream of what it stores, and a session brings both up to date
+/// (the dialler's at once, then each side's every [`RESYNC`] and whenever
+/// its live stream fell behind). Whether any session went through.
 async fn serve(session: Session, connection: Connection, opens: Opens) -> bool {
     let Session {
         node,
@@ -480,35 +537,65 @@ async fn serve(session: Session, connection: Connection, opens: Opens) -> bool {
         synced.store(true, std::sync::atomic::Ordering::Relaxed);
         status.synced(peer, report);
     };
+    let live_traffic = |report: SyncReport| status.carried(peer, report);
+    // Our live stream to the peer fell behind our store.
+    let resync = tokio::sync::Notify::new();
     let taking = async {
+        let mut streams = futures_util::stream::FuturesUnordered::new();
+        let mut budget = SessionBudget::new();
         loop {
-            match sync(&node, &connection, Role::Acceptor, &replicated).await {
-                Ok(report) => done(report),
-                Err(error) => return error,
+            tokio::select! {
+                stream = connection.quic().accept_bi() => {
+                    let stream = match stream {
+                        Ok(stream) => stream,
+                        Err(error) => return ReplicationError::Connection(error.to_string()),
+                    };
+                    if !budget.take() {
+                        return ReplicationError::Protocol("opens sessions faster than allowed".into());
+                    }
+                    streams.push(take(&node, &connection, &replicated, stream, &resync, &live_traffic));
+                }
+                Some(taken) = streams.next() => match taken {
+                    Ok(Taken::Session(report)) => done(report),
+                    Ok(Taken::Live) => {}
+                    Err(error) => return error,
+                },
             }
         }
     };
+    let (subscribed, live_started) = tokio::sync::oneshot::channel();
+    let live = async {
+        match subscribe_live(&node, &connection, &replicated, subscribed, &live_traffic).await {
+            Ok(()) => ReplicationError::Connection("the live stream ended".into()),
+            Err(error) => error,
+        }
+    };
     let opening = async {
-        let mut changes = node.changes();
-        let mut wait_first = opens == Opens::OnChange;
+        // What the peer stores from here on comes live; a session brings
+        // what it had before.
+        if live_started.await.is_err() {
+            return std::future::pending().await;
+        }
+        let mut wait_first = opens == Opens::Later;
         loop {
             if wait_first {
-                // Whatever changed while the last session ran is in the next one.
-                let wait = tokio::time::timeout(RESYNC, changes.changed());
-                if let Ok(Err(_)) = wait.await {
-                    return super::replication::ReplicationError::Connection("the node stopped".into());
+                tokio::select! {
+                    () = tokio::time::sleep(RESYNC) => {}
+                    () = resync.notified() => {}
                 }
-                changes.mark_unchanged();
             }
             wait_first = true;
             match sync(&node, &connection, Role::Opener, &replicated).await {
                 Ok(report) => done(report),
                 Err(error) => return error,
             }
+            // A live stream that keeps falling behind costs a session a second at most.
+            tokio::time::sleep(MIN_SESSION_GAP).await;
         }
     };
     let error = tokio::select! {
         error = taking => error,
+        error = live => error,
         error = opening => error,
     };
     tracing::debug!("sync with {peer} ended: {error}");

@@ -124,6 +124,21 @@ pub struct SyncReport {
     pub frozen: usize,
 }
 
+impl SyncReport {
+    /// Counts what became of received entries.
+    fn tally(&mut self, ingested: Vec<Ingested>) {
+        for ingested in ingested {
+            match ingested {
+                Ingested::Applied(applied) => self.applied += applied.len(),
+                Ingested::Held(_) => self.held += 1,
+                Ingested::AlreadyKnown => self.already_known += 1,
+                Ingested::Fork(_) => self.forks += 1,
+                Ingested::Frozen => self.frozen += 1,
+            }
+        }
+    }
+}
+
 /// Syncs with the peer at the other end of `connection`, both ways, once.
 pub async fn sync(
     node: &Node,
@@ -132,12 +147,170 @@ pub async fn sync(
     replicated: &Replicated,
 ) -> Result<SyncReport, ReplicationError> {
     let quic = connection.quic();
-    let (mut send, mut receive) = match role {
-        Role::Opener => quic.open_bi().await,
-        Role::Acceptor => quic.accept_bi().await,
+    match role {
+        Role::Opener => {
+            let (send, receive) = quic.open_bi().await.map_err(connection_error)?;
+            session(node, connection, replicated, (send, receive), None).await
+        }
+        Role::Acceptor => {
+            let (send, mut receive) = quic.accept_bi().await.map_err(connection_error)?;
+            let hello = expect(&mut receive).await?;
+            session(node, connection, replicated, (send, receive), Some(hello)).await
+        }
     }
-    .map_err(|error| ReplicationError::Connection(error.to_string()))?;
+}
 
+/// What a stream the peer opened was for.
+#[derive(Debug)]
+pub enum Taken {
+    /// A sync session, which went through.
+    Session(SyncReport),
+    /// A live stream, which ended with the connection.
+    Live,
+}
+
+/// What a live stream carried: called with each batch it sent or received.
+pub type LiveTraffic<'a> = &'a (dyn Fn(SyncReport) + Sync);
+
+/// Serves one stream the peer opened on `connection`: a sync session, or a
+/// live stream that carries what this node stores until the connection
+/// ends. A live stream that falls behind the store notifies `resync`: the
+/// caller opens a session to catch up.
+pub async fn take(
+    node: &Node,
+    connection: &Connection,
+    replicated: &Replicated,
+    (send, mut receive): (quinn::SendStream, quinn::RecvStream),
+    resync: &tokio::sync::Notify,
+    traffic: LiveTraffic<'_>,
+) -> Result<Taken, ReplicationError> {
+    match expect(&mut receive).await? {
+        hello @ Message::Hello { .. } => {
+            let report = session(node, connection, replicated, (send, receive), Some(hello)).await?;
+            Ok(Taken::Session(report))
+        }
+        Message::Live { schemas } => {
+            let shared = replicated.shared_with(schemas)?;
+            push_live(node, connection, &shared, send, resync, traffic).await?;
+            Ok(Taken::Live)
+        }
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// Asks the peer to push what it stores from now on, and takes it, until
+/// the connection ends; `subscribed` fires once the peer has started
+/// listening to its store, so that a session started then misses nothing.
+pub async fn subscribe_live(
+    node: &Node,
+    connection: &Connection,
+    replicated: &Replicated,
+    subscribed: tokio::sync::oneshot::Sender<()>,
+    traffic: LiveTraffic<'_>,
+) -> Result<(), ReplicationError> {
+    let (mut send, mut receive) = connection.quic().open_bi().await.map_err(connection_error)?;
+    wire::write(
+        &mut send,
+        &Message::Live {
+            schemas: replicated.announced(),
+        },
+    )
+    .await?;
+    match expect(&mut receive).await? {
+        Message::Synced => {}
+        other => return Err(unexpected(&other)),
+    }
+    let _ = subscribed.send(());
+    let peer = connection.peer().to_string();
+    loop {
+        match wire::read(&mut receive).await? {
+            Some(Message::Entries { entries }) => {
+                let mut report = SyncReport {
+                    received: entries.len(),
+                    ..SyncReport::default()
+                };
+                let batch = checked(entries, replicated).await?;
+                report.tally(node.ingest_from_peer(peer.clone(), batch).await?);
+                traffic(report);
+            }
+            Some(other) => return Err(unexpected(&other)),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Sends the peer every entry of `shared` schemas this node stores from
+/// now on (but those that came from that peer), batched as they commit.
+async fn push_live(
+    node: &Node,
+    connection: &Connection,
+    shared: &Replicated,
+    mut send: quinn::SendStream,
+    resync: &tokio::sync::Notify,
+    traffic: LiveTraffic<'_>,
+) -> Result<(), ReplicationError> {
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+    let mut stored = node.stored_entries();
+    wire::write(&mut send, &Message::Synced).await?;
+    let peer = connection.peer().to_string();
+    let mut places = Vec::new();
+    let take = |commit: &crate::node::Stored, places: &mut Vec<_>| {
+        if commit.from_peer.as_deref() != Some(peer.as_str()) {
+            places.extend(
+                commit
+                    .entries
+                    .iter()
+                    .filter(|place| shared.contains(&place.schema_id))
+                    .map(|place| (place.public_key, place.log_id, place.seq_num)),
+            );
+        }
+    };
+    loop {
+        match stored.recv().await {
+            Ok(commit) => take(&commit, &mut places),
+            Err(RecvError::Lagged(_)) => resync.notify_one(),
+            Err(RecvError::Closed) => return Ok(()),
+        }
+        // Whatever else has committed meanwhile goes in the same messages.
+        while places.len() < BATCH_ENTRIES {
+            match stored.try_recv() {
+                Ok(commit) => take(&commit, &mut places),
+                Err(TryRecvError::Lagged(_)) => resync.notify_one(),
+                Err(_) => break,
+            }
+        }
+        if places.is_empty() {
+            continue;
+        }
+        let mut outbox = Outbox::default();
+        post(
+            node.entries_at(std::mem::take(&mut places)).await?,
+            &mut outbox,
+            &mut send,
+        )
+        .await?;
+        if let Some(entries) = outbox.rest() {
+            wire::write(&mut send, &Message::Entries { entries }).await?;
+        }
+        traffic(SyncReport {
+            sent: outbox.sent,
+            ..SyncReport::default()
+        });
+    }
+}
+
+fn connection_error(error: impl std::fmt::Display) -> ReplicationError {
+    ReplicationError::Connection(error.to_string())
+}
+
+/// A sync session on a stream, after the peer's hello if it was read.
+async fn session(
+    node: &Node,
+    connection: &Connection,
+    replicated: &Replicated,
+    (mut send, mut receive): (quinn::SendStream, quinn::RecvStream),
+    their_hello: Option<Message>,
+) -> Result<SyncReport, ReplicationError> {
     wire::write(
         &mut send,
         &Message::Hello {
@@ -146,7 +319,11 @@ pub async fn sync(
         },
     )
     .await?;
-    let shared = match expect(&mut receive).await? {
+    let their_hello = match their_hello {
+        Some(hello) => hello,
+        None => expect(&mut receive).await?,
+    };
+    let shared = match their_hello {
         Message::Hello { version, schemas } if version == wire::VERSION => replicated.shared_with(schemas)?,
         Message::Hello { version, .. } => {
             return Err(ReplicationError::Protocol(format!("speaks version {version}")))
@@ -277,15 +454,7 @@ pub async fn sync(
             let mut report = SyncReport::default();
             let peer = connection.peer().to_string();
             while let Some(batch) = to_ingest.recv().await {
-                for ingested in node.ingest_from_peer(peer.clone(), batch).await? {
-                    match ingested {
-                        Ingested::Applied(applied) => report.applied += applied.len(),
-                        Ingested::Held(_) => report.held += 1,
-                        Ingested::AlreadyKnown => report.already_known += 1,
-                        Ingested::Fork(_) => report.forks += 1,
-                        Ingested::Frozen => report.frozen += 1,
-                    }
-                }
+                report.tally(node.ingest_from_peer(peer.clone(), batch).await?);
             }
             Ok::<_, ReplicationError>(report)
         };
@@ -441,6 +610,7 @@ fn unexpected(message: &Message) -> ReplicationError {
         Message::Heights { .. } => "heights",
         Message::Entries { .. } => "entries",
         Message::Synced => "synced",
+        Message::Live { .. } => "live",
     };
     ReplicationError::Protocol(format!("an unexpected {kind} message"))
 }

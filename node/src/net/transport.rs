@@ -122,12 +122,24 @@ impl Connection {
     }
 }
 
+/// What a peer may do on a connection: open a sync session and a live
+/// stream at a time (no more streams: QUIC makes it wait), and stay
+/// connected while nothing changes.
+fn transport_config() -> Arc<quinn::TransportConfig> {
+    let mut config = quinn::TransportConfig::default();
+    config.max_concurrent_bidi_streams(2u32.into());
+    config.max_concurrent_uni_streams(0u32.into());
+    config.keep_alive_interval(Some(std::time::Duration::from_secs(5)));
+    Arc::new(config)
+}
+
 impl Transport {
     /// Listens on `address` (port 0 for any) as the node of `key`. Call
     /// within a Tokio runtime.
     pub fn bind(address: SocketAddr, key: &PrivateKey) -> Result<Self, TransportError> {
         let identity = Identity::of(key)?;
-        let server = quinn::ServerConfig::with_crypto(Arc::new(identity.server_crypto()?));
+        let mut server = quinn::ServerConfig::with_crypto(Arc::new(identity.server_crypto()?));
+        server.transport_config(transport_config());
         let endpoint =
             quinn::Endpoint::server(server, address).map_err(|error| TransportError::Bind(address, error))?;
         Ok(Self { endpoint, identity })
@@ -150,7 +162,8 @@ impl Transport {
         address: SocketAddr,
         expected: Option<PublicKey>,
     ) -> Result<Connection, TransportError> {
-        let config = quinn::ClientConfig::new(Arc::new(self.identity.client_crypto(expected)?));
+        let mut config = quinn::ClientConfig::new(Arc::new(self.identity.client_crypto(expected)?));
+        config.transport_config(transport_config());
         let connecting = self
             .endpoint
             .connect_with(config, address, SERVER_NAME)

@@ -34,6 +34,12 @@ pub enum Message {
     },
     /// Everything the receiver lacked has been sent; what follows is live.
     Synced,
+    /// Opens a live stream: the receiver sends what it stores from now on,
+    /// of these schemas, as it stores it.
+    Live {
+        /// The schema ids the sender replicates; `None` for all it knows.
+        schemas: Option<Vec<String>>,
+    },
 }
 
 /// The latest seq num the sender has of one log.
@@ -176,6 +182,7 @@ mod tests {
                 ],
             },
             Message::Synced,
+            Message::Live { schemas: None },
         ]
     }
 
