@@ -136,13 +136,29 @@ async fn two_nodes_end_with_the_same_documents() {
 }
 
 /// A peer speaking the protocol by hand sends `messages` (raw bytes each)
-/// to Bob after its hello and heights; Bob's session ends with an error and
-/// his logs stay as they were.
+/// to Bob after its hello and heights (which claim a long log, so that Bob
+/// expects entries); Bob's session ends with an error and his logs stay as
+/// they were.
 async fn bob_refuses(bob: &Peer, messages: Vec<Vec<u8>>) -> String {
     bob_replicating_refuses(bob, &Replicated::Everything, messages).await
 }
 
 async fn bob_replicating_refuses(bob: &Peer, replicated: &Replicated, messages: Vec<Vec<u8>>) -> String {
+    let long_log = lineup_node::net::wire::LogHeight {
+        author: vec![9; 32],
+        log_id: 0,
+        seq_num: 1_000,
+        frozen_at: None,
+    };
+    bob_refuses_after_heights(bob, replicated, vec![long_log], messages).await
+}
+
+async fn bob_refuses_after_heights(
+    bob: &Peer,
+    replicated: &Replicated,
+    heights: Vec<lineup_node::net::wire::LogHeight>,
+    messages: Vec<Vec<u8>>,
+) -> String {
     use lineup_node::net::wire::{encode, Message, VERSION};
     let mallory = peer().await;
     let bob_address = bob.transport.local_addr().unwrap();
@@ -158,7 +174,7 @@ async fn bob_replicating_refuses(bob: &Peer, replicated: &Replicated, messages: 
             schemas: None,
         };
         send.write_all(&encode(&hello)).await.unwrap();
-        send.write_all(&encode(&Message::Heights { logs: Vec::new() }))
+        send.write_all(&encode(&Message::Heights { logs: heights }))
             .await
             .unwrap();
         for message in messages {
@@ -195,6 +211,20 @@ async fn a_peer_sending_forged_oversized_or_garbled_messages_gets_nothing_in() {
     };
     let refused = bob_refuses(&bob, vec![encode(&batch)]).await;
     assert!(refused.contains("signature"), "{refused}");
+
+    // Entries it never announced: a flood, refused before any is checked.
+    let unforged = Message::Entries {
+        entries: edited_stage(&mut Author::new(34), &stages, "Side", 1)
+            .iter()
+            .map(|(entry, operation)| EntryBytes {
+                entry: entry.as_bytes().to_vec(),
+                operation: Some(operation.as_bytes().to_vec()),
+            })
+            .collect(),
+    };
+    let refused =
+        bob_refuses_after_heights(&bob, &Replicated::Everything, Vec::new(), vec![encode(&unforged)]).await;
+    assert!(refused.contains("more than its heights announced"), "{refused}");
 
     let refused = bob_refuses(&bob, vec![u32::MAX.to_be_bytes().to_vec()]).await;
     assert!(refused.contains("longer than allowed"), "{refused}");

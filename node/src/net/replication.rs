@@ -360,6 +360,7 @@ async fn session(
             }
         }
     )?;
+    let announced = announced_entries(&mine, &theirs);
 
     let sending = async {
         let mut outbox = Outbox::default();
@@ -438,6 +439,11 @@ async fn session(
                 match expect(&mut receive).await? {
                     Message::Entries { entries } => {
                         received += entries.len();
+                        if received as u64 > announced {
+                            return Err(ReplicationError::Protocol(format!(
+                                "{received} entries, more than its heights announced ({announced})"
+                            )));
+                        }
                         let batch = checked(entries, &shared).await?;
                         if checked_batches.send(batch).await.is_err() {
                             // Ingest stopped; its error ends the session.
@@ -615,6 +621,38 @@ fn unexpected(message: &Message) -> ReplicationError {
     ReplicationError::Protocol(format!("an unexpected {kind} message"))
 }
 
+/// Fork evidence a peer may send for each fork it announces that this node
+/// has not frozen as early: both entries, and a few more should the key
+/// have signed more than two.
+const EVIDENCE_PER_FORK: u64 = 8;
+
+/// The most entries a peer may send in a session: what its heights say it
+/// has beyond ours, and the evidence of its forks. More is a flood.
+fn announced_entries(
+    mine: &[crate::store::logs::LogHeight],
+    theirs: &HashMap<(PublicKey, LogId), TheirLog>,
+) -> u64 {
+    let mine: HashMap<(PublicKey, LogId), (u64, Option<u64>)> = mine
+        .iter()
+        .map(|log| {
+            let frozen_at = log.frozen_at.map(SeqNum::get);
+            ((log.public_key, log.log_id), (log.seq_num.get(), frozen_at))
+        })
+        .collect();
+    theirs
+        .iter()
+        .map(|(log, their)| {
+            let (height, frozen_at) = mine.get(log).copied().unwrap_or((0, None));
+            let evidence = match (their.frozen_at, frozen_at) {
+                (Some(theirs), Some(ours)) if ours <= theirs => 0,
+                (Some(_), _) => EVIDENCE_PER_FORK,
+                (None, _) => 0,
+            };
+            their.height.saturating_sub(height).saturating_add(evidence)
+        })
+        .fold(0, u64::saturating_add)
+}
+
 /// How far a peer has one log.
 #[derive(Debug, Clone, Copy, Default)]
 struct TheirLog {
@@ -689,5 +727,29 @@ mod tests {
         assert!(heights_by_log(vec![height(vec![7; 31], None)]).is_err());
         // No log has a seq num 0 to be frozen at.
         assert!(heights_by_log(vec![height(vec![7; 32], Some(0))]).is_err());
+    }
+
+    #[test]
+    fn a_peer_may_send_what_it_has_beyond_ours_and_the_evidence_of_its_forks() {
+        let author = PublicKey::from_checked_bytes([7; 32]);
+        let ours = |seq_num: u64, frozen_at: Option<u64>| crate::store::logs::LogHeight {
+            public_key: author,
+            log_id: LogId(0),
+            schema_id: SchemaId::SCHEMA_DEFINITION_V1,
+            seq_num: SeqNum::new(seq_num).unwrap(),
+            frozen_at: frozen_at.and_then(SeqNum::new),
+        };
+        let theirs = |height: u64, frozen_at: Option<u64>| {
+            HashMap::from([((author, LogId(0)), TheirLog { height, frozen_at })])
+        };
+        assert_eq!(announced_entries(&[ours(3, None)], &theirs(10, None)), 7);
+        assert_eq!(announced_entries(&[ours(12, None)], &theirs(10, None)), 0);
+        assert_eq!(announced_entries(&[], &theirs(10, None)), 10);
+        assert_eq!(
+            announced_entries(&[ours(3, None)], &theirs(10, Some(5))),
+            7 + EVIDENCE_PER_FORK
+        );
+        // A fork this node froze as early already: no evidence to send.
+        assert_eq!(announced_entries(&[ours(3, Some(2))], &theirs(10, Some(5))), 7);
     }
 }
