@@ -1,8 +1,9 @@
 //! Nodes talking to nodes: the QUIC transport, the replication messages,
-//! the sync session that uses them, the peers a node keeps in sync with,
-//! and finding those peers on the LAN.
+//! the sync sessions and live streams that use them, the peers a node keeps
+//! in sync with, and finding those peers on the LAN.
 
 pub mod discovery;
+pub mod live;
 pub mod peers;
 pub mod replication;
 pub mod transport;

@@ -59,7 +59,7 @@ async fn edits_on_either_node_reach_the_other() {
 
     // Bob tells how he stands with Alice (once the session that brought the
     // entries has ended; they may show before it does).
-    let status_query = json!({ "query": "{ syncStatus { peers { publicKey connected lastSync receivedEntries } unreachable { address } } }" });
+    let status_query = json!({ "query": "{ syncStatus { peers { publicKey connected lastSync receivedEntries behindEntries aheadEntries } unreachable { address } } }" });
     let expected = (definition.len() + main_stage.len()) as f64;
     let (asking, status_query, bob_graphql) = (&client, &status_query, &bob.graphql);
     let status = eventually(Duration::from_secs(30), move || async move {
@@ -76,6 +76,9 @@ async fn edits_on_either_node_reach_the_other() {
     assert_eq!(peers[0]["publicKey"], alice.public_key.as_str());
     assert_eq!(peers[0]["connected"], true);
     assert!(peers[0]["lastSync"].as_f64().is_some(), "{status}");
+    // Bob has everything Alice has, and she everything he has.
+    assert_eq!(peers[0]["behindEntries"], 0.0, "{status}");
+    assert_eq!(peers[0]["aheadEntries"], 0.0, "{status}");
     assert_eq!(status["data"]["syncStatus"]["unreachable"], json!([]));
 
     // And back: an author publishing through Bob.

@@ -586,3 +586,74 @@ async fn a_peer_opening_sessions_in_a_loop_is_cut_off_and_others_still_sync() {
     assert_eq!(report.received, definition.len());
     bob_peers.stop().await;
 }
+
+#[tokio::test]
+async fn each_side_tells_how_far_apart_they_were_and_what_went_across() {
+    use lineup_node::net::replication::{sync_observed, Progress};
+    use std::sync::Mutex;
+    let (alice, bob) = (peer().await, peer().await);
+    let mut carol = Author::new(74);
+    let (stages, definition) = stage_schema(&mut carol);
+    publish_all(&alice.node, &definition).await;
+    publish_all(&alice.node, &edited_stage(&mut carol, &stages, "Main", 2)).await;
+    let count = definition.len() as u64 + 3;
+
+    let (dialled, accepted) = tokio::join!(
+        alice
+            .transport
+            .connect(bob.transport.local_addr().unwrap(), Some(bob.node.public_key())),
+        async { bob.transport.accept().await.unwrap().handshake().await }
+    );
+    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap());
+    let (told_alice, told_bob) = (Mutex::new(Vec::new()), Mutex::new(Vec::new()));
+    let tell_alice = |step| told_alice.lock().unwrap().push(step);
+    let tell_bob = |step| told_bob.lock().unwrap().push(step);
+    let (by_alice, by_bob) = tokio::join!(
+        sync_observed(
+            &alice.node,
+            &dialled,
+            Role::Opener,
+            &Replicated::Everything,
+            &tell_alice
+        ),
+        sync_observed(
+            &bob.node,
+            &accepted,
+            Role::Acceptor,
+            &Replicated::Everything,
+            &tell_bob
+        )
+    );
+    by_alice.unwrap();
+    by_bob.unwrap();
+    let (told_alice, told_bob) = (told_alice.into_inner().unwrap(), told_bob.into_inner().unwrap());
+    assert_eq!(
+        told_alice[0],
+        Progress::Compared {
+            behind: 0,
+            ahead: count
+        }
+    );
+    assert_eq!(
+        told_bob[0],
+        Progress::Compared {
+            behind: count,
+            ahead: 0
+        }
+    );
+    let sent: usize = told_alice
+        .iter()
+        .map(|step| match step {
+            Progress::Sent { entries, live: false } => *entries,
+            _ => 0,
+        })
+        .sum();
+    let received: usize = told_bob
+        .iter()
+        .map(|step| match step {
+            Progress::Received { new, live: false, .. } => *new,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!((sent as u64, received as u64), (count, count));
+}

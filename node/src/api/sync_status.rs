@@ -86,6 +86,8 @@ pub(crate) fn objects() -> [Object; 3] {
                         .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
                         .map(|since| GqlValue::from(since.as_millis() as f64)),
                     "sentEntries" => Some(GqlValue::from(peer.sent as f64)),
+                    "behindEntries" => Some(GqlValue::from(peer.behind as f64)),
+                    "aheadEntries" => Some(GqlValue::from(peer.ahead as f64)),
                     _ => Some(GqlValue::from(peer.received as f64)),
                 }
                 .map(FieldValue::value))
@@ -102,7 +104,15 @@ pub(crate) fn objects() -> [Object; 3] {
                 .description("When the last sync ended, in milliseconds since 1970 (JavaScript's Date)."),
         )
         .field(peer_field("sentEntries", TypeRef::named_nn(TypeRef::FLOAT)))
-        .field(peer_field("receivedEntries", TypeRef::named_nn(TypeRef::FLOAT)));
+        .field(peer_field("receivedEntries", TypeRef::named_nn(TypeRef::FLOAT)))
+        .field(
+            peer_field("behindEntries", TypeRef::named_nn(TypeRef::FLOAT))
+                .description("Entries the peer has that this node lacks, as far as the last sync knows."),
+        )
+        .field(
+            peer_field("aheadEntries", TypeRef::named_nn(TypeRef::FLOAT))
+                .description("Entries this node has that the peer lacks, as far as the last sync knows."),
+        );
     let unreachable_field = |name: &'static str| {
         Field::new(name, TypeRef::named_nn(TypeRef::STRING), move |ctx| {
             FieldFuture::new(async move {

@@ -19,7 +19,8 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use super::discovery::Neighbours;
-use super::replication::{subscribe_live, sync, take, Replicated, ReplicationError, Role, SyncReport, Taken};
+use super::live::{self, Taken};
+use super::replication::{sync_observed, Progress, Replicated, ReplicationError, Role, SyncReport};
 use super::transport::{Connection, Transport};
 use crate::node::Node;
 
@@ -86,13 +87,12 @@ pub struct PeerStatus {
     pub sent: u64,
     /// Entries received from it that were new here, over all sessions.
     pub received: u64,
-}
-
-impl PeerStatus {
-    fn count(&mut self, report: SyncReport) {
-        self.sent += report.sent as u64;
-        self.received += (report.received - report.already_known) as u64;
-    }
+    /// Entries it has that this node lacks, by the last comparison of
+    /// heights, less those received since.
+    pub behind: u64,
+    /// Entries this node has that it lacks, by the last comparison of
+    /// heights, less those sent since.
+    pub ahead: u64,
 }
 
 /// A peer this node was told to dial and cannot reach.
@@ -155,6 +155,8 @@ impl SyncStatus {
             last_sync: None,
             sent: 0,
             received: 0,
+            behind: 0,
+            ahead: 0,
         });
         status.address = address;
         status.connected = true;
@@ -162,17 +164,35 @@ impl SyncStatus {
     }
 
     /// Notes a session that went through.
-    fn synced(&self, peer: PublicKey, report: SyncReport) {
+    fn synced(&self, peer: PublicKey) {
         if let Some(status) = self.lock().peers.get_mut(&peer) {
             status.last_sync = Some(SystemTime::now());
-            status.count(report);
         }
     }
 
-    /// Counts what a live stream carried.
-    fn carried(&self, peer: PublicKey, report: SyncReport) {
-        if let Some(status) = self.lock().peers.get_mut(&peer) {
-            status.count(report);
+    /// Counts what a session or live stream did.
+    fn progressed(&self, peer: PublicKey, progress: Progress) {
+        let mut board = self.lock();
+        let Some(status) = board.peers.get_mut(&peer) else {
+            return;
+        };
+        match progress {
+            Progress::Compared { behind, ahead } => {
+                status.behind = behind;
+                status.ahead = ahead;
+            }
+            Progress::Sent { entries, live } => {
+                status.sent += entries as u64;
+                if !live {
+                    status.ahead = status.ahead.saturating_sub(entries as u64);
+                }
+            }
+            Progress::Received { entries, new, live } => {
+                status.received += new as u64;
+                if !live {
+                    status.behind = status.behind.saturating_sub(entries as u64);
+                }
+            }
         }
     }
 
@@ -535,9 +555,9 @@ async fn serve(session: Session, connection: Connection, opens: Opens) -> bool {
     let done = |report: SyncReport| {
         tracing::debug!("synced with {peer}: {report:?}");
         synced.store(true, std::sync::atomic::Ordering::Relaxed);
-        status.synced(peer, report);
+        status.synced(peer);
     };
-    let live_traffic = |report: SyncReport| status.carried(peer, report);
+    let progress = |progress: Progress| status.progressed(peer, progress);
     // Our live stream to the peer fell behind our store.
     let resync = tokio::sync::Notify::new();
     let taking = async {
@@ -553,7 +573,7 @@ async fn serve(session: Session, connection: Connection, opens: Opens) -> bool {
                     if !budget.take() {
                         return ReplicationError::Protocol("opens sessions faster than allowed".into());
                     }
-                    streams.push(take(&node, &connection, &replicated, stream, &resync, &live_traffic));
+                    streams.push(live::take(&node, &connection, &replicated, stream, &resync, &progress));
                 }
                 Some(taken) = streams.next() => match taken {
                     Ok(Taken::Session(report)) => done(report),
@@ -565,7 +585,7 @@ async fn serve(session: Session, connection: Connection, opens: Opens) -> bool {
     };
     let (subscribed, live_started) = tokio::sync::oneshot::channel();
     let live = async {
-        match subscribe_live(&node, &connection, &replicated, subscribed, &live_traffic).await {
+        match live::subscribe(&node, &connection, &replicated, subscribed, &progress).await {
             Ok(()) => ReplicationError::Connection("the live stream ended".into()),
             Err(error) => error,
         }
@@ -585,7 +605,7 @@ async fn serve(session: Session, connection: Connection, opens: Opens) -> bool {
                 }
             }
             wait_first = true;
-            match sync(&node, &connection, Role::Opener, &replicated).await {
+            match sync_observed(&node, &connection, Role::Opener, &replicated, &progress).await {
                 Ok(report) => done(report),
                 Err(error) => return error,
             }
@@ -629,5 +649,48 @@ mod tests {
         // A stray disconnect changes nothing.
         status.disconnected(peer);
         assert!(!status.is_connected(peer));
+    }
+
+    #[test]
+    fn how_far_behind_and_ahead_follows_each_session() {
+        let status = SyncStatus::default();
+        let peer = PrivateKey::generate(&mut rand::rngs::OsRng).public_key();
+        status.connected(peer, "10.0.0.7:2022".parse().unwrap());
+        status.progressed(peer, Progress::Compared { behind: 10, ahead: 3 });
+        status.progressed(
+            peer,
+            Progress::Received {
+                entries: 4,
+                new: 3,
+                live: false,
+            },
+        );
+        status.progressed(
+            peer,
+            Progress::Sent {
+                entries: 3,
+                live: false,
+            },
+        );
+        let now = &status.peers()[0];
+        assert_eq!((now.behind, now.ahead, now.received, now.sent), (6, 0, 3, 3));
+        // Live entries are new on both sides: they count, but were never behind.
+        status.progressed(
+            peer,
+            Progress::Received {
+                entries: 2,
+                new: 2,
+                live: true,
+            },
+        );
+        status.progressed(
+            peer,
+            Progress::Sent {
+                entries: 1,
+                live: true,
+            },
+        );
+        let now = &status.peers()[0];
+        assert_eq!((now.behind, now.ahead, now.received, now.sent), (6, 0, 5, 4));
     }
 }

@@ -53,7 +53,7 @@ impl Replicated {
     }
 
     /// As `hello` says it.
-    fn announced(&self) -> Option<Vec<String>> {
+    pub(super) fn announced(&self) -> Option<Vec<String>> {
         match self {
             Replicated::Everything => None,
             Replicated::Only(schemas) => Some(schemas.iter().map(SchemaId::to_string).collect()),
@@ -61,7 +61,7 @@ impl Replicated {
     }
 
     /// What both this node and a peer that announced `theirs` replicate.
-    fn shared_with(&self, theirs: Option<Vec<String>>) -> Result<Replicated, ReplicationError> {
+    pub(super) fn shared_with(&self, theirs: Option<Vec<String>>) -> Result<Replicated, ReplicationError> {
         let Some(theirs) = theirs else {
             return Ok(self.clone());
         };
@@ -126,7 +126,7 @@ pub struct SyncReport {
 
 impl SyncReport {
     /// Counts what became of received entries.
-    fn tally(&mut self, ingested: Vec<Ingested>) {
+    pub(super) fn tally(&mut self, ingested: Vec<Ingested>) {
         for ingested in ingested {
             match ingested {
                 Ingested::Applied(applied) => self.applied += applied.len(),
@@ -139,6 +139,38 @@ impl SyncReport {
     }
 }
 
+/// How a session or a live stream is going, as it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A session compared heights: the entries the peer has that this node
+    /// lacks, and the other way round.
+    Compared {
+        /// Entries to receive.
+        behind: u64,
+        /// Entries to send.
+        ahead: u64,
+    },
+    /// A message of entries went out.
+    Sent {
+        /// How many.
+        entries: usize,
+        /// On a live stream rather than in a session.
+        live: bool,
+    },
+    /// A message of entries was stored (or found known).
+    Received {
+        /// How many.
+        entries: usize,
+        /// How many of them were new here.
+        new: usize,
+        /// On a live stream rather than in a session.
+        live: bool,
+    },
+}
+
+/// Told of each step of a session or live stream.
+pub type Observer<'a> = &'a (dyn Fn(Progress) + Sync);
+
 /// Syncs with the peer at the other end of `connection`, both ways, once.
 pub async fn sync(
     node: &Node,
@@ -146,179 +178,58 @@ pub async fn sync(
     role: Role,
     replicated: &Replicated,
 ) -> Result<SyncReport, ReplicationError> {
+    sync_observed(node, connection, role, replicated, &|_| {}).await
+}
+
+/// [`sync`], telling `progress` how it goes.
+pub async fn sync_observed(
+    node: &Node,
+    connection: &Connection,
+    role: Role,
+    replicated: &Replicated,
+    progress: Observer<'_>,
+) -> Result<SyncReport, ReplicationError> {
     let quic = connection.quic();
     match role {
         Role::Opener => {
-            let (send, receive) = quic.open_bi().await.map_err(connection_error)?;
-            session(node, connection, replicated, (send, receive), None).await
+            let stream = quic.open_bi().await.map_err(connection_error)?;
+            session(node, connection, replicated, stream, None, progress).await
         }
         Role::Acceptor => {
             let (send, mut receive) = quic.accept_bi().await.map_err(connection_error)?;
             let hello = expect(&mut receive).await?;
-            session(node, connection, replicated, (send, receive), Some(hello)).await
+            session(
+                node,
+                connection,
+                replicated,
+                (send, receive),
+                Some(hello),
+                progress,
+            )
+            .await
         }
     }
 }
 
-/// What a stream the peer opened was for.
-#[derive(Debug)]
-pub enum Taken {
-    /// A sync session, which went through.
-    Session(SyncReport),
-    /// A live stream, which ended with the connection.
-    Live,
-}
-
-/// What a live stream carried: called with each batch it sent or received.
-pub type LiveTraffic<'a> = &'a (dyn Fn(SyncReport) + Sync);
-
-/// Serves one stream the peer opened on `connection`: a sync session, or a
-/// live stream that carries what this node stores until the connection
-/// ends. A live stream that falls behind the store notifies `resync`: the
-/// caller opens a session to catch up.
-pub async fn take(
-    node: &Node,
-    connection: &Connection,
-    replicated: &Replicated,
-    (send, mut receive): (quinn::SendStream, quinn::RecvStream),
-    resync: &tokio::sync::Notify,
-    traffic: LiveTraffic<'_>,
-) -> Result<Taken, ReplicationError> {
-    match expect(&mut receive).await? {
-        hello @ Message::Hello { .. } => {
-            let report = session(node, connection, replicated, (send, receive), Some(hello)).await?;
-            Ok(Taken::Session(report))
-        }
-        Message::Live { schemas } => {
-            let shared = replicated.shared_with(schemas)?;
-            push_live(node, connection, &shared, send, resync, traffic).await?;
-            Ok(Taken::Live)
-        }
-        other => Err(unexpected(&other)),
-    }
-}
-
-/// Asks the peer to push what it stores from now on, and takes it, until
-/// the connection ends; `subscribed` fires once the peer has started
-/// listening to its store, so that a session started then misses nothing.
-pub async fn subscribe_live(
-    node: &Node,
-    connection: &Connection,
-    replicated: &Replicated,
-    subscribed: tokio::sync::oneshot::Sender<()>,
-    traffic: LiveTraffic<'_>,
-) -> Result<(), ReplicationError> {
-    let (mut send, mut receive) = connection.quic().open_bi().await.map_err(connection_error)?;
-    wire::write(
-        &mut send,
-        &Message::Live {
-            schemas: replicated.announced(),
-        },
-    )
-    .await?;
-    match expect(&mut receive).await? {
-        Message::Synced => {}
-        other => return Err(unexpected(&other)),
-    }
-    let _ = subscribed.send(());
-    let peer = connection.peer().to_string();
-    loop {
-        match wire::read(&mut receive).await? {
-            Some(Message::Entries { entries }) => {
-                let mut report = SyncReport {
-                    received: entries.len(),
-                    ..SyncReport::default()
-                };
-                let batch = checked(entries, replicated).await?;
-                report.tally(node.ingest_from_peer(peer.clone(), batch).await?);
-                traffic(report);
-            }
-            Some(other) => return Err(unexpected(&other)),
-            None => return Ok(()),
-        }
-    }
-}
-
-/// Sends the peer every entry of `shared` schemas this node stores from
-/// now on (but those that came from that peer), batched as they commit.
-async fn push_live(
-    node: &Node,
-    connection: &Connection,
-    shared: &Replicated,
-    mut send: quinn::SendStream,
-    resync: &tokio::sync::Notify,
-    traffic: LiveTraffic<'_>,
-) -> Result<(), ReplicationError> {
-    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
-    let mut stored = node.stored_entries();
-    wire::write(&mut send, &Message::Synced).await?;
-    let peer = connection.peer().to_string();
-    let mut places = Vec::new();
-    let take = |commit: &crate::node::Stored, places: &mut Vec<_>| {
-        if commit.from_peer.as_deref() != Some(peer.as_str()) {
-            places.extend(
-                commit
-                    .entries
-                    .iter()
-                    .filter(|place| shared.contains(&place.schema_id))
-                    .map(|place| (place.public_key, place.log_id, place.seq_num)),
-            );
-        }
-    };
-    loop {
-        match stored.recv().await {
-            Ok(commit) => take(&commit, &mut places),
-            Err(RecvError::Lagged(_)) => resync.notify_one(),
-            Err(RecvError::Closed) => return Ok(()),
-        }
-        // Whatever else has committed meanwhile goes in the same messages.
-        while places.len() < BATCH_ENTRIES {
-            match stored.try_recv() {
-                Ok(commit) => take(&commit, &mut places),
-                Err(TryRecvError::Lagged(_)) => resync.notify_one(),
-                Err(_) => break,
-            }
-        }
-        if places.is_empty() {
-            continue;
-        }
-        let mut outbox = Outbox::default();
-        post(
-            node.entries_at(std::mem::take(&mut places)).await?,
-            &mut outbox,
-            &mut send,
-        )
-        .await?;
-        if let Some(entries) = outbox.rest() {
-            wire::write(&mut send, &Message::Entries { entries }).await?;
-        }
-        traffic(SyncReport {
-            sent: outbox.sent,
-            ..SyncReport::default()
-        });
-    }
-}
-
-fn connection_error(error: impl std::fmt::Display) -> ReplicationError {
+pub(super) fn connection_error(error: impl std::fmt::Display) -> ReplicationError {
     ReplicationError::Connection(error.to_string())
 }
 
 /// A sync session on a stream, after the peer's hello if it was read.
-async fn session(
+pub(super) async fn session(
     node: &Node,
     connection: &Connection,
     replicated: &Replicated,
-    (mut send, mut receive): (quinn::SendStream, quinn::RecvStream),
+    (send, mut receive): (quinn::SendStream, quinn::RecvStream),
     their_hello: Option<Message>,
+    progress: Observer<'_>,
 ) -> Result<SyncReport, ReplicationError> {
-    wire::write(
-        &mut send,
-        &Message::Hello {
-            version: wire::VERSION,
-            schemas: replicated.announced(),
-        },
-    )
-    .await?;
+    let mut outgoing = Outgoing::new(send, progress, false);
+    let hello = Message::Hello {
+        version: wire::VERSION,
+        schemas: replicated.announced(),
+    };
+    wire::write(&mut outgoing.stream, &hello).await?;
     let their_hello = match their_hello {
         Some(hello) => hello,
         None => expect(&mut receive).await?,
@@ -349,7 +260,7 @@ async fn session(
     // first would both wait for the other to read.
     let (_, theirs) = tokio::try_join!(
         async {
-            wire::write(&mut send, &Message::Heights { logs: heights })
+            wire::write(&mut outgoing.stream, &Message::Heights { logs: heights })
                 .await
                 .map_err(ReplicationError::from)
         },
@@ -361,73 +272,13 @@ async fn session(
         }
     )?;
     let announced = announced_entries(&mine, &theirs);
+    progress(compare(&mine, &theirs));
 
     let sending = async {
-        let mut outbox = Outbox::default();
-        // Short logs are read together, a batch's worth at a time (a
-        // festival has many documents edited a few times each); a long one
-        // is paged through on its own.
-        let mut short: Vec<(PublicKey, LogId, u64, usize)> = Vec::new();
-        let mut short_entries = 0;
-        let mut evidence = Vec::new();
-        for log in &mine {
-            let their = theirs
-                .get(&(log.public_key, log.log_id))
-                .copied()
-                .unwrap_or_default();
-            // Nothing from a fork on travels but its evidence: no node that
-            // knows of the fork takes it.
-            let fork = [log.frozen_at.map(SeqNum::get), their.frozen_at]
-                .into_iter()
-                .flatten()
-                .min();
-            let up_to = fork.map_or(log.seq_num.get(), |fork| (fork - 1).min(log.seq_num.get()));
-            if let Some(frozen_at) = log.frozen_at {
-                if their.frozen_at.is_none_or(|theirs| theirs > frozen_at.get()) {
-                    evidence.push(ForkedLog {
-                        public_key: log.public_key,
-                        log_id: log.log_id,
-                        seq_num: frozen_at,
-                    });
-                }
-            }
-            let after = their.height;
-            let missing = up_to.saturating_sub(after) as usize;
-            if missing == 0 {
-                continue;
-            }
-            if missing > BATCH_ENTRIES {
-                send_log(
-                    node,
-                    log.public_key,
-                    log.log_id,
-                    after,
-                    up_to,
-                    &mut outbox,
-                    &mut send,
-                )
-                .await?;
-                continue;
-            }
-            if short_entries + missing > BATCH_ENTRIES {
-                send_logs(node, std::mem::take(&mut short), &mut outbox, &mut send).await?;
-                short_entries = 0;
-            }
-            short.push((log.public_key, log.log_id, after, missing));
-            short_entries += missing;
-        }
-        send_logs(node, short, &mut outbox, &mut send).await?;
-        // After every log: the entries before each fork went first.
-        for fork in evidence {
-            post(node.fork_evidence(fork).await?, &mut outbox, &mut send).await?;
-        }
-        if let Some(entries) = outbox.rest() {
-            wire::write(&mut send, &Message::Entries { entries }).await?;
-        }
-        wire::write(&mut send, &Message::Synced).await?;
-        send.finish()
-            .map_err(|error| ReplicationError::Connection(error.to_string()))?;
-        Ok::<_, ReplicationError>(outbox.sent)
+        send_missing(node, &mine, &theirs, &mut outgoing).await?;
+        wire::write(&mut outgoing.stream, &Message::Synced).await?;
+        outgoing.stream.finish().map_err(connection_error)?;
+        Ok::<_, ReplicationError>(outgoing.outbox.sent)
     };
     let receiving = async move {
         // Signatures are checked as batches arrive, while the store writes
@@ -460,7 +311,14 @@ async fn session(
             let mut report = SyncReport::default();
             let peer = connection.peer().to_string();
             while let Some(batch) = to_ingest.recv().await {
+                let entries = batch.len();
+                let before = report;
                 report.tally(node.ingest_from_peer(peer.clone(), batch).await?);
+                progress(Progress::Received {
+                    entries,
+                    new: entries - (report.already_known - before.already_known),
+                    live: false,
+                });
             }
             Ok::<_, ReplicationError>(report)
         };
@@ -471,6 +329,99 @@ async fn session(
     Ok(SyncReport { sent, ..report })
 }
 
+/// The last seq num of a log that travels: nothing from a fork on does but
+/// its evidence, since no node that knows of the fork takes it.
+fn sendable(height: u64, own_fork: Option<u64>, their_fork: Option<u64>) -> u64 {
+    match own_fork.into_iter().chain(their_fork).min() {
+        Some(fork) => height.min(fork - 1),
+        None => height,
+    }
+}
+
+/// How far apart the two sides are, by the heights they exchanged.
+fn compare(
+    mine: &[crate::store::logs::LogHeight],
+    theirs: &HashMap<(PublicKey, LogId), TheirLog>,
+) -> Progress {
+    let mut heights: HashMap<(PublicKey, LogId), (u64, Option<u64>)> = HashMap::new();
+    let mut ahead = 0;
+    for log in mine {
+        let own_fork = log.frozen_at.map(SeqNum::get);
+        let their = theirs
+            .get(&(log.public_key, log.log_id))
+            .copied()
+            .unwrap_or_default();
+        ahead += sendable(log.seq_num.get(), own_fork, their.frozen_at).saturating_sub(their.height);
+        heights.insert((log.public_key, log.log_id), (log.seq_num.get(), own_fork));
+    }
+    let behind = theirs
+        .iter()
+        .map(|(log, their)| {
+            let (height, own_fork) = heights.get(log).copied().unwrap_or((0, None));
+            sendable(their.height, their.frozen_at, own_fork).saturating_sub(height)
+        })
+        .sum();
+    Progress::Compared { behind, ahead }
+}
+
+/// Sends, log by log, what the peer lacks by its heights, then the evidence
+/// of the forks it does not know of.
+async fn send_missing(
+    node: &Node,
+    mine: &[crate::store::logs::LogHeight],
+    theirs: &HashMap<(PublicKey, LogId), TheirLog>,
+    outgoing: &mut Outgoing<'_>,
+) -> Result<(), ReplicationError> {
+    // Short logs are read together, a batch's worth at a time (a festival
+    // has many documents edited a few times each); a long one is paged
+    // through on its own.
+    let mut short: Vec<(PublicKey, LogId, u64, usize)> = Vec::new();
+    let mut short_entries = 0;
+    let mut evidence = Vec::new();
+    for log in mine {
+        let their = theirs
+            .get(&(log.public_key, log.log_id))
+            .copied()
+            .unwrap_or_default();
+        let own_fork = log.frozen_at.map(SeqNum::get);
+        let up_to = sendable(log.seq_num.get(), own_fork, their.frozen_at);
+        if let Some(frozen_at) = log.frozen_at {
+            if their.frozen_at.is_none_or(|theirs| theirs > frozen_at.get()) {
+                evidence.push(ForkedLog {
+                    public_key: log.public_key,
+                    log_id: log.log_id,
+                    seq_num: frozen_at,
+                });
+            }
+        }
+        let after = their.height;
+        let missing = up_to.saturating_sub(after) as usize;
+        if missing == 0 {
+            continue;
+        }
+        if missing > BATCH_ENTRIES {
+            send_log(node, log.public_key, log.log_id, after, up_to, outgoing).await?;
+            continue;
+        }
+        if short_entries + missing > BATCH_ENTRIES {
+            outgoing
+                .post(node.entries_of_logs(std::mem::take(&mut short)).await?)
+                .await?;
+            short_entries = 0;
+        }
+        short.push((log.public_key, log.log_id, after, missing));
+        short_entries += missing;
+    }
+    if !short.is_empty() {
+        outgoing.post(node.entries_of_logs(short).await?).await?;
+    }
+    // After every log: the entries before each fork went first.
+    for fork in evidence {
+        outgoing.post(node.fork_evidence(fork).await?).await?;
+    }
+    outgoing.flush().await
+}
+
 /// Sends a log's entries after seq num `after`, up to `up_to`, a batch at a time.
 async fn send_log(
     node: &Node,
@@ -478,8 +429,7 @@ async fn send_log(
     log_id: LogId,
     mut after: u64,
     up_to: u64,
-    outbox: &mut Outbox,
-    send: &mut quinn::SendStream,
+    outgoing: &mut Outgoing<'_>,
 ) -> Result<(), ReplicationError> {
     while after < up_to {
         let limit = BATCH_ENTRIES.min((up_to - after) as usize);
@@ -488,40 +438,64 @@ async fn send_log(
             break;
         }
         after += batch.len() as u64;
-        post(batch, outbox, send).await?;
+        outgoing.post(batch).await?;
     }
     Ok(())
 }
 
-/// Sends the entries of `logs` (so many after a seq num, each), read together.
-async fn send_logs(
-    node: &Node,
-    logs: Vec<(PublicKey, LogId, u64, usize)>,
-    outbox: &mut Outbox,
-    send: &mut quinn::SendStream,
-) -> Result<(), ReplicationError> {
-    if logs.is_empty() {
-        return Ok(());
-    }
-    post(node.entries_of_logs(logs).await?, outbox, send).await
+/// Entries on their way to the peer: gathered into messages, written, and
+/// told to the observer.
+pub(super) struct Outgoing<'a> {
+    pub(super) stream: quinn::SendStream,
+    pub(super) outbox: Outbox,
+    progress: Observer<'a>,
+    live: bool,
 }
 
-/// Puts entries in the outbox, sending each message as it fills.
-async fn post(
-    entries: Vec<(EncodedEntry, Option<EncodedOperation>)>,
-    outbox: &mut Outbox,
-    send: &mut quinn::SendStream,
-) -> Result<(), ReplicationError> {
-    for (entry, operation) in entries {
-        let entry = EntryBytes {
-            entry: entry.as_bytes().to_vec(),
-            operation: operation.map(|operation| operation.as_bytes().to_vec()),
-        };
-        if let Some(entries) = outbox.add(entry) {
-            wire::write(send, &Message::Entries { entries }).await?;
+impl<'a> Outgoing<'a> {
+    pub(super) fn new(stream: quinn::SendStream, progress: Observer<'a>, live: bool) -> Self {
+        Self {
+            stream,
+            outbox: Outbox::default(),
+            progress,
+            live,
         }
     }
-    Ok(())
+
+    /// Puts entries in the outbox, sending each message as it fills.
+    pub(super) async fn post(
+        &mut self,
+        entries: Vec<(EncodedEntry, Option<EncodedOperation>)>,
+    ) -> Result<(), ReplicationError> {
+        for (entry, operation) in entries {
+            let entry = EntryBytes {
+                entry: entry.as_bytes().to_vec(),
+                operation: operation.map(|operation| operation.as_bytes().to_vec()),
+            };
+            if let Some(message) = self.outbox.add(entry) {
+                self.write(message).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what is left in the outbox.
+    pub(super) async fn flush(&mut self) -> Result<(), ReplicationError> {
+        match self.outbox.rest() {
+            Some(message) => self.write(message).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn write(&mut self, entries: Vec<EntryBytes>) -> Result<(), ReplicationError> {
+        let count = entries.len();
+        wire::write(&mut self.stream, &Message::Entries { entries }).await?;
+        (self.progress)(Progress::Sent {
+            entries: count,
+            live: self.live,
+        });
+        Ok(())
+    }
 }
 
 /// Entries on their way out, gathered into messages of at most
@@ -529,11 +503,11 @@ async fn post(
 /// from (an entry longer than that goes alone): a peer with many short logs
 /// gets few messages, and large operations never reach the receiver's limit.
 #[derive(Debug, Default)]
-struct Outbox {
+pub(super) struct Outbox {
     entries: Vec<EntryBytes>,
     bytes: usize,
     /// Entries handed out in messages so far.
-    sent: usize,
+    pub(super) sent: usize,
 }
 
 impl Outbox {
@@ -559,7 +533,7 @@ impl Outbox {
 }
 
 /// A batch as it arrived, its signatures checked on a blocking thread.
-async fn checked(
+pub(super) async fn checked(
     entries: Vec<EntryBytes>,
     shared: &Replicated,
 ) -> Result<Vec<CheckedEntry>, ReplicationError> {
@@ -604,13 +578,13 @@ async fn checked(
 }
 
 /// The next message; the stream ending here breaks the protocol.
-async fn expect(receive: &mut quinn::RecvStream) -> Result<Message, ReplicationError> {
+pub(super) async fn expect(receive: &mut quinn::RecvStream) -> Result<Message, ReplicationError> {
     wire::read(receive)
         .await?
         .ok_or_else(|| ReplicationError::Protocol("the stream ended early".into()))
 }
 
-fn unexpected(message: &Message) -> ReplicationError {
+pub(super) fn unexpected(message: &Message) -> ReplicationError {
     let kind = match message {
         Message::Hello { .. } => "hello",
         Message::Heights { .. } => "heights",
