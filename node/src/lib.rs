@@ -6,6 +6,7 @@
 //! replication follow the layout in `DESIGN.md`.
 
 pub mod api;
+pub mod auth;
 pub mod data_dir;
 pub mod ingest;
 pub mod key_file;

@@ -115,6 +115,7 @@ pub enum NodeEvent {
 pub struct NodeBuilder {
     data_dir: Option<PathBuf>,
     durability: Durability,
+    bare: bool,
 }
 
 impl NodeBuilder {
@@ -130,13 +131,20 @@ impl NodeBuilder {
         self
     }
 
+    /// A plain p2panda node: without Lineup's own schemas (the key groups).
+    /// For conformance with p2panda nodes; off by default.
+    pub fn bare(mut self, bare: bool) -> Self {
+        self.bare = bare;
+        self
+    }
+
     /// Opens the key and the database and starts the node.
     pub async fn spawn(self) -> Result<Node, NodeError> {
         let data_dir = self.data_dir.unwrap_or_else(default_data_dir);
         let database = data_dir.join(DATABASE_FILE_NAME);
         let (ready_sender, ready) = oneshot::channel();
         let (commands, inbox) = std_mpsc::channel::<Command>();
-        let durability = self.durability;
+        let (durability, bare) = (self.durability, self.bare);
         let schema_generation = Arc::new(AtomicU64::new(0));
         // Generous, so that a subscriber that falls behind during a burst of
         // writes still sees every change.
@@ -151,10 +159,12 @@ impl NodeBuilder {
                 let opened = key_file::load_or_create(&data_dir)
                     .map_err(NodeError::from)
                     .and_then(|key| {
-                        Ok((
-                            key,
-                            Replica::open(&data_dir.join(DATABASE_FILE_NAME), durability)?,
-                        ))
+                        let mut replica = Replica::open(&data_dir.join(DATABASE_FILE_NAME), durability)?;
+                        // Every Lineup node knows who may change what.
+                        if !bare {
+                            replica.define_key_group_schemas()?;
+                        }
+                        Ok((key, replica))
                     });
                 match opened {
                     Ok((key, replica)) => {

@@ -111,6 +111,20 @@ impl Replica {
         })
     }
 
+    /// Defines the key-group schemas ([`crate::auth::schemas`]) unless they
+    /// are defined already.
+    pub fn define_key_group_schemas(&mut self) -> Result<(), IngestError> {
+        let lock = crate::auth::schemas::lock_entries();
+        let defined = match lock.last() {
+            Some((last, _)) => store::logs::contains(self.store.connection(), &last.hash())?,
+            None => true,
+        };
+        if !defined {
+            self.ingest_from_peer("lock", lock.iter().map(|(entry, operation)| (entry, operation)))?;
+        }
+        Ok(())
+    }
+
     /// Counts the commits to this replica's store.
     pub fn commit_count(&self) -> CommitCount {
         self.store.commit_count()

@@ -55,7 +55,7 @@ fn venue_history_views(answer: &Json) -> Vec<String> {
 #[tokio::test]
 async fn answers_the_aquadoggo_transcript_answer_for_answer() {
     let transcript = transcript();
-    let node = RunningNode::start();
+    let node = RunningNode::start_with(&["--bare".as_ref()]);
     let client = reqwest::Client::new();
 
     for step in transcript["publish"].as_array().unwrap() {

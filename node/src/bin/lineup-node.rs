@@ -13,7 +13,7 @@ use lineup_node::net::discovery::{Discovery, SERVICE_TYPE};
 use lineup_node::net::peers::Peers;
 use lineup_node::net::replication::Replicated;
 use lineup_node::net::transport::Transport;
-use lineup_node::node::{Node, DATABASE_FILE_NAME};
+use lineup_node::node::{Node, NodeBuilder, DATABASE_FILE_NAME};
 use lineup_node::replica::{Ingested, Replica};
 use lineup_node::store::Durability;
 use lineup_node::{data_dir::default_data_dir, key_file};
@@ -48,6 +48,11 @@ struct Cli {
     /// (repeat for more), for networks where nodes cannot find each other
     #[arg(long = "peer")]
     peers: Vec<std::net::SocketAddr>,
+
+    /// A plain p2panda node, without Lineup's own schemas (key groups), as
+    /// p2panda clients and conformance tests expect
+    #[arg(long)]
+    bare: bool,
 
     /// Neither announce this node on the LAN nor look for others there
     /// (mDNS); it still dials `--peer`s and those it knew before
@@ -97,8 +102,11 @@ fn main() -> anyhow::Result<()> {
     };
     match cli.command {
         None => serve(
-            data_dir,
-            durability,
+            &data_dir,
+            Node::builder()
+                .data_dir(&data_dir)
+                .durability(durability)
+                .bare(cli.bare),
             Networking {
                 http: cli.http,
                 quic: cli.quic,
@@ -135,8 +143,8 @@ struct Networking {
 
 /// Runs the node, its API and its replication until SIGINT or SIGTERM.
 fn serve(
-    data_dir: PathBuf,
-    durability: Durability,
+    data_dir: &std::path::Path,
+    node: NodeBuilder,
     networking: Networking,
     ui_dir: Option<PathBuf>,
 ) -> anyhow::Result<()> {
@@ -149,15 +157,13 @@ fn serve(
     } = networking;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
-        let node = Node::builder()
-            .data_dir(&data_dir)
-            .durability(durability)
+        let node = node
             .spawn()
             .await
             .with_context(|| format!("starting the node in {}", data_dir.display()))?;
         let node = Arc::new(node);
         // The node made its key on start; other nodes see it as its identity.
-        let key = key_file::load_or_create(&data_dir)?;
+        let key = key_file::load_or_create(data_dir)?;
         let transport =
             Transport::bind(quic, &key).with_context(|| format!("listening for nodes on {quic}"))?;
         let mut peers = Peers::start(Arc::clone(&node), transport, peers, replicated);
@@ -174,7 +180,7 @@ fn serve(
         } else {
             None
         };
-        let owner_token = key_file::owner_token(&data_dir)?;
+        let owner_token = key_file::owner_token(data_dir)?;
         let listener = tokio::net::TcpListener::bind(http)
             .await
             .with_context(|| format!("listening on {http}"))?;

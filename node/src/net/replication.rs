@@ -28,7 +28,8 @@ pub const BATCH_ENTRIES: usize = 256;
 pub const BATCH_BYTES: usize = 1024 * 1024;
 
 /// The schemas a node replicates. Schema definitions always travel: a
-/// node needs the definitions of the schemas it replicates, and they are few.
+/// node needs the definitions of the schemas it replicates, and they are
+/// few; so do key groups, without which it cannot tell who may change what.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Replicated {
     /// Every schema the node knows.
@@ -43,7 +44,8 @@ impl Replicated {
     pub fn contains(&self, schema: &SchemaId) -> bool {
         match self {
             _ if *schema == SchemaId::SCHEMA_DEFINITION_V1
-                || *schema == SchemaId::SCHEMA_FIELD_DEFINITION_V1 =>
+                || *schema == SchemaId::SCHEMA_FIELD_DEFINITION_V1
+                || crate::auth::schemas::key_group_schemas().contains(schema) =>
             {
                 true
             }
@@ -686,6 +688,21 @@ mod tests {
         );
         assert_eq!(messages((0..600).map(|_| entry(200))), [256, 256, 88]);
         assert!(messages([]).is_empty());
+    }
+
+    #[test]
+    fn definitions_and_key_groups_travel_whatever_a_node_replicates() {
+        let nothing_else = Replicated::Only(BTreeSet::new());
+        let key_groups = crate::auth::schemas::key_group_schemas();
+        for schema in [
+            &SchemaId::SCHEMA_DEFINITION_V1,
+            &SchemaId::SCHEMA_FIELD_DEFINITION_V1,
+            &key_groups.key_group,
+            &key_groups.request,
+            &key_groups.membership,
+        ] {
+            assert!(nothing_else.contains(schema), "{schema}");
+        }
     }
 
     #[test]
