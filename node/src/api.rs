@@ -58,7 +58,7 @@ pub struct ApiOptions {
 #[derive(Debug, Clone)]
 pub struct Replication {
     /// How it stands.
-    pub status: crate::net::peers::SyncStatus,
+    pub status: crate::net::status::SyncStatus,
     /// To add peers.
     pub dialler: crate::net::peers::Dialler,
 }

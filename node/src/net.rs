@@ -1,10 +1,11 @@
 //! Nodes talking to nodes: the QUIC transport, the replication messages,
 //! the sync sessions and live streams that use them, the peers a node keeps
-//! in sync with, and finding those peers on the LAN.
+//! in sync with and how it stands with each, and finding them on the LAN.
 
 pub mod discovery;
 pub mod live;
 pub mod peers;
 pub mod replication;
+pub mod status;
 pub mod transport;
 pub mod wire;

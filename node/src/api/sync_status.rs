@@ -7,7 +7,8 @@ use std::time::UNIX_EPOCH;
 use async_graphql::dynamic::{Field, FieldFuture, FieldValue, InputValue, Object, TypeRef};
 use async_graphql::{Error, Value as GqlValue};
 
-use crate::net::peers::{Dialler, PeerStatus, SyncStatus, Unreachable};
+use crate::net::peers::Dialler;
+use crate::net::status::{PeerStatus, SyncStatus, Unreachable};
 
 /// The root field's name.
 pub(crate) const FIELD: &str = "syncStatus";
