@@ -1,4 +1,6 @@
-//! Key groups: who may change what (see `docs/authorisation.md`). For now
-//! the key-group schemas themselves; the checks come next.
+//! Key groups: who may change what (see `docs/authorisation.md`): the
+//! key-group schemas, and who holds which permissions in a group. The
+//! checks in ingest come next.
 
+pub mod grants;
 pub mod schemas;

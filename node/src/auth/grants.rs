@@ -1,0 +1,759 @@
+//! Who holds which permissions in a key group: decided from the key-group
+//! documents alone, so that every node that holds the same operations
+//! decides the same, whatever order they arrived in. The rules are those of
+//! `docs/authorisation.md`; this module knows nothing of the store.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+
+use lineup_core::{
+    Document, DocumentId, LogId, OperationId, PublicKey, PublishedOperation, SchemaId, SeqNum, Value,
+};
+
+/// An operation, with where its author signed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authored {
+    /// The operation, its id and author.
+    pub published: PublishedOperation,
+    /// The author's log it is in.
+    pub log_id: LogId,
+    /// Its place in that log.
+    pub seq_num: SeqNum,
+}
+
+impl Authored {
+    /// Who signed it, and where.
+    pub fn signed(&self) -> Signed {
+        Signed {
+            author: self.published.author,
+            log_id: self.log_id,
+            seq_num: self.seq_num,
+        }
+    }
+}
+
+/// Who signed an operation, and where in their logs: all a grant looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signed {
+    /// The author.
+    pub author: PublicKey,
+    /// The author's log.
+    pub log_id: LogId,
+    /// The place in that log.
+    pub seq_num: SeqNum,
+}
+
+/// What an operation needs in the group that owns its document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// To change the group's memberships or name.
+    Authorise,
+    /// To create a document.
+    Create,
+    /// To update a document.
+    Update,
+    /// To delete a document.
+    Delete,
+    /// Only to be in the group, with any permission (a nested group's keys).
+    Member,
+}
+
+/// The permissions a membership gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Permissions {
+    /// `can_authorise`.
+    pub authorise: bool,
+    /// `can_create`.
+    pub create: bool,
+    /// `can_update`.
+    pub update: bool,
+    /// `can_delete`.
+    pub delete: bool,
+}
+
+impl Permissions {
+    fn allow(&self, need: Need) -> bool {
+        match need {
+            Need::Authorise => self.authorise,
+            Need::Create => self.create,
+            Need::Update => self.update,
+            Need::Delete => self.delete,
+            Need::Member => true,
+        }
+    }
+}
+
+/// A membership request, as its CREATE made it (updates do not count).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Request {
+    signed: Signed,
+    key_group: DocumentId,
+    /// `None`: the author's own key.
+    member: Option<DocumentId>,
+}
+
+/// Who a membership admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Member {
+    Key(PublicKey),
+    Group(DocumentId),
+}
+
+/// Which documents a membership's create, update and delete grants cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SchemaLimit {
+    Any,
+    Only(SchemaId),
+    /// A limit that names no schema: it covers nothing.
+    Invalid,
+}
+
+/// A decided membership: what it grants, to whom, and how senior it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Grant {
+    depth: u32,
+    member: Member,
+    permissions: Permissions,
+    schema: SchemaLimit,
+    accepted: bool,
+    /// Once revoked: the last seq num of each log of the member's keys that
+    /// still counts.
+    cut: HashMap<(PublicKey, LogId), SeqNum>,
+}
+
+impl Grant {
+    /// Whether this grant covers an operation `signed` so (whose author the
+    /// caller checked is, or is in, its member).
+    fn covers(&self, signed: Signed, need: Need, schema: Option<&SchemaId>) -> bool {
+        let in_schema = match (&self.schema, need) {
+            (_, Need::Authorise | Need::Member) | (SchemaLimit::Any, _) => true,
+            (SchemaLimit::Only(limit), _) => schema == Some(limit),
+            (SchemaLimit::Invalid, _) => false,
+        };
+        let in_time = self.accepted
+            || self
+                .cut
+                .get(&(signed.author, signed.log_id))
+                .is_some_and(|last| signed.seq_num <= *last);
+        in_schema && in_time && self.permissions.allow(need)
+    }
+}
+
+/// The key-group documents a node holds.
+#[derive(Debug, Clone, Default)]
+pub struct KeyGroups {
+    /// Each group's creator.
+    creators: HashMap<DocumentId, PublicKey>,
+    requests: HashMap<DocumentId, Request>,
+    /// A request's operations name their document.
+    request_of_operation: HashMap<OperationId, DocumentId>,
+    /// Each group's memberships: every operation of each, by membership.
+    memberships: HashMap<DocumentId, BTreeMap<DocumentId, Vec<Authored>>>,
+}
+
+impl KeyGroups {
+    /// A key group, created by `creator`.
+    pub fn add_group(&mut self, group: DocumentId, creator: PublicKey) {
+        self.creators.insert(group, creator);
+    }
+
+    /// A membership request: its CREATE is what counts. False if it is no
+    /// well-formed request.
+    pub fn add_request(&mut self, create: &Authored) -> bool {
+        let operation = &create.published.operation;
+        let field = |name: &str| operation.fields.as_ref().and_then(|fields| fields.get(name));
+        let (Some(Value::Relation(key_group)), Some(Value::RelationList(member))) =
+            (field("key_group"), field("member"))
+        else {
+            return false;
+        };
+        let member = match member[..] {
+            [] => None,
+            [group] => Some(group),
+            _ => return false,
+        };
+        let id = DocumentId(create.published.id.0);
+        self.request_of_operation.insert(create.published.id, id);
+        self.requests.insert(
+            id,
+            Request {
+                signed: create.signed(),
+                key_group: *key_group,
+                member,
+            },
+        );
+        true
+    }
+
+    /// A membership: all of its operations, its CREATE among them. False
+    /// if it has no CREATE naming its owner group.
+    pub fn add_membership(&mut self, operations: Vec<Authored>) -> bool {
+        let Some(create) = operations
+            .iter()
+            .find(|op| op.published.operation.previous.is_none())
+        else {
+            return false;
+        };
+        let owner = create
+            .published
+            .operation
+            .fields
+            .as_ref()
+            .and_then(|fields| fields.get("owner"));
+        let Some(Value::Relation(group)) = owner else {
+            return false;
+        };
+        let id = DocumentId(create.published.id.0);
+        self.memberships.entry(*group).or_default().insert(id, operations);
+        true
+    }
+
+    /// Who holds which permissions in `group`.
+    pub fn decide(&self, group: DocumentId) -> Decided<'_> {
+        self.decide_on_path(group, vec![group])
+    }
+
+    /// Decides `group`'s memberships most senior first, each against those
+    /// decided before it. `path`: the groups whose grants led here, which a
+    /// nested group may not lead back to.
+    fn decide_on_path(&self, group: DocumentId, path: Vec<DocumentId>) -> Decided<'_> {
+        let mut decided = Decided {
+            groups: self,
+            creator: self.creators.get(&group).copied(),
+            grants: Vec::new(),
+            path,
+        };
+        let Some(memberships) = self.memberships.get(&group) else {
+            return decided;
+        };
+        let mut undecided: BTreeMap<DocumentId, &Vec<Authored>> =
+            memberships.iter().map(|(id, ops)| (*id, ops)).collect();
+        loop {
+            // The most senior membership whose CREATE counts by now.
+            let mut candidates = BinaryHeap::new();
+            for (id, operations) in &undecided {
+                let Some(create) = operations
+                    .iter()
+                    .find(|op| op.published.operation.previous.is_none())
+                else {
+                    continue;
+                };
+                if let Some(depth) = decided.allows(create.signed(), Need::Authorise, None) {
+                    candidates.push(Reverse((depth + 1, *id)));
+                }
+            }
+            let Some(Reverse((depth, id))) = candidates.pop() else {
+                break;
+            };
+            let operations = undecided
+                .remove(&id)
+                .unwrap_or_else(|| unreachable!("a candidate is undecided"));
+            if let Some(grant) = decided.grant_of(group, depth, operations) {
+                decided.grants.push(grant);
+            }
+        }
+        decided
+    }
+}
+
+/// A key group's permissions, decided.
+#[derive(Debug, Clone)]
+pub struct Decided<'a> {
+    groups: &'a KeyGroups,
+    /// `None` if the group itself is not here: it grants nothing.
+    creator: Option<PublicKey>,
+    grants: Vec<Grant>,
+    path: Vec<DocumentId>,
+}
+
+impl Decided<'_> {
+    /// Whether an operation `signed` so may do `need` (to a document of
+    /// `schema`, for create, update and delete); if so, with the depth of the
+    /// most senior grant that allows it (the creator's is 0).
+    pub fn allows(&self, signed: Signed, need: Need, schema: Option<&SchemaId>) -> Option<u32> {
+        if self.creator == Some(signed.author) {
+            return Some(0);
+        }
+        self.grants
+            .iter()
+            .filter(|grant| grant.covers(signed, need, schema))
+            .filter(|grant| match grant.member {
+                Member::Key(key) => key == signed.author,
+                Member::Group(nested) => self
+                    .nested(nested)
+                    .is_some_and(|nested| nested.allows(signed, Need::Member, None).is_some()),
+            })
+            .map(|grant| grant.depth)
+            .min()
+    }
+
+    /// A nested group, decided on this path; `None` where it leads back.
+    fn nested(&self, group: DocumentId) -> Option<Decided<'_>> {
+        if self.path.contains(&group) {
+            return None;
+        }
+        let mut path = self.path.clone();
+        path.push(group);
+        Some(self.groups.decide_on_path(group, path))
+    }
+
+    /// What a membership grants, from those of its operations that count
+    /// against the grants decided so far; `None` if it grants nothing.
+    fn grant_of(&self, group: DocumentId, depth: u32, operations: &[Authored]) -> Option<Grant> {
+        let counting = counting(operations, |op| {
+            self.allows(op.signed(), Need::Authorise, None).is_some()
+        });
+        let published: Vec<PublishedOperation> = counting.iter().map(|op| op.published.clone()).collect();
+        let view = Document::reduce(&published).ok()?;
+        let fields = view.fields.as_ref()?;
+        let value = |name: &str| fields.get(name).map(|field| &field.value);
+        let flag = |name: &str| matches!(value(name), Some(Value::Bool(true)));
+        let Some(Value::PinnedRelation(request_view)) = value("request") else {
+            return None;
+        };
+        let request = request_view
+            .operations()
+            .iter()
+            .find_map(|op| self.groups.request_of_operation.get(op))
+            .and_then(|id| self.groups.requests.get(id))?;
+        if request.key_group != group {
+            return None;
+        }
+        let member = match request.member {
+            None => Member::Key(request.signed.author),
+            Some(nested) => {
+                // A group joins only with the consent of one who may speak for it.
+                self.nested(nested)?
+                    .allows(request.signed, Need::Authorise, None)?;
+                Member::Group(nested)
+            }
+        };
+        let schema = match value("schema") {
+            Some(Value::Str(limit)) if limit.is_empty() => SchemaLimit::Any,
+            Some(Value::Str(limit)) => limit.parse().map_or(SchemaLimit::Invalid, SchemaLimit::Only),
+            _ => SchemaLimit::Invalid,
+        };
+        let cut = match value("valid_until") {
+            Some(Value::Str(cut)) => parse_cut(cut),
+            _ => HashMap::new(),
+        };
+        Some(Grant {
+            depth,
+            member,
+            permissions: Permissions {
+                authorise: flag("can_authorise"),
+                create: flag("can_create"),
+                update: flag("can_update"),
+                delete: flag("can_delete"),
+            },
+            schema,
+            accepted: flag("accepted"),
+            cut,
+        })
+    }
+}
+
+/// The operations that count: those `allowed`, less any that builds on one
+/// that does not count.
+fn counting(operations: &[Authored], allowed: impl Fn(&Authored) -> bool) -> Vec<&Authored> {
+    let mut left_out: HashSet<OperationId> = operations
+        .iter()
+        .filter(|op| !allowed(op))
+        .map(|op| op.published.id)
+        .collect();
+    loop {
+        let before = left_out.len();
+        for op in operations {
+            let previous = op.published.operation.previous.as_ref();
+            if previous.is_some_and(|previous| previous.operations().iter().any(|id| left_out.contains(id))) {
+                left_out.insert(op.published.id);
+            }
+        }
+        if left_out.len() == before {
+            break;
+        }
+    }
+    operations
+        .iter()
+        .filter(|op| !left_out.contains(&op.published.id))
+        .collect()
+}
+
+/// Reads `valid_until`: `<public key hex>:<log id>:<seq num>`, separated by
+/// spaces. A part that does not read counts nothing.
+fn parse_cut(text: &str) -> HashMap<(PublicKey, LogId), SeqNum> {
+    text.split_whitespace()
+        .filter_map(|part| {
+            let mut pieces = part.split(':');
+            let key: PublicKey = pieces.next()?.parse().ok()?;
+            let log_id = LogId(pieces.next()?.parse().ok()?);
+            let seq_num = SeqNum::new(pieces.next()?.parse().ok()?)?;
+            pieces.next().is_none().then_some(((key, log_id), seq_num))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lineup_core::{DocumentViewId, Hash, Operation, PrivateKey};
+
+    /// Key-group documents made by hand: every operation in a log of its
+    /// own document, its id unique.
+    #[derive(Default)]
+    struct World {
+        groups: KeyGroups,
+        /// Per author: the next log id.
+        logs: HashMap<PublicKey, u64>,
+        next_id: u64,
+    }
+
+    fn key() -> PublicKey {
+        PrivateKey::generate(&mut rand::rngs::OsRng).public_key()
+    }
+
+    fn schema() -> SchemaId {
+        "stage_0020c65567ae37efea293e34a9c7d13f8f2bf23dbdc3b5c7b9ab46293111c48fc78b"
+            .parse()
+            .unwrap()
+    }
+
+    fn signed(author: PublicKey, log: u64, seq: u64) -> Signed {
+        Signed {
+            author,
+            log_id: LogId(log),
+            seq_num: SeqNum::new(seq).unwrap(),
+        }
+    }
+
+    struct Perms(&'static str);
+
+    impl World {
+        fn operation(&mut self, author: PublicKey, log: u64, seq: u64, operation: Operation) -> Authored {
+            self.next_id += 1;
+            Authored {
+                published: PublishedOperation {
+                    id: OperationId(Hash::of(&self.next_id.to_be_bytes())),
+                    author,
+                    operation,
+                },
+                log_id: LogId(log),
+                seq_num: SeqNum::new(seq).unwrap(),
+            }
+        }
+
+        fn new_log(&mut self, author: PublicKey) -> u64 {
+            let log = self.logs.entry(author).or_default();
+            *log += 1;
+            *log - 1
+        }
+
+        fn group(&mut self, creator: PublicKey) -> DocumentId {
+            let log = self.new_log(creator);
+            let create = self.operation(creator, log, 1, Operation::create(schema(), BTreeMap::new()));
+            let id = DocumentId(create.published.id.0);
+            self.groups.add_group(id, creator);
+            id
+        }
+
+        fn request(
+            &mut self,
+            author: PublicKey,
+            group: DocumentId,
+            member: Option<DocumentId>,
+        ) -> OperationId {
+            let log = self.new_log(author);
+            let fields = BTreeMap::from([
+                ("key_group".to_owned(), Value::Relation(group)),
+                (
+                    "member".to_owned(),
+                    Value::RelationList(member.into_iter().collect()),
+                ),
+            ]);
+            let create = self.operation(author, log, 1, Operation::create(schema(), fields));
+            assert!(self.groups.add_request(&create));
+            create.published.id
+        }
+
+        /// `perms`: the letters a, c, u, d for can_authorise, create, update, delete.
+        fn membership_fields(perms: &Perms, accepted: bool, valid_until: &str) -> BTreeMap<String, Value> {
+            BTreeMap::from([
+                ("accepted".to_owned(), Value::Bool(accepted)),
+                ("can_authorise".to_owned(), Value::Bool(perms.0.contains('a'))),
+                ("can_create".to_owned(), Value::Bool(perms.0.contains('c'))),
+                ("can_update".to_owned(), Value::Bool(perms.0.contains('u'))),
+                ("can_delete".to_owned(), Value::Bool(perms.0.contains('d'))),
+                ("valid_until".to_owned(), Value::Str(valid_until.to_owned())),
+            ])
+        }
+
+        /// `by` accepts `request` into `group`; the membership's operations.
+        fn accept(
+            &mut self,
+            by: PublicKey,
+            group: DocumentId,
+            request: OperationId,
+            perms: Perms,
+        ) -> Vec<Authored> {
+            self.accept_limited(by, group, request, perms, "")
+        }
+
+        fn accept_limited(
+            &mut self,
+            by: PublicKey,
+            group: DocumentId,
+            request: OperationId,
+            perms: Perms,
+            schema_limit: &str,
+        ) -> Vec<Authored> {
+            let log = self.new_log(by);
+            let mut fields = Self::membership_fields(&perms, true, "");
+            fields.insert("owner".to_owned(), Value::Relation(group));
+            fields.insert(
+                "request".to_owned(),
+                Value::PinnedRelation(DocumentViewId::from(request)),
+            );
+            fields.insert("schema".to_owned(), Value::Str(schema_limit.to_owned()));
+            let create = self.operation(by, log, 1, Operation::create(schema(), fields));
+            let membership = vec![create];
+            assert!(self.groups.add_membership(membership.clone()));
+            membership
+        }
+
+        /// `by` updates the membership's permissions (in a log of its own).
+        fn update(
+            &mut self,
+            membership: &mut Vec<Authored>,
+            by: PublicKey,
+            perms: Perms,
+            accepted: bool,
+            cut: &str,
+        ) {
+            let previous = DocumentViewId::from(membership.last().unwrap().published.id);
+            let log = self.new_log(by);
+            let update =
+                Operation::update(schema(), previous, Self::membership_fields(&perms, accepted, cut));
+            let update = self.operation(by, log, 1, update);
+            membership.push(update);
+            assert!(self.groups.add_membership(membership.clone()));
+        }
+    }
+
+    #[test]
+    fn the_creator_may_do_anything_and_a_stranger_nothing() {
+        let mut world = World::default();
+        let (carol, stranger) = (key(), key());
+        let group = world.group(carol);
+        let decided = world.groups.decide(group);
+        assert_eq!(
+            decided.allows(signed(carol, 9, 4), Need::Delete, Some(&schema())),
+            Some(0)
+        );
+        assert_eq!(
+            decided.allows(signed(stranger, 0, 1), Need::Create, Some(&schema())),
+            None
+        );
+        // A group that is not here grants nothing.
+        assert_eq!(
+            world.groups.decide(DocumentId(Hash::of(b"elsewhere"))).allows(
+                signed(carol, 0, 1),
+                Need::Member,
+                None
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn an_accepted_member_has_what_its_membership_grants() {
+        let mut world = World::default();
+        let (carol, alice) = (key(), key());
+        let group = world.group(carol);
+        let request = world.request(alice, group, None);
+        world.accept(carol, group, request, Perms("u"));
+        let decided = world.groups.decide(group);
+        assert_eq!(
+            decided.allows(signed(alice, 3, 1), Need::Update, Some(&schema())),
+            Some(1)
+        );
+        assert_eq!(
+            decided.allows(signed(alice, 3, 1), Need::Create, Some(&schema())),
+            None
+        );
+        assert_eq!(decided.allows(signed(alice, 3, 1), Need::Authorise, None), None);
+    }
+
+    #[test]
+    fn a_request_accepted_by_a_key_that_may_not_authorise_is_ignored() {
+        let mut world = World::default();
+        let (carol, alice, bob) = (key(), key(), key());
+        let group = world.group(carol);
+        let alices = world.request(alice, group, None);
+        world.accept(carol, group, alices, Perms("cud"));
+        let bobs = world.request(bob, group, None);
+        world.accept(alice, group, bobs, Perms("acud"));
+        let decided = world.groups.decide(group);
+        assert_eq!(decided.allows(signed(bob, 0, 1), Need::Member, None), None);
+        // Nor may a member raise their own permissions.
+        let mut world = World::default();
+        let group = world.group(carol);
+        let alices = world.request(alice, group, None);
+        let mut membership = world.accept(carol, group, alices, Perms("u"));
+        world.update(&mut membership, alice, Perms("acud"), true, "");
+        let decided = world.groups.decide(group);
+        assert_eq!(decided.allows(signed(alice, 5, 1), Need::Authorise, None), None);
+        assert!(decided
+            .allows(signed(alice, 5, 1), Need::Update, Some(&schema()))
+            .is_some());
+    }
+
+    #[test]
+    fn a_revoked_member_keeps_what_the_revoker_had_seen_and_nothing_after() {
+        let mut world = World::default();
+        let (carol, alice) = (key(), key());
+        let group = world.group(carol);
+        let request = world.request(alice, group, None);
+        let mut membership = world.accept(carol, group, request, Perms("u"));
+        world.update(
+            &mut membership,
+            carol,
+            Perms("u"),
+            false,
+            &format!("{alice}:7:3 not-a-cut"),
+        );
+        let decided = world.groups.decide(group);
+        let update = |log, seq| decided.allows(signed(alice, log, seq), Need::Update, Some(&schema()));
+        assert!(update(7, 3).is_some());
+        assert!(update(7, 4).is_none(), "after the cut");
+        assert!(update(8, 1).is_none(), "a log the revoker had not seen");
+
+        // Rejected outright: nothing counts.
+        world.update(&mut membership, carol, Perms("u"), false, "");
+        assert!(world
+            .groups
+            .decide(group)
+            .allows(signed(alice, 7, 1), Need::Update, Some(&schema()))
+            .is_none());
+    }
+
+    #[test]
+    fn a_schema_limited_membership_covers_that_schema_only() {
+        let mut world = World::default();
+        let (carol, alice) = (key(), key());
+        let group = world.group(carol);
+        let request = world.request(alice, group, None);
+        let other: SchemaId = "shift_0020c65567ae37efea293e34a9c7d13f8f2bf23dbdc3b5c7b9ab46293111c48fc78b"
+            .parse()
+            .unwrap();
+        world.accept_limited(carol, group, request, Perms("cu"), &other.to_string());
+        let decided = world.groups.decide(group);
+        assert!(decided
+            .allows(signed(alice, 0, 1), Need::Create, Some(&other))
+            .is_some());
+        assert!(decided
+            .allows(signed(alice, 0, 1), Need::Create, Some(&schema()))
+            .is_none());
+    }
+
+    #[test]
+    fn a_nested_group_brings_its_keys_with_the_consent_of_one_who_speaks_for_it() {
+        let mut world = World::default();
+        let (carol, dana, erin, mallory) = (key(), key(), key(), key());
+        let festival = world.group(carol);
+        let crew = world.group(dana);
+        let erins = world.request(erin, crew, None);
+        world.accept(dana, crew, erins, Perms(""));
+        // Dana (crew's creator) asks for the crew to join the festival.
+        let crews = world.request(dana, festival, Some(crew));
+        world.accept(carol, festival, crews, Perms("u"));
+        let decided = world.groups.decide(festival);
+        assert!(decided
+            .allows(signed(erin, 2, 2), Need::Update, Some(&schema()))
+            .is_some());
+        assert!(decided
+            .allows(signed(erin, 2, 2), Need::Create, Some(&schema()))
+            .is_none());
+
+        // Mallory may not speak for the crew: her request brings no one.
+        let mut world = World::default();
+        let festival = world.group(carol);
+        let crew = world.group(dana);
+        let erins = world.request(erin, crew, None);
+        world.accept(dana, crew, erins, Perms(""));
+        let mallorys = world.request(mallory, festival, Some(crew));
+        world.accept(carol, festival, mallorys, Perms("u"));
+        let decided = world.groups.decide(festival);
+        assert!(decided
+            .allows(signed(erin, 2, 2), Need::Update, Some(&schema()))
+            .is_none());
+    }
+
+    #[test]
+    fn groups_in_each_other_end_the_loop() {
+        let mut world = World::default();
+        let (carol, dana, erin) = (key(), key(), key());
+        let north = world.group(carol);
+        let south = world.group(dana);
+        let erins = world.request(erin, north, None);
+        world.accept(carol, north, erins, Perms("u"));
+        // North in South, and South in North.
+        let north_in_south = world.request(carol, south, Some(north));
+        world.accept(dana, south, north_in_south, Perms("u"));
+        let south_in_north = world.request(dana, north, Some(south));
+        world.accept(carol, north, south_in_north, Perms("u"));
+        // Erin is in South through North, and in North directly.
+        let in_south = world.groups.decide(south);
+        assert!(in_south
+            .allows(signed(erin, 0, 1), Need::Update, Some(&schema()))
+            .is_some());
+        let in_north = world.groups.decide(north);
+        assert!(in_north
+            .allows(signed(erin, 0, 1), Need::Update, Some(&schema()))
+            .is_some());
+        assert!(in_north
+            .allows(signed(dana, 0, 1), Need::Update, Some(&schema()))
+            .is_some());
+    }
+
+    #[test]
+    fn a_junior_cannot_revoke_a_senior_and_of_two_equals_the_first_decided_stands() {
+        let mut world = World::default();
+        let (carol, alice, bob) = (key(), key(), key());
+        let group = world.group(carol);
+        let alices = world.request(alice, group, None);
+        let mut alice_membership = world.accept(carol, group, alices, Perms("a"));
+        let bobs = world.request(bob, group, None);
+        world.accept(alice, group, bobs, Perms("a"));
+        // Bob (accepted by Alice) revokes Alice: it does not count.
+        world.update(&mut alice_membership, bob, Perms("a"), false, "");
+        assert!(world
+            .groups
+            .decide(group)
+            .allows(signed(alice, 0, 1), Need::Authorise, None)
+            .is_some());
+
+        // Two members of equal depth revoke each other entirely.
+        let mut world = World::default();
+        let group = world.group(carol);
+        let alices = world.request(alice, group, None);
+        let mut alice_membership = world.accept(carol, group, alices, Perms("a"));
+        let bobs = world.request(bob, group, None);
+        let mut bob_membership = world.accept(carol, group, bobs, Perms("a"));
+        world.update(&mut alice_membership, bob, Perms("a"), false, "");
+        world.update(&mut bob_membership, alice, Perms("a"), false, "");
+        let decided = world.groups.decide(group);
+        let (alice_stays, bob_stays) = (
+            decided
+                .allows(signed(alice, 0, 1), Need::Authorise, None)
+                .is_some(),
+            decided.allows(signed(bob, 0, 1), Need::Authorise, None).is_some(),
+        );
+        assert!(alice_stays != bob_stays, "exactly one stands");
+        let first =
+            DocumentId(alice_membership[0].published.id.0).min(DocumentId(bob_membership[0].published.id.0));
+        assert_eq!(
+            alice_stays,
+            first == DocumentId(alice_membership[0].published.id.0)
+        );
+    }
+}
