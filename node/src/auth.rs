@@ -2,5 +2,6 @@
 //! key-group schemas, and who holds which permissions in a group. The
 //! checks in ingest come next.
 
+pub mod authority;
 pub mod grants;
 pub mod schemas;

@@ -26,6 +26,8 @@ mod signatures;
 
 pub(crate) use signatures::VerifiedSignatures;
 
+use crate::auth::authority::{Authority, Unauthorised};
+use crate::auth::grants::Signed;
 use crate::registry::{published_operations, SchemaRegistry};
 use crate::store::documents::Changed;
 use crate::store::forks::ForkedLog;
@@ -128,6 +130,9 @@ pub enum IngestError {
         /// Its first seq num with two entries.
         seq_num: SeqNum,
     },
+    /// The author may not do this (key groups, `docs/authorisation.md`).
+    #[error(transparent)]
+    Unauthorised(#[from] Unauthorised),
     /// A peer sent more entries that wait for something than this node keeps.
     #[error("too many held entries: {0}")]
     HeldQuotaExceeded(String),
@@ -212,6 +217,7 @@ pub enum Source {
 pub(crate) struct Batch<'a> {
     connection: &'a Connection,
     registry: &'a mut SchemaRegistry,
+    authority: &'a mut Authority,
     verified: VerifiedSignatures,
     documents: DocumentCache,
 }
@@ -221,11 +227,13 @@ impl<'a> Batch<'a> {
     pub(crate) fn new(
         connection: &'a Connection,
         registry: &'a mut SchemaRegistry,
+        authority: &'a mut Authority,
         verified: VerifiedSignatures,
     ) -> Self {
         Self {
             connection,
             registry,
+            authority,
             verified,
             documents: DocumentCache::default(),
         }
@@ -250,15 +258,12 @@ impl<'a> Batch<'a> {
         operation: &EncodedOperation,
         source: Source,
     ) -> Result<Applied, IngestError> {
-        ingest(
-            self.connection,
-            self.registry,
-            entry,
-            operation,
-            source,
-            &self.verified,
-            &mut self.documents,
-        )
+        let applied = self.apply(entry, operation, source)?;
+        if crate::auth::schemas::key_group_schemas().contains(&applied.schema_id) {
+            // Later checks in this transaction see the change.
+            self.authority.changed();
+        }
+        Ok(applied)
     }
 
     /// Keeps `entry` as evidence of a fork if its log holds another entry at
@@ -345,137 +350,150 @@ impl<'a> Batch<'a> {
     }
 }
 
-/// Checks, stores and materialises one entry inside `connection`'s open
-/// transaction.
-fn ingest(
-    connection: &Connection,
-    registry: &mut SchemaRegistry,
-    encoded_entry: &EncodedEntry,
-    encoded_operation: &EncodedOperation,
-    source: Source,
-    verified: &VerifiedSignatures,
-    cache: &mut DocumentCache,
-) -> Result<Applied, IngestError> {
-    let plain = encoded_operation.decode()?;
-    let schema = registry
-        .get(&plain.schema_id)
-        .ok_or_else(|| IngestError::SchemaNotFound(plain.schema_id.clone()))?;
-    let entry = verified.decode(encoded_entry)?;
-    let (public_key, log_id, seq_num) = (entry.public_key, entry.log_id, entry.seq_num);
-    if let Some(frozen) = store::forks::frozen_at(connection, &public_key, log_id)? {
-        if seq_num >= frozen {
-            return Err(IngestError::LogFrozen {
-                public_key,
-                log_id,
-                seq_num: frozen,
-            });
-        }
-    }
-
-    // The log: this entry must be the next one, and its links must point at
-    // the entries the log holds.
-    let latest = store::logs::latest_entry(connection, &public_key, log_id)?;
-    let expected = match &latest {
-        Some(latest) => latest
-            .seq_num
-            .next()
-            .ok_or(IngestError::MaxSeqNum(public_key, log_id))?,
-        None => SeqNum::FIRST,
-    };
-    if expected != seq_num {
-        return Err(IngestError::SeqNumMismatch {
-            claimed: seq_num.get(),
-            expected: expected.get(),
-        });
-    }
-    let skiplink_entry = match (entry.skiplink, seq_num.skiplink()) {
-        (Some(_), Some(skiplink_seq_num)) => Some(
-            store::logs::entry_at(connection, &public_key, log_id, skiplink_seq_num)?.ok_or(
-                IngestError::SkiplinkNotFound {
+impl Batch<'_> {
+    /// Checks, stores and materialises one entry inside the open transaction.
+    fn apply(
+        &mut self,
+        encoded_entry: &EncodedEntry,
+        encoded_operation: &EncodedOperation,
+        source: Source,
+    ) -> Result<Applied, IngestError> {
+        let connection = self.connection;
+        let registry = &mut *self.registry;
+        let verified = &self.verified;
+        let cache = &mut self.documents;
+        let plain = encoded_operation.decode()?;
+        let schema = registry
+            .get(&plain.schema_id)
+            .ok_or_else(|| IngestError::SchemaNotFound(plain.schema_id.clone()))?;
+        let entry = verified.decode(encoded_entry)?;
+        let (public_key, log_id, seq_num) = (entry.public_key, entry.log_id, entry.seq_num);
+        if let Some(frozen) = store::forks::frozen_at(connection, &public_key, log_id)? {
+            if seq_num >= frozen {
+                return Err(IngestError::LogFrozen {
                     public_key,
                     log_id,
-                    seq_num: skiplink_seq_num,
-                },
-            )?,
-        ),
-        _ => None,
-    };
-    entry.check_payload(encoded_operation)?;
-    if let Some(skiplink_entry) = &skiplink_entry {
-        if entry.skiplink != Some(skiplink_entry.hash) {
-            return Err(IngestError::WrongSkiplink);
+                    seq_num: frozen,
+                });
+            }
         }
-    }
-    if let Some(latest) = &latest {
-        if entry.backlink != Some(latest.hash) {
-            return Err(IngestError::WrongBacklink);
+
+        // The log: this entry must be the next one, and its links must point at
+        // the entries the log holds.
+        let latest = store::logs::latest_entry(connection, &public_key, log_id)?;
+        let expected = match &latest {
+            Some(latest) => latest
+                .seq_num
+                .next()
+                .ok_or(IngestError::MaxSeqNum(public_key, log_id))?,
+            None => SeqNum::FIRST,
+        };
+        if expected != seq_num {
+            return Err(IngestError::SeqNumMismatch {
+                claimed: seq_num.get(),
+                expected: expected.get(),
+            });
         }
-    }
-    let operation = lineup_core::validate_operation(&plain, schema)?;
-    let operation_id = OperationId(encoded_entry.hash());
+        let skiplink_entry = match (entry.skiplink, seq_num.skiplink()) {
+            (Some(_), Some(skiplink_seq_num)) => Some(
+                store::logs::entry_at(connection, &public_key, log_id, skiplink_seq_num)?.ok_or(
+                    IngestError::SkiplinkNotFound {
+                        public_key,
+                        log_id,
+                        seq_num: skiplink_seq_num,
+                    },
+                )?,
+            ),
+            _ => None,
+        };
+        entry.check_payload(encoded_operation)?;
+        if let Some(skiplink_entry) = &skiplink_entry {
+            if entry.skiplink != Some(skiplink_entry.hash) {
+                return Err(IngestError::WrongSkiplink);
+            }
+        }
+        if let Some(latest) = &latest {
+            if entry.backlink != Some(latest.hash) {
+                return Err(IngestError::WrongBacklink);
+            }
+        }
+        let operation = lineup_core::validate_operation(&plain, schema)?;
+        let operation_id = OperationId(encoded_entry.hash());
 
-    // The document: a CREATE starts one; anything else continues the one
-    // its previous operations belong to.
-    let (document_id, builds_on_frozen) = match &operation.previous {
-        None => (DocumentId(operation_id.0), false),
-        Some(previous) => document_of_previous(connection, previous, &operation.schema_id)?,
-    };
-    if source == Source::Client && cache.is_deleted(connection, &document_id)? {
-        return Err(IngestError::DocumentDeleted);
-    }
-    check_log_id(connection, &entry, &document_id)?;
-    // The reference refuses the entry that would leave no next seq num.
-    if seq_num.next().is_none() {
-        return Err(IngestError::MaxSeqNum(public_key, log_id));
-    }
+        // The document: a CREATE starts one; anything else continues the one
+        // its previous operations belong to.
+        let (document_id, builds_on_frozen) = match &operation.previous {
+            None => (DocumentId(operation_id.0), false),
+            Some(previous) => document_of_previous(connection, previous, &operation.schema_id)?,
+        };
+        if source == Source::Client && cache.is_deleted(connection, &document_id)? {
+            return Err(IngestError::DocumentDeleted);
+        }
+        check_log_id(connection, &entry, &document_id)?;
+        // The reference refuses the entry that would leave no next seq num.
+        if seq_num.next().is_none() {
+            return Err(IngestError::MaxSeqNum(public_key, log_id));
+        }
+        // Lineup's own check, after all of the reference's.
+        if source == Source::Client {
+            let signed = Signed {
+                author: public_key,
+                log_id,
+                seq_num,
+            };
+            self.authority
+                .check(connection, registry, signed, &operation, &document_id)?
+                .map_err(IngestError::Unauthorised)?;
+        }
 
-    if seq_num.is_first() {
-        store::logs::insert_log(
+        if seq_num.is_first() {
+            store::logs::insert_log(
+                connection,
+                &public_key,
+                log_id,
+                &document_id,
+                &operation.schema_id,
+            )?;
+        }
+        store::logs::insert_entry(
             connection,
-            &public_key,
-            log_id,
+            &entry,
+            encoded_entry,
+            encoded_operation,
             &document_id,
-            &operation.schema_id,
+            &operation,
         )?;
-    }
-    store::logs::insert_entry(
-        connection,
-        &entry,
-        encoded_entry,
-        encoded_operation,
-        &document_id,
-        &operation,
-    )?;
-    let schema_id = operation.schema_id.clone();
-    if builds_on_frozen {
-        // Stored like everywhere else, and left out like what it builds on.
-        store::forks::freeze(connection, &[operation_id])?;
-        return Ok(Applied {
+        let schema_id = operation.schema_id.clone();
+        if builds_on_frozen {
+            // Stored like everywhere else, and left out like what it builds on.
+            store::forks::freeze(connection, &[operation_id])?;
+            return Ok(Applied {
+                entry,
+                operation_id,
+                document_id,
+                schema_id,
+            });
+        }
+        let published = PublishedOperation {
+            id: operation_id,
+            author: public_key,
+            operation,
+        };
+        let document = materialise(connection, registry, cache, &document_id, &published)?;
+        if schema_id == SchemaId::SCHEMA_DEFINITION_V1 {
+            registry.register_definition(connection, document)?;
+        } else if schema_id == SchemaId::SCHEMA_FIELD_DEFINITION_V1 {
+            // Waiting definitions are read from the store: write what is pending first.
+            cache.flush(connection)?;
+            register_waiting_definitions(connection, registry)?;
+        }
+        Ok(Applied {
             entry,
             operation_id,
             document_id,
             schema_id,
-        });
+        })
     }
-    let published = PublishedOperation {
-        id: operation_id,
-        author: public_key,
-        operation,
-    };
-    let document = materialise(connection, registry, cache, &document_id, &published)?;
-    if schema_id == SchemaId::SCHEMA_DEFINITION_V1 {
-        registry.register_definition(connection, document)?;
-    } else if schema_id == SchemaId::SCHEMA_FIELD_DEFINITION_V1 {
-        // Waiting definitions are read from the store: write what is pending first.
-        cache.flush(connection)?;
-        register_waiting_definitions(connection, registry)?;
-    }
-    Ok(Applied {
-        entry,
-        operation_id,
-        document_id,
-        schema_id,
-    })
 }
 
 /// The document the operations in `previous` belong to, checking that they

@@ -183,14 +183,9 @@ pub(crate) fn published_operations(
         let Some(payload) = payload else {
             return Ok(None);
         };
-        let plain = store::stored(payload.decode(), "stored operation")?;
-        let Some(schema) = registry.get(&plain.schema_id) else {
+        let Some(operation) = typed_operation(&payload, registry)? else {
             return Ok(None);
         };
-        let operation = store::stored(
-            lineup_core::validate_operation(&plain, schema),
-            "stored operation",
-        )?;
         published.push(PublishedOperation {
             id,
             author,
@@ -198,4 +193,21 @@ pub(crate) fn published_operations(
         });
     }
     Ok(Some(published))
+}
+
+/// A stored operation, typed by its schema; `None` if the schema is not
+/// known here. (It was validated on the way in: failing now is corruption.)
+pub(crate) fn typed_operation(
+    payload: &lineup_core::EncodedOperation,
+    registry: &SchemaRegistry,
+) -> Result<Option<lineup_core::Operation>, StoreError> {
+    let plain = store::stored(payload.decode(), "stored operation")?;
+    let Some(schema) = registry.get(&plain.schema_id) else {
+        return Ok(None);
+    };
+    store::stored(
+        lineup_core::validate_operation(&plain, schema),
+        "stored operation",
+    )
+    .map(Some)
 }

@@ -8,6 +8,7 @@ use lineup_core::{
     AuthorKeys, Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Hash, PublicKey,
 };
 
+use crate::auth::authority::Authority;
 use crate::ingest::{
     self, Applied, Batch, Dependency, IngestError, NextArgs, NextArgsError, Source, VerifiedSignatures,
 };
@@ -96,6 +97,7 @@ pub enum Ingested {
 pub struct Replica {
     store: Store,
     registry: SchemaRegistry,
+    authority: Authority,
     quota: HeldQuota,
 }
 
@@ -107,6 +109,7 @@ impl Replica {
         Ok(Self {
             store,
             registry,
+            authority: Authority::default(),
             quota: HeldQuota::default(),
         })
     }
@@ -239,7 +242,7 @@ impl Replica {
         work: impl FnOnce(&mut Batch<'_>, HeldQuota) -> Result<T, IngestError>,
     ) -> Result<T, IngestError> {
         let transaction = self.store.transaction()?;
-        let mut batch = Batch::new(&transaction, &mut self.registry, verified);
+        let mut batch = Batch::new(&transaction, &mut self.registry, &mut self.authority, verified);
         let result = work(&mut batch, self.quota)
             .and_then(|value| batch.finish().map(|()| value).map_err(IngestError::from))
             .and_then(|value| {
@@ -255,6 +258,7 @@ impl Replica {
             }
             Err(error) => {
                 self.registry.roll_back();
+                self.authority.changed();
                 Err(error)
             }
         }

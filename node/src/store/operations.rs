@@ -180,3 +180,65 @@ pub(crate) fn prune(connection: &Connection, document_id: &DocumentId) -> Result
         )?
         .execute(params![document_id.hash().to_bytes()])?)
 }
+
+/// One stored operation with where it was signed, for authorisation.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredOperation {
+    pub(crate) document_id: DocumentId,
+    pub(crate) id: OperationId,
+    pub(crate) author: PublicKey,
+    pub(crate) log_id: lineup_core::LogId,
+    pub(crate) seq_num: lineup_core::SeqNum,
+    /// `None` where pruned.
+    pub(crate) payload: Option<EncodedOperation>,
+}
+
+/// Every operation of a schema's documents (only the CREATEs, if asked),
+/// with where each was signed.
+pub(crate) fn of_schema(
+    connection: &Connection,
+    schema_id: &SchemaId,
+    creates_only: bool,
+) -> Result<Vec<StoredOperation>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT entries.document_id, hash, public_key, log_id, seq_num, payload
+         FROM logs JOIN entries USING (public_key, log_id)
+         WHERE logs.schema_id = ?1 AND (?2 = 0 OR action = 0)",
+    )?;
+    let rows = statement.query_map(params![schema_id.to_string(), creates_only], |row| {
+        Ok((
+            row.get::<_, Vec<u8>>(0)?,
+            row.get::<_, Vec<u8>>(1)?,
+            row.get::<_, Vec<u8>>(2)?,
+            row.get::<_, Vec<u8>>(3)?,
+            row.get::<_, Vec<u8>>(4)?,
+            row.get::<_, Option<Vec<u8>>>(5)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (document_id, id, author, log_id, seq_num, payload) = row?;
+        let author: [u8; 32] = stored(<[u8; 32]>::try_from(author.as_slice()), "public key")?;
+        Ok(StoredOperation {
+            document_id: DocumentId(hash_from(&document_id, "document id")?),
+            id: OperationId(hash_from(&id, "operation id")?),
+            author: PublicKey::from_checked_bytes(author),
+            log_id: lineup_core::LogId(super::u64_from(&log_id)?),
+            seq_num: lineup_core::SeqNum::new(super::u64_from(&seq_num)?)
+                .ok_or_else(|| StoreError::Corrupt("seq num 0".into()))?,
+            payload: payload.map(EncodedOperation::from_bytes),
+        })
+    })
+    .collect()
+}
+
+/// An operation's bytes; `None` if it is not here or was pruned.
+pub(crate) fn payload(
+    connection: &Connection,
+    id: &OperationId,
+) -> Result<Option<EncodedOperation>, StoreError> {
+    let payload: Option<Option<Vec<u8>>> = connection
+        .prepare_cached("SELECT payload FROM entries WHERE hash = ?1")?
+        .query_row(params![id.hash().to_bytes()], |row| row.get(0))
+        .optional()?;
+    Ok(payload.flatten().map(EncodedOperation::from_bytes))
+}

@@ -1,0 +1,282 @@
+//! Authorisation at ingest: which key group owns a document, and whether an
+//! operation may change it (`docs/authorisation.md`).
+
+use std::collections::BTreeMap;
+
+use lineup_core::{
+    DocumentId, FieldType, Operation, OperationAction, OperationId, PublishedOperation, SchemaId, Value,
+};
+use rusqlite::Connection;
+
+use super::grants::{Authored, KeyGroups, Need, Signed};
+use super::schemas::key_group_schemas;
+use crate::registry::SchemaRegistry;
+use crate::store::{self, StoreError};
+
+/// What authorisation asks of a schema's operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// `key_group`.
+    KeyGroup,
+    /// `key_group_membership_request`.
+    Request,
+    /// `key_group_membership`.
+    Membership,
+    /// An authorised schema: its documents name an owner.
+    Owned,
+    /// Anything else: not checked, as in p2panda.
+    Free,
+}
+
+/// The role of the schema `schema_id`.
+pub(crate) fn role_of(schema_id: &SchemaId, registry: &SchemaRegistry) -> Role {
+    let schemas = key_group_schemas();
+    if *schema_id == schemas.key_group {
+        Role::KeyGroup
+    } else if *schema_id == schemas.request {
+        Role::Request
+    } else if *schema_id == schemas.membership {
+        Role::Membership
+    } else if is_authorised(schema_id, registry, &mut Vec::new()) {
+        Role::Owned
+    } else {
+        Role::Free
+    }
+}
+
+/// An application schema with a field `owner: relation(S)`, `S` a key
+/// group or (without looping back) another authorised schema.
+fn is_authorised(schema_id: &SchemaId, registry: &SchemaRegistry, path: &mut Vec<SchemaId>) -> bool {
+    let Some(FieldType::Relation(target)) = registry
+        .get(schema_id)
+        .and_then(|schema| schema.fields().get("owner"))
+    else {
+        return false;
+    };
+    if *target == key_group_schemas().key_group {
+        return true;
+    }
+    if *target == *schema_id || path.contains(target) {
+        return false;
+    }
+    path.push(schema_id.clone());
+    is_authorised(target, registry, path)
+}
+
+/// Why an operation does not count.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unauthorised {
+    /// The author lacks a permission in the owning group.
+    #[error("{author} may not {} documents of key group {group}: no {}", verb(*need), permission(*need))]
+    Missing {
+        /// Who signed it.
+        author: lineup_core::PublicKey,
+        /// The group that owns the document.
+        group: DocumentId,
+        /// What it needed.
+        need: Need,
+    },
+    /// An update tried to change a document's owner.
+    #[error("the owner of a document never changes")]
+    OwnerChanged,
+    /// A DELETE of a key group.
+    #[error("a key group cannot be deleted")]
+    GroupDeleted,
+    /// An update or delete of a membership request.
+    #[error("a membership request is what its CREATE says: it cannot be updated or deleted")]
+    RequestChanged,
+    /// The owner is not here, so who may change the document is unknown.
+    #[error("the owner {0} of this document is not known here")]
+    OwnerMissing(DocumentId),
+    /// The owner is neither a key group nor an authorised document.
+    #[error("{0} cannot own documents: it is neither a key group nor a document of an authorised schema")]
+    NotAnOwner(DocumentId),
+}
+
+fn verb(need: Need) -> &'static str {
+    match need {
+        Need::Authorise => "authorise members of",
+        Need::Create => "create",
+        Need::Update => "update",
+        Need::Delete => "delete",
+        Need::Member => "act for",
+    }
+}
+
+fn permission(need: Need) -> &'static str {
+    match need {
+        Need::Authorise => "can_authorise",
+        Need::Create => "can_create",
+        Need::Update => "can_update",
+        Need::Delete => "can_delete",
+        Need::Member => "membership",
+    }
+}
+
+/// The key groups as the store holds them, read again once a key-group
+/// operation was stored (or a transaction rolled back).
+#[derive(Debug, Default)]
+pub(crate) struct Authority {
+    groups: Option<KeyGroups>,
+}
+
+impl Authority {
+    /// The key-group documents changed: read them again when next needed.
+    pub(crate) fn changed(&mut self) {
+        self.groups = None;
+    }
+
+    fn groups(
+        &mut self,
+        connection: &Connection,
+        registry: &SchemaRegistry,
+    ) -> Result<&KeyGroups, StoreError> {
+        if self.groups.is_none() {
+            self.groups = Some(load(connection, registry)?);
+        }
+        Ok(self.groups.get_or_insert_with(KeyGroups::default))
+    }
+
+    /// Whether `operation`, `signed` so, on `document_id`, counts; checked
+    /// before it is stored.
+    pub(crate) fn check(
+        &mut self,
+        connection: &Connection,
+        registry: &SchemaRegistry,
+        signed: Signed,
+        operation: &Operation,
+        document_id: &DocumentId,
+    ) -> Result<Result<(), Unauthorised>, StoreError> {
+        let field = |name: &str| operation.fields.as_ref().and_then(|fields| fields.get(name));
+        let (group, need) = match (role_of(&operation.schema_id, registry), operation.action) {
+            (Role::Free, _) | (Role::Request | Role::KeyGroup, OperationAction::Create) => return Ok(Ok(())),
+            (Role::Request, _) => return Ok(Err(Unauthorised::RequestChanged)),
+            (Role::KeyGroup, OperationAction::Delete) => return Ok(Err(Unauthorised::GroupDeleted)),
+            (Role::KeyGroup, OperationAction::Update) => (*document_id, Need::Authorise),
+            (Role::Membership | Role::Owned, action) => {
+                if action != OperationAction::Create && field("owner").is_some() {
+                    return Ok(Err(Unauthorised::OwnerChanged));
+                }
+                let owner = match (action, field("owner")) {
+                    (OperationAction::Create, Some(Value::Relation(owner))) => *owner,
+                    _ => match owner_in_create(connection, document_id)? {
+                        Some(owner) => owner,
+                        None => return Ok(Err(Unauthorised::OwnerMissing(*document_id))),
+                    },
+                };
+                let group = match owning_group(connection, registry, owner)? {
+                    Ok(group) => group,
+                    Err(unauthorised) => return Ok(Err(unauthorised)),
+                };
+                let need = match (role_of(&operation.schema_id, registry), action) {
+                    (Role::Membership, _) => Need::Authorise,
+                    (_, OperationAction::Create) => Need::Create,
+                    (_, OperationAction::Update) => Need::Update,
+                    (_, OperationAction::Delete) => Need::Delete,
+                };
+                (group, need)
+            }
+        };
+        let decided = self.groups(connection, registry)?.decide(group);
+        Ok(match decided.allows(signed, need, Some(&operation.schema_id)) {
+            Some(_) => Ok(()),
+            None => Err(Unauthorised::Missing {
+                author: signed.author,
+                group,
+                need,
+            }),
+        })
+    }
+}
+
+/// The `owner` a document's CREATE names, if the CREATE is here.
+fn owner_in_create(
+    connection: &Connection,
+    document_id: &DocumentId,
+) -> Result<Option<DocumentId>, StoreError> {
+    let Some(payload) = store::operations::payload(connection, &OperationId(document_id.0))? else {
+        return Ok(None);
+    };
+    let plain = store::stored(payload.decode(), "stored operation")?;
+    // A relation decodes as the bytes of the document id.
+    Ok(
+        match plain.fields.as_ref().and_then(|fields| fields.get("owner")) {
+            Some(lineup_core::PlainValue::Bytes(bytes)) => {
+                lineup_core::Hash::from_bytes(bytes).ok().map(DocumentId)
+            }
+            _ => None,
+        },
+    )
+}
+
+/// The key group at the end of the chain of owners that starts at `owner`.
+fn owning_group(
+    connection: &Connection,
+    registry: &SchemaRegistry,
+    mut owner: DocumentId,
+) -> Result<Result<DocumentId, Unauthorised>, StoreError> {
+    let mut seen = Vec::new();
+    loop {
+        let Some(meta) = store::operations::meta(connection, &OperationId(owner.0))? else {
+            return Ok(Err(Unauthorised::OwnerMissing(owner)));
+        };
+        match role_of(&meta.schema_id, registry) {
+            Role::KeyGroup => return Ok(Ok(owner)),
+            Role::Owned if !seen.contains(&owner) => {
+                seen.push(owner);
+                match owner_in_create(connection, &owner)? {
+                    Some(next) => owner = next,
+                    None => return Ok(Err(Unauthorised::OwnerMissing(owner))),
+                }
+            }
+            _ => return Ok(Err(Unauthorised::NotAnOwner(owner))),
+        }
+    }
+}
+
+/// Reads every key-group operation in the store.
+fn load(connection: &Connection, registry: &SchemaRegistry) -> Result<KeyGroups, StoreError> {
+    let schemas = key_group_schemas();
+    let mut groups = KeyGroups::default();
+    for create in store::operations::of_schema(connection, &schemas.key_group, true)? {
+        groups.add_group(create.document_id, create.author);
+    }
+    for create in store::operations::of_schema(connection, &schemas.request, true)? {
+        if let Some(create) = authored(create, registry)? {
+            groups.add_request(&create);
+        }
+    }
+    let mut memberships: BTreeMap<DocumentId, Vec<Authored>> = BTreeMap::new();
+    for operation in store::operations::of_schema(connection, &schemas.membership, false)? {
+        let document_id = operation.document_id;
+        if let Some(operation) = authored(operation, registry)? {
+            memberships.entry(document_id).or_default().push(operation);
+        }
+    }
+    for operations in memberships.into_values() {
+        groups.add_membership(operations);
+    }
+    Ok(groups)
+}
+
+/// A stored operation as authorisation reads it; `None` if pruned.
+fn authored(
+    stored: store::operations::StoredOperation,
+    registry: &SchemaRegistry,
+) -> Result<Option<Authored>, StoreError> {
+    let Some(payload) = stored.payload else {
+        return Ok(None);
+    };
+    let Some(operation) = crate::registry::typed_operation(&payload, registry)? else {
+        return Ok(None);
+    };
+    Ok(Some(Authored {
+        published: PublishedOperation {
+            id: stored.id,
+            author: stored.author,
+            operation,
+        },
+        log_id: stored.log_id,
+        seq_num: stored.seq_num,
+    }))
+}

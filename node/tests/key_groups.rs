@@ -1,0 +1,192 @@
+//! Key groups decide who may change the documents of authorised schemas:
+//! over `publish`, what the author may not do is refused, naming the
+//! missing permission, and nothing of it is stored.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
+
+mod test_utils;
+
+use std::collections::BTreeMap;
+
+use lineup_core::{DocumentId, DocumentViewId, Operation, OperationId, Value};
+use lineup_node::auth::schemas::key_group_schemas;
+use lineup_node::node::Node;
+use test_utils::{define_schema, Author, Signed};
+
+async fn node() -> (Node, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::builder().data_dir(dir.path()).spawn().await.unwrap();
+    (node, dir)
+}
+
+/// Publishes; the refusal's message if refused.
+async fn publish(node: &Node, (entry, operation): &Signed) -> Result<(), String> {
+    node.publish(entry.clone(), operation.clone())
+        .await
+        .map(|_| ())
+        .map_err(|error| error.to_string())
+}
+
+fn id_of(signed: &Signed) -> DocumentId {
+    DocumentId(signed.0.hash())
+}
+
+fn view_of(signed: &Signed) -> DocumentViewId {
+    DocumentViewId::from(OperationId(signed.0.hash()))
+}
+
+fn fields(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.clone()))
+        .collect()
+}
+
+/// `by` signs a new group; the entry.
+fn new_group(by: &mut Author, name: &str) -> Signed {
+    let log = by.next_log();
+    by.sign(
+        log,
+        &Operation::create(
+            key_group_schemas().key_group.clone(),
+            fields(&[("name", Value::Str(name.into()))]),
+        ),
+    )
+}
+
+fn request(by: &mut Author, group: &Signed) -> Signed {
+    let log = by.next_log();
+    by.sign(
+        log,
+        &Operation::create(
+            key_group_schemas().request.clone(),
+            fields(&[
+                ("key_group", Value::Relation(id_of(group))),
+                ("member", Value::RelationList(Vec::new())),
+            ]),
+        ),
+    )
+}
+
+/// `by` accepts `request` into `group` with the permissions named by the
+/// letters a, c, u, d.
+fn accept(by: &mut Author, group: &Signed, request: &Signed, permissions: &str) -> Signed {
+    let log = by.next_log();
+    let flag = |letter| Value::Bool(permissions.contains(letter));
+    by.sign(
+        log,
+        &Operation::create(
+            key_group_schemas().membership.clone(),
+            fields(&[
+                ("owner", Value::Relation(id_of(group))),
+                ("request", Value::PinnedRelation(view_of(request))),
+                ("schema", Value::Str(String::new())),
+                ("accepted", Value::Bool(true)),
+                ("can_authorise", flag('a')),
+                ("can_create", flag('c')),
+                ("can_update", flag('u')),
+                ("can_delete", flag('d')),
+                ("valid_until", Value::Str(String::new())),
+            ]),
+        ),
+    )
+}
+
+#[tokio::test]
+async fn publish_refuses_what_the_author_may_not_do_and_names_the_permission() {
+    let (node, _dir) = node().await;
+    let (mut carol, mut alice, mut mallory) = (Author::new(81), Author::new(82), Author::new(83));
+    let organisers = new_group(&mut carol, "Organisers");
+    publish(&node, &organisers).await.unwrap();
+    let owner_type = format!("relation({})", key_group_schemas().key_group);
+    let (stages, definition) = define_schema(&mut carol, "stage", &[("name", "str"), ("owner", &owner_type)]);
+    for signed in &definition {
+        publish(&node, signed).await.unwrap();
+    }
+    let stage = |name: &str| {
+        Operation::create(
+            stages.clone(),
+            fields(&[
+                ("name", Value::Str(name.into())),
+                ("owner", Value::Relation(id_of(&organisers))),
+            ]),
+        )
+    };
+    let rename = |previous: &Signed, name: &str| {
+        Operation::update(
+            stages.clone(),
+            view_of(previous),
+            fields(&[("name", Value::Str(name.into()))]),
+        )
+    };
+
+    // The group's creator may do anything; a stranger nothing.
+    let main_log = carol.next_log();
+    let main = carol.sign(main_log, &stage("Main"));
+    publish(&node, &main).await.unwrap();
+    let mallory_log = mallory.next_log();
+    let refused = publish(&node, &mallory.sign(mallory_log, &stage("Mallory's")))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("may not create") && refused.contains("can_create"),
+        "{refused}"
+    );
+    let mallory_log = mallory.next_log();
+    let refused = publish(&node, &mallory.sign(mallory_log, &rename(&main, "Ours")))
+        .await
+        .unwrap_err();
+    assert!(refused.contains("can_update"), "{refused}");
+
+    // Alice, accepted with can_update only, may rename but not create or delete.
+    let alices = request(&mut alice, &organisers);
+    publish(&node, &alices).await.unwrap();
+    publish(&node, &accept(&mut carol, &organisers, &alices, "u"))
+        .await
+        .unwrap();
+    let alice_log = alice.next_log();
+    let renamed = alice.sign(alice_log, &rename(&main, "Main Stage"));
+    publish(&node, &renamed).await.unwrap();
+    let alice_log = alice.next_log();
+    let refused = publish(&node, &alice.sign(alice_log, &stage("Alice's")))
+        .await
+        .unwrap_err();
+    assert!(refused.contains("can_create"), "{refused}");
+    let refused = publish(
+        &node,
+        &alice.sign(
+            alice_log - 1,
+            &Operation::delete(stages.clone(), view_of(&renamed)),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.contains("can_delete"), "{refused}");
+
+    // Without can_authorise, Alice's acceptance of Mallory is refused.
+    let mallorys = request(&mut mallory, &organisers);
+    publish(&node, &mallorys).await.unwrap();
+    let refused = publish(&node, &accept(&mut alice, &organisers, &mallorys, "acud"))
+        .await
+        .unwrap_err();
+    assert!(refused.contains("can_authorise"), "{refused}");
+
+    // Nobody moves a document to another owner, or deletes a group.
+    let moved = Operation::update(
+        stages.clone(),
+        view_of(&main),
+        fields(&[("owner", Value::Relation(id_of(&main)))]),
+    );
+    let refused = publish(&node, &carol.sign(main_log, &moved)).await.unwrap_err();
+    assert!(refused.contains("owner of a document never changes"), "{refused}");
+    let delete_group = Operation::delete(key_group_schemas().key_group.clone(), view_of(&organisers));
+    let refused = publish(&node, &carol.sign(0, &delete_group)).await.unwrap_err();
+    assert!(refused.contains("cannot be deleted"), "{refused}");
+
+    // What was allowed is what the node shows.
+    let shown = node.document(id_of(&main)).await.unwrap().expect("the stage");
+    assert_eq!(
+        shown.fields.unwrap()["name"].value,
+        Value::Str("Main Stage".into())
+    );
+}
