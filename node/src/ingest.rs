@@ -218,6 +218,8 @@ pub(crate) struct Batch<'a> {
     connection: &'a Connection,
     registry: &'a mut SchemaRegistry,
     authority: &'a mut Authority,
+    /// A key-group operation was stored: what counts is decided again.
+    key_groups_changed: bool,
     verified: VerifiedSignatures,
     documents: DocumentCache,
 }
@@ -234,6 +236,7 @@ impl<'a> Batch<'a> {
             connection,
             registry,
             authority,
+            key_groups_changed: false,
             verified,
             documents: DocumentCache::default(),
         }
@@ -262,6 +265,7 @@ impl<'a> Batch<'a> {
         if crate::auth::schemas::key_group_schemas().contains(&applied.schema_id) {
             // Later checks in this transaction see the change.
             self.authority.changed();
+            self.key_groups_changed = true;
         }
         Ok(applied)
     }
@@ -323,7 +327,13 @@ impl<'a> Batch<'a> {
             }
         }
         store::forks::freeze(connection, &frozen.into_iter().collect::<Vec<_>>())?;
-        // The document as if the frozen operations had never arrived.
+        self.rematerialise(document_id)
+    }
+
+    /// Materialises a document again from the operations that count (after
+    /// some were left out, or let in): removed if its CREATE does not count.
+    fn rematerialise(&mut self, document_id: DocumentId) -> Result<(), IngestError> {
+        let connection = self.connection;
         self.documents.documents.remove(&document_id);
         let Some(operations) = published_operations(connection, &document_id, self.registry)? else {
             // Pruned after a deletion: it stays deleted.
@@ -344,9 +354,15 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    /// Writes the documents the transaction changed.
-    pub(crate) fn finish(mut self) -> Result<(), StoreError> {
-        self.documents.flush(self.connection)
+    /// Decides again what counts if key groups changed, and writes the
+    /// documents the transaction changed.
+    pub(crate) fn finish(mut self) -> Result<(), IngestError> {
+        if self.key_groups_changed {
+            for document in self.authority.reauthorise(self.connection, self.registry)? {
+                self.rematerialise(document)?;
+            }
+        }
+        Ok(self.documents.flush(self.connection)?)
     }
 }
 
@@ -422,8 +438,8 @@ impl Batch<'_> {
 
         // The document: a CREATE starts one; anything else continues the one
         // its previous operations belong to.
-        let (document_id, builds_on_frozen) = match &operation.previous {
-            None => (DocumentId(operation_id.0), false),
+        let (document_id, builds_on) = match &operation.previous {
+            None => (DocumentId(operation_id.0), LeftOut::default()),
             Some(previous) => document_of_previous(connection, previous, &operation.schema_id)?,
         };
         if source == Source::Client && cache.is_deleted(connection, &document_id)? {
@@ -434,17 +450,30 @@ impl Batch<'_> {
         if seq_num.next().is_none() {
             return Err(IngestError::MaxSeqNum(public_key, log_id));
         }
-        // Lineup's own check, after all of the reference's.
-        if source == Source::Client {
-            let signed = Signed {
-                author: public_key,
-                log_id,
-                seq_num,
-            };
-            self.authority
+        // Lineup's own check, after all of the reference's: a client is
+        // refused; from a peer, what does not count (yet) is stored and left
+        // out. (Key-group operations are decided when the batch finishes.)
+        let signed = Signed {
+            author: public_key,
+            log_id,
+            seq_num,
+        };
+        let unauthorised =
+            match self
+                .authority
                 .check(connection, registry, signed, &operation, &document_id)?
-                .map_err(IngestError::Unauthorised)?;
-        }
+            {
+                Ok(()) if builds_on.unauthorised => Some(Unauthorised::BuildsOnUnauthorised),
+                Ok(()) => None,
+                Err(reason) => Some(reason),
+            };
+        let unauthorised = match (unauthorised, source) {
+            (Some(reason), Source::Client) => return Err(IngestError::Unauthorised(reason)),
+            (Some(_), Source::Peer) => {
+                !crate::auth::schemas::key_group_schemas().contains(&operation.schema_id)
+            }
+            (None, _) => false,
+        };
 
         if seq_num.is_first() {
             store::logs::insert_log(
@@ -464,9 +493,13 @@ impl Batch<'_> {
             &operation,
         )?;
         let schema_id = operation.schema_id.clone();
-        if builds_on_frozen {
-            // Stored like everywhere else, and left out like what it builds on.
-            store::forks::freeze(connection, &[operation_id])?;
+        if builds_on.frozen || unauthorised {
+            // Stored like everywhere else, and left out.
+            if builds_on.frozen {
+                store::forks::freeze(connection, &[operation_id])?;
+            } else {
+                store::operations::mark_unauthorised(connection, &document_id, &operation_id)?;
+            }
             return Ok(Applied {
                 entry,
                 operation_id,
@@ -496,14 +529,21 @@ impl Batch<'_> {
     }
 }
 
+/// Whether any of the operations an operation builds on is left out.
+#[derive(Debug, Clone, Copy, Default)]
+struct LeftOut {
+    frozen: bool,
+    unauthorised: bool,
+}
+
 /// The document the operations in `previous` belong to, checking that they
 /// exist, have the claimed schema, and all belong to one document; and
-/// whether any of them is frozen.
+/// whether any of them is left out.
 fn document_of_previous(
     connection: &Connection,
     previous: &DocumentViewId,
     claimed_schema: &SchemaId,
-) -> Result<(DocumentId, bool), IngestError> {
+) -> Result<(DocumentId, LeftOut), IngestError> {
     let mut metas = Vec::with_capacity(previous.operations().len());
     for id in previous.operations() {
         let meta = store::operations::meta(connection, id)?.ok_or(IngestError::PreviousNotFound(*id))?;
@@ -520,7 +560,13 @@ fn document_of_previous(
     if metas.iter().any(|meta| meta.document_id != document_id) {
         return Err(IngestError::PreviousFromSeveralDocuments);
     }
-    Ok((document_id, metas.iter().any(|meta| meta.frozen)))
+    Ok((
+        document_id,
+        LeftOut {
+            frozen: metas.iter().any(|meta| meta.frozen),
+            unauthorised: metas.iter().any(|meta| meta.unauthorised),
+        },
+    ))
 }
 
 /// A CREATE opens a log the author has not used; anything else goes into the

@@ -244,7 +244,7 @@ impl Replica {
         let transaction = self.store.transaction()?;
         let mut batch = Batch::new(&transaction, &mut self.registry, &mut self.authority, verified);
         let result = work(&mut batch, self.quota)
-            .and_then(|value| batch.finish().map(|()| value).map_err(IngestError::from))
+            .and_then(|value| batch.finish().map(|()| value))
             .and_then(|value| {
                 transaction
                     .commit()

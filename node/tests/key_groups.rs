@@ -190,3 +190,84 @@ async fn publish_refuses_what_the_author_may_not_do_and_names_the_permission() {
         Value::Str("Main Stage".into())
     );
 }
+
+/// Gives `node` these entries as a peer would, one at a time.
+async fn from_peer(node: &Node, signed: &[Signed]) {
+    for (entry, operation) in signed {
+        let checked = lineup_node::replica::CheckedEntry::check(entry.clone(), operation.clone());
+        node.ingest_from_peer("peer".into(), vec![checked]).await.unwrap();
+    }
+}
+
+async fn stage_names(node: &Node, schema: &lineup_core::SchemaId) -> Vec<String> {
+    let query = lineup_node::query::DocumentQuery {
+        first: 100,
+        ..Default::default()
+    };
+    let mut names: Vec<String> = node
+        .documents(schema.clone(), query)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|document| match &document.fields.unwrap()["name"].value {
+            Value::Str(name) => name.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_peers_operations_count_once_and_as_long_as_the_author_may_make_them() {
+    let (node, _dir) = node().await;
+    let (mut carol, mut mallory) = (Author::new(84), Author::new(85));
+    let organisers = new_group(&mut carol, "Organisers");
+    let owner_type = format!("relation({})", key_group_schemas().key_group);
+    let (stages, definition) = define_schema(&mut carol, "stage", &[("name", "str"), ("owner", &owner_type)]);
+    let mut setup = vec![organisers.clone()];
+    setup.extend(definition);
+    from_peer(&node, &setup).await;
+
+    // Mallory's stage and its rename arrive before anyone accepted her.
+    let log = mallory.next_log();
+    let created = mallory.sign(
+        log,
+        &Operation::create(
+            stages.clone(),
+            fields(&[
+                ("name", Value::Str("Tent".into())),
+                ("owner", Value::Relation(id_of(&organisers))),
+            ]),
+        ),
+    );
+    let renamed = mallory.sign(
+        log,
+        &Operation::update(
+            stages.clone(),
+            view_of(&created),
+            fields(&[("name", Value::Str("Big Tent".into()))]),
+        ),
+    );
+    from_peer(&node, &[created.clone(), renamed]).await;
+    assert!(stage_names(&node, &stages).await.is_empty(), "stored, left out");
+
+    // Carol accepts her request: both count now.
+    let mallorys = request(&mut mallory, &organisers);
+    let mut membership = vec![accept(&mut carol, &organisers, &mallorys, "cu")];
+    from_peer(&node, &[mallorys, membership[0].clone()]).await;
+    assert_eq!(stage_names(&node, &stages).await, ["Big Tent"]);
+
+    // Carol revokes her, keeping what she had seen: only the create.
+    let membership_log = carol.next_log() - 1;
+    let cut = format!("{}:{log}:1", mallory.key.public_key());
+    let revoke = Operation::update(
+        key_group_schemas().membership.clone(),
+        view_of(&membership[0]),
+        fields(&[("accepted", Value::Bool(false)), ("valid_until", Value::Str(cut))]),
+    );
+    membership.push(carol.sign(membership_log, &revoke));
+    from_peer(&node, &membership[1..]).await;
+    assert_eq!(stage_names(&node, &stages).await, ["Tent"]);
+}

@@ -1,7 +1,7 @@
 //! Authorisation at ingest: which key group owns a document, and whether an
 //! operation may change it (`docs/authorisation.md`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use lineup_core::{
     DocumentId, FieldType, Operation, OperationAction, OperationId, PublishedOperation, SchemaId, Value,
@@ -88,6 +88,9 @@ pub enum Unauthorised {
     /// The owner is not here, so who may change the document is unknown.
     #[error("the owner {0} of this document is not known here")]
     OwnerMissing(DocumentId),
+    /// It builds on an operation that does not count.
+    #[error("it builds on an operation that does not count")]
+    BuildsOnUnauthorised,
     /// The owner is neither a key group nor an authorised document.
     #[error("{0} cannot own documents: it is neither a key group nor a document of an authorised schema")]
     NotAnOwner(DocumentId),
@@ -137,8 +140,10 @@ impl Authority {
         Ok(self.groups.get_or_insert_with(KeyGroups::default))
     }
 
-    /// Whether `operation`, `signed` so, on `document_id`, counts; checked
-    /// before it is stored.
+    /// Whether `operation`, `signed` so, on `document_id`, counts by the
+    /// key groups as they stand; checked before it is stored. (A membership
+    /// operation is checked against the group as it stands; the decision by
+    /// seniority, [`Authority::reauthorise`], is the final word.)
     pub(crate) fn check(
         &mut self,
         connection: &Connection,
@@ -147,35 +152,11 @@ impl Authority {
         operation: &Operation,
         document_id: &DocumentId,
     ) -> Result<Result<(), Unauthorised>, StoreError> {
-        let field = |name: &str| operation.fields.as_ref().and_then(|fields| fields.get(name));
-        let (group, need) = match (role_of(&operation.schema_id, registry), operation.action) {
-            (Role::Free, _) | (Role::Request | Role::KeyGroup, OperationAction::Create) => return Ok(Ok(())),
-            (Role::Request, _) => return Ok(Err(Unauthorised::RequestChanged)),
-            (Role::KeyGroup, OperationAction::Delete) => return Ok(Err(Unauthorised::GroupDeleted)),
-            (Role::KeyGroup, OperationAction::Update) => (*document_id, Need::Authorise),
-            (Role::Membership | Role::Owned, action) => {
-                if action != OperationAction::Create && field("owner").is_some() {
-                    return Ok(Err(Unauthorised::OwnerChanged));
-                }
-                let owner = match (action, field("owner")) {
-                    (OperationAction::Create, Some(Value::Relation(owner))) => *owner,
-                    _ => match owner_in_create(connection, document_id)? {
-                        Some(owner) => owner,
-                        None => return Ok(Err(Unauthorised::OwnerMissing(*document_id))),
-                    },
-                };
-                let group = match owning_group(connection, registry, owner)? {
-                    Ok(group) => group,
-                    Err(unauthorised) => return Ok(Err(unauthorised)),
-                };
-                let need = match (role_of(&operation.schema_id, registry), action) {
-                    (Role::Membership, _) => Need::Authorise,
-                    (_, OperationAction::Create) => Need::Create,
-                    (_, OperationAction::Update) => Need::Update,
-                    (_, OperationAction::Delete) => Need::Delete,
-                };
-                (group, need)
-            }
+        let (group, need) = match requirement(connection, registry, operation, document_id)? {
+            Err(unauthorised) => return Ok(Err(unauthorised)),
+            Ok(Requirement::Nothing) => return Ok(Ok(())),
+            Ok(Requirement::Permission { group, need }) => (group, need),
+            Ok(Requirement::Membership { group }) => (group, Need::Authorise),
         };
         let decided = self.groups(connection, registry)?.decide(group);
         Ok(match decided.allows(signed, need, Some(&operation.schema_id)) {
@@ -187,6 +168,140 @@ impl Authority {
             }),
         })
     }
+
+    /// Decides again, after key groups changed, which operations of the
+    /// documents they govern count, and records the others as unauthorised;
+    /// gives the documents whose operations that count changed, to be
+    /// materialised again.
+    pub(crate) fn reauthorise(
+        &mut self,
+        connection: &Connection,
+        registry: &SchemaRegistry,
+    ) -> Result<Vec<DocumentId>, StoreError> {
+        let governed: Vec<SchemaId> = registry
+            .iter()
+            .map(|schema| schema.id().clone())
+            .filter(|schema| role_of(schema, registry) != Role::Free)
+            .collect();
+        let documents = store::operations::documents_of_schemas(connection, &governed)?;
+        let groups = self.groups(connection, registry)?;
+        let mut decisions = HashMap::new();
+        let mut changed = Vec::new();
+        for document in documents {
+            let mut operations = Vec::new();
+            for stored in store::operations::of_document_signed(connection, &document)? {
+                // A pruned operation stays as it is: its document was deleted.
+                let Some(payload) = &stored.payload else { continue };
+                if let Some(operation) = crate::registry::typed_operation(payload, registry)? {
+                    operations.push((stored, operation));
+                }
+            }
+            let mut unauthorised = HashSet::new();
+            for (stored, operation) in &operations {
+                let signed = Signed {
+                    author: stored.author,
+                    log_id: stored.log_id,
+                    seq_num: stored.seq_num,
+                };
+                let counts = match requirement(connection, registry, operation, &document)? {
+                    Err(_) => false,
+                    Ok(Requirement::Nothing) => true,
+                    Ok(Requirement::Permission { group, need }) => decisions
+                        .entry(group)
+                        .or_insert_with(|| groups.decide(group))
+                        .allows(signed, need, Some(&operation.schema_id))
+                        .is_some(),
+                    Ok(Requirement::Membership { group }) => decisions
+                        .entry(group)
+                        .or_insert_with(|| groups.decide(group))
+                        .counts(&stored.id),
+                };
+                if !counts {
+                    unauthorised.insert(stored.id);
+                }
+            }
+            // What builds on an operation that does not count does not either.
+            loop {
+                let before = unauthorised.len();
+                for (stored, operation) in &operations {
+                    let previous = operation.previous.as_ref().map(|previous| previous.operations());
+                    if previous.is_some_and(|previous| previous.iter().any(|id| unauthorised.contains(id))) {
+                        unauthorised.insert(stored.id);
+                    }
+                }
+                if unauthorised.len() == before {
+                    break;
+                }
+            }
+            if unauthorised != store::operations::unauthorised_of(connection, &document)? {
+                store::operations::set_unauthorised(connection, &document, &unauthorised)?;
+                changed.push(document);
+            }
+        }
+        Ok(changed)
+    }
+}
+
+/// What an operation needs to count.
+enum Requirement {
+    /// Nothing: anyone may.
+    Nothing,
+    /// A permission in a group.
+    Permission { group: DocumentId, need: Need },
+    /// To count as decided by the group's seniority (a membership operation).
+    Membership { group: DocumentId },
+}
+
+/// What `operation` on `document_id` needs, or why it can never count.
+fn requirement(
+    connection: &Connection,
+    registry: &SchemaRegistry,
+    operation: &Operation,
+    document_id: &DocumentId,
+) -> Result<Result<Requirement, Unauthorised>, StoreError> {
+    let field = |name: &str| operation.fields.as_ref().and_then(|fields| fields.get(name));
+    let role = role_of(&operation.schema_id, registry);
+    let action = operation.action;
+    Ok(Ok(match (role, action) {
+        (Role::Free, _) | (Role::Request | Role::KeyGroup, OperationAction::Create) => Requirement::Nothing,
+        (Role::Request, _) => return Ok(Err(Unauthorised::RequestChanged)),
+        (Role::KeyGroup, OperationAction::Delete) => return Ok(Err(Unauthorised::GroupDeleted)),
+        (Role::KeyGroup, OperationAction::Update) => Requirement::Permission {
+            group: *document_id,
+            need: Need::Authorise,
+        },
+        (Role::Membership | Role::Owned, _) => {
+            if action != OperationAction::Create && field("owner").is_some() {
+                return Ok(Err(Unauthorised::OwnerChanged));
+            }
+            let owner = match (action, field("owner")) {
+                (OperationAction::Create, Some(Value::Relation(owner))) => *owner,
+                _ => match owner_in_create(connection, document_id)? {
+                    Some(owner) => owner,
+                    None => return Ok(Err(Unauthorised::OwnerMissing(*document_id))),
+                },
+            };
+            let group = match owning_group(connection, registry, owner)? {
+                Ok(group) => group,
+                Err(unauthorised) => return Ok(Err(unauthorised)),
+            };
+            match (role, action) {
+                (Role::Membership, _) => Requirement::Membership { group },
+                (_, OperationAction::Create) => Requirement::Permission {
+                    group,
+                    need: Need::Create,
+                },
+                (_, OperationAction::Update) => Requirement::Permission {
+                    group,
+                    need: Need::Update,
+                },
+                (_, OperationAction::Delete) => Requirement::Permission {
+                    group,
+                    need: Need::Delete,
+                },
+            }
+        }
+    }))
 }
 
 /// The `owner` a document's CREATE names, if the CREATE is here.

@@ -221,6 +221,7 @@ impl KeyGroups {
             groups: self,
             creator: self.creators.get(&group).copied(),
             grants: Vec::new(),
+            counted: HashSet::new(),
             path,
         };
         let Some(memberships) = self.memberships.get(&group) else {
@@ -248,7 +249,11 @@ impl KeyGroups {
             let operations = undecided
                 .remove(&id)
                 .unwrap_or_else(|| unreachable!("a candidate is undecided"));
-            if let Some(grant) = decided.grant_of(group, depth, operations) {
+            let counting = counting(operations, |op| {
+                decided.allows(op.signed(), Need::Authorise, None).is_some()
+            });
+            decided.counted.extend(counting.iter().map(|op| op.published.id));
+            if let Some(grant) = decided.grant_of(group, depth, &counting) {
                 decided.grants.push(grant);
             }
         }
@@ -263,10 +268,17 @@ pub struct Decided<'a> {
     /// `None` if the group itself is not here: it grants nothing.
     creator: Option<PublicKey>,
     grants: Vec<Grant>,
+    /// The operations on the group's memberships that count.
+    counted: HashSet<OperationId>,
     path: Vec<DocumentId>,
 }
 
 impl Decided<'_> {
+    /// Whether an operation on one of the group's memberships counts.
+    pub fn counts(&self, membership_operation: &OperationId) -> bool {
+        self.counted.contains(membership_operation)
+    }
+
     /// Whether an operation `signed` so may do `need` (to a document of
     /// `schema`, for create, update and delete); if so, with the depth of the
     /// most senior grant that allows it (the creator's is 0).
@@ -297,12 +309,9 @@ impl Decided<'_> {
         Some(self.groups.decide_on_path(group, path))
     }
 
-    /// What a membership grants, from those of its operations that count
-    /// against the grants decided so far; `None` if it grants nothing.
-    fn grant_of(&self, group: DocumentId, depth: u32, operations: &[Authored]) -> Option<Grant> {
-        let counting = counting(operations, |op| {
-            self.allows(op.signed(), Need::Authorise, None).is_some()
-        });
+    /// What a membership grants, from those of its operations that count;
+    /// `None` if it grants nothing.
+    fn grant_of(&self, group: DocumentId, depth: u32, counting: &[&Authored]) -> Option<Grant> {
         let published: Vec<PublishedOperation> = counting.iter().map(|op| op.published.clone()).collect();
         let view = Document::reduce(&published).ok()?;
         let fields = view.fields.as_ref()?;

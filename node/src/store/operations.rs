@@ -13,40 +13,46 @@ pub(crate) struct OperationMeta {
     pub(crate) schema_id: SchemaId,
     /// Left out of materialisation because of a fork.
     pub(crate) frozen: bool,
+    /// Left out of materialisation: its author may not do it (for now).
+    pub(crate) unauthorised: bool,
 }
 
 /// The document and schema of an operation.
 pub(crate) fn meta(connection: &Connection, id: &OperationId) -> Result<Option<OperationMeta>, StoreError> {
-    let row: Option<(Vec<u8>, String, bool)> = connection
+    let row: Option<(Vec<u8>, String, bool, bool)> = connection
         .prepare_cached(
-            "SELECT document_id, schema_id, EXISTS (SELECT 1 FROM frozen_operations WHERE hash = ?1)
+            "SELECT document_id, schema_id, EXISTS (SELECT 1 FROM frozen_operations WHERE hash = ?1),
+                    EXISTS (SELECT 1 FROM unauthorised_operations WHERE hash = ?1)
              FROM entries WHERE hash = ?1",
         )?
         .query_row(params![id.hash().to_bytes()], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })
         .optional()?;
-    row.map(|(document_id, schema_id, frozen)| {
+    row.map(|(document_id, schema_id, frozen, unauthorised)| {
         Ok(OperationMeta {
             document_id: DocumentId(hash_from(&document_id, "document id")?),
             schema_id: stored(schema_id.parse(), "schema id")?,
             frozen,
+            unauthorised,
         })
     })
     .transpose()
 }
 
-/// Every operation of a document that is not frozen, with its author and
+/// Every operation of a document that counts (neither frozen nor
+/// unauthorised), with its author and
 /// payload, for a full reduction. `None` payloads were pruned.
 pub(crate) fn of_document(
     connection: &Connection,
     document_id: &DocumentId,
 ) -> Result<Vec<(OperationId, PublicKey, Option<EncodedOperation>)>, StoreError> {
-    let mut statement =
-        connection.prepare_cached(
-            "SELECT hash, public_key, payload FROM logs JOIN entries USING (public_key, log_id)
-             WHERE logs.document_id = ?1 AND NOT EXISTS (SELECT 1 FROM frozen_operations f WHERE f.hash = entries.hash)",
-        )?;
+    let mut statement = connection.prepare_cached(
+        "SELECT hash, public_key, payload FROM logs JOIN entries USING (public_key, log_id)
+             WHERE logs.document_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM frozen_operations f WHERE f.hash = entries.hash)
+               AND NOT EXISTS (SELECT 1 FROM unauthorised_operations u WHERE u.hash = entries.hash)",
+    )?;
     let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
         Ok((
             row.get::<_, Vec<u8>>(0)?,
@@ -74,15 +80,18 @@ pub(crate) struct GraphNode {
     pub(crate) previous: Vec<OperationId>,
     /// Left out of materialisation because of a fork.
     pub(crate) frozen: bool,
+    /// Left out of materialisation: its author may not do it (for now).
+    pub(crate) unauthorised: bool,
 }
 
-/// Every operation of a document, frozen or not, with what it builds on.
+/// Every operation of a document, left out or not, with what it builds on.
 pub(crate) fn graph_of(
     connection: &Connection,
     document_id: &DocumentId,
 ) -> Result<Vec<GraphNode>, StoreError> {
     let mut statement = connection.prepare_cached(
-        "SELECT hash, previous, EXISTS (SELECT 1 FROM frozen_operations f WHERE f.hash = entries.hash)
+        "SELECT hash, previous, EXISTS (SELECT 1 FROM frozen_operations f WHERE f.hash = entries.hash),
+                EXISTS (SELECT 1 FROM unauthorised_operations u WHERE u.hash = entries.hash)
          FROM logs JOIN entries USING (public_key, log_id) WHERE logs.document_id = ?1",
     )?;
     let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
@@ -90,10 +99,11 @@ pub(crate) fn graph_of(
             row.get::<_, Vec<u8>>(0)?,
             row.get::<_, Option<String>>(1)?,
             row.get::<_, bool>(2)?,
+            row.get::<_, bool>(3)?,
         ))
     })?;
     rows.map(|row| {
-        let (id, previous, frozen) = row?;
+        let (id, previous, frozen, unauthorised) = row?;
         Ok(GraphNode {
             id: OperationId(hash_from(&id, "operation id")?),
             previous: previous
@@ -102,20 +112,21 @@ pub(crate) fn graph_of(
                 .map(|previous| stored(previous.parse::<OperationId>(), "previous"))
                 .collect::<Result<_, _>>()?,
             frozen,
+            unauthorised,
         })
     })
     .collect()
 }
 
-/// The graph tips of a document: its operations (not frozen) that no other
-/// one builds on.
+/// The graph tips of a document: its operations that count (neither frozen
+/// nor unauthorised) and that no other one builds on.
 pub(crate) fn tips_of(
     connection: &Connection,
     document_id: &DocumentId,
 ) -> Result<Vec<OperationId>, StoreError> {
     let graph: Vec<GraphNode> = graph_of(connection, document_id)?
         .into_iter()
-        .filter(|node| !node.frozen)
+        .filter(|node| !node.frozen && !node.unauthorised)
         .collect();
     let built_on: std::collections::HashSet<OperationId> = graph
         .iter()
@@ -205,18 +216,28 @@ pub(crate) fn of_schema(
          FROM logs JOIN entries USING (public_key, log_id)
          WHERE logs.schema_id = ?1 AND (?2 = 0 OR action = 0)",
     )?;
-    let rows = statement.query_map(params![schema_id.to_string(), creates_only], |row| {
-        Ok((
-            row.get::<_, Vec<u8>>(0)?,
-            row.get::<_, Vec<u8>>(1)?,
-            row.get::<_, Vec<u8>>(2)?,
-            row.get::<_, Vec<u8>>(3)?,
-            row.get::<_, Vec<u8>>(4)?,
-            row.get::<_, Option<Vec<u8>>>(5)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (document_id, id, author, log_id, seq_num, payload) = row?;
+    let rows = statement.query_map(params![schema_id.to_string(), creates_only], read_stored)?;
+    rows.map(|row| StoredOperation::try_from(row?)).collect()
+}
+
+/// A row of `document_id, hash, public_key, log_id, seq_num, payload`.
+type StoredRow = (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+
+fn read_stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+impl TryFrom<StoredRow> for StoredOperation {
+    type Error = StoreError;
+
+    fn try_from((document_id, id, author, log_id, seq_num, payload): StoredRow) -> Result<Self, StoreError> {
         let author: [u8; 32] = stored(<[u8; 32]>::try_from(author.as_slice()), "public key")?;
         Ok(StoredOperation {
             document_id: DocumentId(hash_from(&document_id, "document id")?),
@@ -227,8 +248,7 @@ pub(crate) fn of_schema(
                 .ok_or_else(|| StoreError::Corrupt("seq num 0".into()))?,
             payload: payload.map(EncodedOperation::from_bytes),
         })
-    })
-    .collect()
+    }
 }
 
 /// An operation's bytes; `None` if it is not here or was pruned.
@@ -241,4 +261,79 @@ pub(crate) fn payload(
         .query_row(params![id.hash().to_bytes()], |row| row.get(0))
         .optional()?;
     Ok(payload.flatten().map(EncodedOperation::from_bytes))
+}
+
+/// The operations of a document that are unauthorised now.
+pub(crate) fn unauthorised_of(
+    connection: &Connection,
+    document_id: &DocumentId,
+) -> Result<std::collections::HashSet<OperationId>, StoreError> {
+    let mut statement =
+        connection.prepare_cached("SELECT hash FROM unauthorised_operations WHERE document_id = ?1")?;
+    let rows = statement.query_map(params![document_id.hash().to_bytes()], |row| {
+        row.get::<_, Vec<u8>>(0)
+    })?;
+    rows.map(|id| Ok(OperationId(hash_from(&id?, "operation id")?)))
+        .collect()
+}
+
+/// Makes `operations` the unauthorised operations of a document.
+pub(crate) fn set_unauthorised(
+    connection: &Connection,
+    document_id: &DocumentId,
+    operations: &std::collections::HashSet<OperationId>,
+) -> Result<(), StoreError> {
+    let document = document_id.hash().to_bytes();
+    connection
+        .prepare_cached("DELETE FROM unauthorised_operations WHERE document_id = ?1")?
+        .execute(params![document])?;
+    let mut insert = connection
+        .prepare_cached("INSERT INTO unauthorised_operations (hash, document_id) VALUES (?1, ?2)")?;
+    for id in operations {
+        insert.execute(params![id.hash().to_bytes(), document])?;
+    }
+    Ok(())
+}
+
+/// Every document of these schemas that has an operation here, whether it
+/// counts or not.
+pub(crate) fn documents_of_schemas(
+    connection: &Connection,
+    schemas: &[SchemaId],
+) -> Result<Vec<DocumentId>, StoreError> {
+    let mut statement =
+        connection.prepare_cached("SELECT DISTINCT document_id FROM logs WHERE schema_id = ?1")?;
+    let mut documents = Vec::new();
+    for schema in schemas {
+        let rows = statement.query_map(params![schema.to_string()], |row| row.get::<_, Vec<u8>>(0))?;
+        for id in rows {
+            documents.push(DocumentId(hash_from(&id?, "document id")?));
+        }
+    }
+    Ok(documents)
+}
+
+/// Every operation of a document with where it was signed.
+pub(crate) fn of_document_signed(
+    connection: &Connection,
+    document_id: &DocumentId,
+) -> Result<Vec<StoredOperation>, StoreError> {
+    let mut statement = connection.prepare_cached(
+        "SELECT entries.document_id, hash, public_key, log_id, seq_num, payload
+         FROM logs JOIN entries USING (public_key, log_id) WHERE logs.document_id = ?1",
+    )?;
+    let rows = statement.query_map(params![document_id.hash().to_bytes()], read_stored)?;
+    rows.map(|row| StoredOperation::try_from(row?)).collect()
+}
+
+/// Records one operation as unauthorised.
+pub(crate) fn mark_unauthorised(
+    connection: &Connection,
+    document_id: &DocumentId,
+    id: &OperationId,
+) -> Result<(), StoreError> {
+    connection
+        .prepare_cached("INSERT OR IGNORE INTO unauthorised_operations (hash, document_id) VALUES (?1, ?2)")?
+        .execute(params![id.hash().to_bytes(), document_id.hash().to_bytes()])?;
+    Ok(())
 }

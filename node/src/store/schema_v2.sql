@@ -18,3 +18,12 @@ CREATE TABLE forks (
 CREATE TABLE frozen_operations (
     hash BLOB NOT NULL PRIMARY KEY
 ) WITHOUT ROWID;
+
+-- Operations of authorised documents whose authors may not do what they
+-- do (docs/authorisation.md), by the key groups as they stand: stored, left
+-- out of their documents, and decided again whenever a key group changes.
+CREATE TABLE unauthorised_operations (
+    hash        BLOB NOT NULL PRIMARY KEY,
+    document_id BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX unauthorised_by_document ON unauthorised_operations (document_id);
