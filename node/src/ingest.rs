@@ -458,17 +458,17 @@ impl Batch<'_> {
             log_id,
             seq_num,
         };
-        let unauthorised =
-            match self
-                .authority
+        let unauthorised = if builds_on.unauthorised {
+            Some(Unauthorised::BuildsOnUnauthorised)
+        } else {
+            self.authority
                 .check(connection, registry, signed, &operation, &document_id)?
-            {
-                Ok(()) if builds_on.unauthorised => Some(Unauthorised::BuildsOnUnauthorised),
-                Ok(()) => None,
-                Err(reason) => Some(reason),
-            };
+                .err()
+        };
         let unauthorised = match (unauthorised, source) {
             (Some(reason), Source::Client) => return Err(IngestError::Unauthorised(reason)),
+            // Without what it builds on it cannot be part of its document.
+            (Some(Unauthorised::BuildsOnUnauthorised), Source::Peer) => true,
             (Some(_), Source::Peer) => {
                 !crate::auth::schemas::key_group_schemas().contains(&operation.schema_id)
             }

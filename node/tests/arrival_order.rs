@@ -3,12 +3,15 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
 
+mod test_utils;
+
 use lineup_core::{DocumentId, EncodedEntry, EncodedOperation};
 use lineup_node::ingest::IngestError;
 use lineup_node::replica::{HeldQuota, Ingested, Replica};
 use lineup_node::store::Durability;
 use proptest::prelude::*;
 use serde_json::Value as Json;
+use test_utils::shuffle;
 
 struct Vectors {
     entries: Vec<(EncodedEntry, EncodedOperation)>,
@@ -41,17 +44,6 @@ fn vectors() -> Vectors {
 
 fn replica(dir: &tempfile::TempDir, name: &str) -> Replica {
     Replica::open(&dir.path().join(name), Durability::Normal).unwrap()
-}
-
-/// A deterministic shuffle (xorshift-driven Fisher-Yates).
-fn shuffle<T>(items: &mut [T], seed: u64) {
-    let mut state = seed | 1;
-    for i in (1..items.len()).rev() {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        items.swap(i, (state % (i as u64 + 1)) as usize);
-    }
 }
 
 proptest! {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use lineup_core::{DocumentId, DocumentViewId, Operation, OperationId, Value};
 use lineup_node::auth::schemas::key_group_schemas;
 use lineup_node::node::Node;
-use test_utils::{define_schema, Author, Signed};
+use test_utils::{define_schema, shuffle, Author, Signed};
 
 async fn node() -> (Node, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -92,33 +92,55 @@ fn accept(by: &mut Author, group: &Signed, request: &Signed, permissions: &str) 
     )
 }
 
+/// A stage schema whose documents `group` owns, defined by `author`.
+struct Stages {
+    id: lineup_core::SchemaId,
+    definition: Vec<Signed>,
+    owner: DocumentId,
+}
+
+impl Stages {
+    fn define(author: &mut Author, group: &Signed) -> Self {
+        let owner_type = format!("relation({})", key_group_schemas().key_group);
+        let (id, definition) = define_schema(author, "stage", &[("name", "str"), ("owner", &owner_type)]);
+        Self {
+            id,
+            definition,
+            owner: id_of(group),
+        }
+    }
+
+    fn create(&self, name: &str) -> Operation {
+        Operation::create(
+            self.id.clone(),
+            fields(&[
+                ("name", Value::Str(name.into())),
+                ("owner", Value::Relation(self.owner)),
+            ]),
+        )
+    }
+
+    fn rename(&self, previous: &Signed, name: &str) -> Operation {
+        Operation::update(
+            self.id.clone(),
+            view_of(previous),
+            fields(&[("name", Value::Str(name.into()))]),
+        )
+    }
+}
+
 #[tokio::test]
 async fn publish_refuses_what_the_author_may_not_do_and_names_the_permission() {
     let (node, _dir) = node().await;
     let (mut carol, mut alice, mut mallory) = (Author::new(81), Author::new(82), Author::new(83));
     let organisers = new_group(&mut carol, "Organisers");
     publish(&node, &organisers).await.unwrap();
-    let owner_type = format!("relation({})", key_group_schemas().key_group);
-    let (stages, definition) = define_schema(&mut carol, "stage", &[("name", "str"), ("owner", &owner_type)]);
-    for signed in &definition {
+    let stages = Stages::define(&mut carol, &organisers);
+    for signed in &stages.definition {
         publish(&node, signed).await.unwrap();
     }
-    let stage = |name: &str| {
-        Operation::create(
-            stages.clone(),
-            fields(&[
-                ("name", Value::Str(name.into())),
-                ("owner", Value::Relation(id_of(&organisers))),
-            ]),
-        )
-    };
-    let rename = |previous: &Signed, name: &str| {
-        Operation::update(
-            stages.clone(),
-            view_of(previous),
-            fields(&[("name", Value::Str(name.into()))]),
-        )
-    };
+    let stage = |name: &str| stages.create(name);
+    let rename = |previous: &Signed, name: &str| stages.rename(previous, name);
 
     // The group's creator may do anything; a stranger nothing.
     let main_log = carol.next_log();
@@ -156,7 +178,7 @@ async fn publish_refuses_what_the_author_may_not_do_and_names_the_permission() {
         &node,
         &alice.sign(
             alice_log - 1,
-            &Operation::delete(stages.clone(), view_of(&renamed)),
+            &Operation::delete(stages.id.clone(), view_of(&renamed)),
         ),
     )
     .await
@@ -173,7 +195,7 @@ async fn publish_refuses_what_the_author_may_not_do_and_names_the_permission() {
 
     // Nobody moves a document to another owner, or deletes a group.
     let moved = Operation::update(
-        stages.clone(),
+        stages.id.clone(),
         view_of(&main),
         fields(&[("owner", Value::Relation(id_of(&main)))]),
     );
@@ -224,40 +246,26 @@ async fn a_peers_operations_count_once_and_as_long_as_the_author_may_make_them()
     let (node, _dir) = node().await;
     let (mut carol, mut mallory) = (Author::new(84), Author::new(85));
     let organisers = new_group(&mut carol, "Organisers");
-    let owner_type = format!("relation({})", key_group_schemas().key_group);
-    let (stages, definition) = define_schema(&mut carol, "stage", &[("name", "str"), ("owner", &owner_type)]);
+    let stages = Stages::define(&mut carol, &organisers);
     let mut setup = vec![organisers.clone()];
-    setup.extend(definition);
+    setup.extend(stages.definition.clone());
     from_peer(&node, &setup).await;
 
     // Mallory's stage and its rename arrive before anyone accepted her.
     let log = mallory.next_log();
-    let created = mallory.sign(
-        log,
-        &Operation::create(
-            stages.clone(),
-            fields(&[
-                ("name", Value::Str("Tent".into())),
-                ("owner", Value::Relation(id_of(&organisers))),
-            ]),
-        ),
-    );
-    let renamed = mallory.sign(
-        log,
-        &Operation::update(
-            stages.clone(),
-            view_of(&created),
-            fields(&[("name", Value::Str("Big Tent".into()))]),
-        ),
-    );
+    let created = mallory.sign(log, &stages.create("Tent"));
+    let renamed = mallory.sign(log, &stages.rename(&created, "Big Tent"));
     from_peer(&node, &[created.clone(), renamed]).await;
-    assert!(stage_names(&node, &stages).await.is_empty(), "stored, left out");
+    assert!(
+        stage_names(&node, &stages.id).await.is_empty(),
+        "stored, left out"
+    );
 
     // Carol accepts her request: both count now.
     let mallorys = request(&mut mallory, &organisers);
     let mut membership = vec![accept(&mut carol, &organisers, &mallorys, "cu")];
     from_peer(&node, &[mallorys, membership[0].clone()]).await;
-    assert_eq!(stage_names(&node, &stages).await, ["Big Tent"]);
+    assert_eq!(stage_names(&node, &stages.id).await, ["Big Tent"]);
 
     // Carol revokes her, keeping what she had seen: only the create.
     let membership_log = carol.next_log() - 1;
@@ -269,5 +277,156 @@ async fn a_peers_operations_count_once_and_as_long_as_the_author_may_make_them()
     );
     membership.push(carol.sign(membership_log, &revoke));
     from_peer(&node, &membership[1..]).await;
-    assert_eq!(stage_names(&node, &stages).await, ["Tent"]);
+    assert_eq!(stage_names(&node, &stages.id).await, ["Tent"]);
+}
+
+/// A festival's key groups at work, in an order a node could have seen
+/// them: members accepted directly and through a nested crew, a member who
+/// accepts another, a revocation with a cut, and a stranger's edits.
+fn festival_history() -> (lineup_core::SchemaId, Vec<Signed>) {
+    let (mut carol, mut alice, mut bob, mut dana, mut erin, mut mallory) = (
+        Author::new(91),
+        Author::new(92),
+        Author::new(93),
+        Author::new(94),
+        Author::new(95),
+        Author::new(96),
+    );
+    let mut history = Vec::new();
+    let organisers = new_group(&mut carol, "Organisers");
+    history.push(organisers.clone());
+    let stages = Stages::define(&mut carol, &organisers);
+    history.extend(stages.definition.clone());
+    let stage = |name: &str| stages.create(name);
+    let rename = |previous: &Signed, name: &str| stages.rename(previous, name);
+    let main = carol.sign(carol.next_log(), &stage("Main"));
+    history.push(main.clone());
+
+    // Alice may authorise and update; she accepts Bob, who may update.
+    let alices = request(&mut alice, &organisers);
+    let alice_membership_log = carol.next_log();
+    let alice_membership = accept(&mut carol, &organisers, &alices, "au");
+    let bobs = request(&mut bob, &organisers);
+    let bob_membership = accept(&mut alice, &organisers, &bobs, "u");
+    history.extend([alices, alice_membership.clone(), bobs, bob_membership]);
+    let alice_rename_log = alice.next_log();
+    let by_alice = alice.sign(alice_rename_log, &rename(&main, "Main Stage"));
+    let by_bob = bob.sign(bob.next_log(), &rename(&by_alice, "The Main Stage"));
+    history.extend([by_alice.clone(), by_bob.clone()]);
+
+    // Dana's crew joins the organisers (Dana speaks for it) and may create.
+    let crew = new_group(&mut dana, "Crew");
+    let erins = request(&mut erin, &crew);
+    let erin_membership = accept(&mut dana, &crew, &erins, "");
+    let crews = {
+        let log = dana.next_log();
+        dana.sign(
+            log,
+            &Operation::create(
+                key_group_schemas().request.clone(),
+                fields(&[
+                    ("key_group", Value::Relation(id_of(&organisers))),
+                    ("member", Value::RelationList(vec![id_of(&crew)])),
+                ]),
+            ),
+        )
+    };
+    let crew_membership = accept(&mut carol, &organisers, &crews, "c");
+    let erins_stage = erin.sign(erin.next_log(), &stage("Forest"));
+    history.extend([crew, erins, erin_membership, crews, crew_membership, erins_stage]);
+
+    // Carol revokes Alice, keeping what she had seen of her; Alice's next
+    // rename, and a stranger's edits, never count.
+    let cut = format!(
+        "{key}:{alice_rename_log}:1 {key}:{bob_log}:1",
+        key = alice.key.public_key(),
+        bob_log = alice_rename_log - 1
+    );
+    let revoke = Operation::update(
+        key_group_schemas().membership.clone(),
+        view_of(&alice_membership),
+        fields(&[("accepted", Value::Bool(false)), ("valid_until", Value::Str(cut))]),
+    );
+    history.push(carol.sign(alice_membership_log, &revoke));
+    history.push(alice.sign(alice_rename_log, &rename(&by_bob, "Alice's Stage")));
+    history.push(mallory.sign(mallory.next_log(), &stage("Mallory's")));
+    history.push(mallory.sign(mallory.next_log(), &rename(&by_bob, "Mallory's Main")));
+    (stages.id, history)
+}
+
+fn replica_with_key_groups(dir: &tempfile::TempDir, name: &str) -> lineup_node::replica::Replica {
+    let mut replica =
+        lineup_node::replica::Replica::open(&dir.path().join(name), lineup_node::store::Durability::Normal)
+            .unwrap();
+    replica.define_key_group_schemas().unwrap();
+    replica
+}
+
+/// Everything a replica shows of the history: its documents, and what it holds.
+fn state(replica: &lineup_node::replica::Replica, stages: &lineup_core::SchemaId) -> String {
+    let query = lineup_node::query::DocumentQuery {
+        first: 100,
+        ..Default::default()
+    };
+    let schemas = key_group_schemas();
+    let mut shown = Vec::new();
+    for schema in [stages, &schemas.key_group, &schemas.request, &schemas.membership] {
+        let page = replica.documents(schema, &query).unwrap().unwrap();
+        shown.push(format!("{:?}", page.items));
+    }
+    shown.push(format!("{:?}", replica.held().unwrap()));
+    shown.join("\n")
+}
+
+#[test]
+fn the_in_order_history_shows_what_the_rules_say() {
+    let (stages, history) = festival_history();
+    let dir = tempfile::tempdir().unwrap();
+    let mut replica = replica_with_key_groups(&dir, "in-order.sqlite");
+    for (entry, operation) in &history {
+        replica.ingest_from_peer("peer", [(entry, operation)]).unwrap();
+    }
+    let query = lineup_node::query::DocumentQuery {
+        first: 100,
+        ..Default::default()
+    };
+    let mut names: Vec<Value> = replica
+        .documents(&stages, &query)
+        .unwrap()
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|stage| stage.fields.unwrap()["name"].value.clone())
+        .collect();
+    names.sort_by_key(|name| format!("{name:?}"));
+    // Bob's rename stands (Alice accepted him inside her cut); Erin created
+    // through the crew; Alice's late rename and Mallory's edits do not count.
+    assert_eq!(
+        names,
+        [Value::Str("Forest".into()), Value::Str("The Main Stage".into())]
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+
+    #[test]
+    fn three_nodes_given_the_history_in_any_orders_show_the_same(seeds: [u64; 3]) {
+        let (stages, history) = festival_history();
+        let dir = tempfile::tempdir().unwrap();
+        let mut in_order = replica_with_key_groups(&dir, "in-order.sqlite");
+        for (entry, operation) in &history {
+            in_order.ingest_from_peer("peer", [(entry, operation)]).unwrap();
+        }
+        let expected = state(&in_order, &stages);
+        for (number, seed) in seeds.into_iter().enumerate() {
+            let mut entries = history.clone();
+            shuffle(&mut entries, seed);
+            let mut replica = replica_with_key_groups(&dir, &format!("node-{number}.sqlite"));
+            for (entry, operation) in &entries {
+                replica.ingest_from_peer("peer", [(entry, operation)]).unwrap();
+            }
+            proptest::prop_assert_eq!(&state(&replica, &stages), &expected, "order {}", seed);
+        }
+    }
 }
