@@ -8,7 +8,7 @@ use lineup_core::{
 };
 use rusqlite::Connection;
 
-use super::grants::{Authored, KeyGroups, Need, Signed};
+use super::grants::{Authored, Decided, Decision, KeyGroups, Need, Signed};
 use super::schemas::key_group_schemas;
 use crate::registry::SchemaRegistry;
 use crate::store::{self, StoreError};
@@ -121,23 +121,39 @@ fn permission(need: Need) -> &'static str {
 #[derive(Debug, Default)]
 pub(crate) struct Authority {
     groups: Option<KeyGroups>,
+    /// Each group's decision, while the key groups stay as they are.
+    decisions: HashMap<DocumentId, Decision>,
+    /// The group that owns each document: set by its CREATE, never changed.
+    owners: HashMap<DocumentId, DocumentId>,
 }
 
 impl Authority {
     /// The key-group documents changed: read them again when next needed.
     pub(crate) fn changed(&mut self) {
         self.groups = None;
+        self.decisions.clear();
     }
 
-    fn groups(
-        &mut self,
-        connection: &Connection,
-        registry: &SchemaRegistry,
-    ) -> Result<&KeyGroups, StoreError> {
+    fn load(&mut self, connection: &Connection, registry: &SchemaRegistry) -> Result<(), StoreError> {
         if self.groups.is_none() {
             self.groups = Some(load(connection, registry)?);
         }
-        Ok(self.groups.get_or_insert_with(KeyGroups::default))
+        Ok(())
+    }
+
+    /// What the group decided, kept until the key groups change.
+    fn decided(&mut self, group: DocumentId) -> Option<Decided<'_>> {
+        let groups = self.groups.as_ref()?;
+        let decision = self
+            .decisions
+            .entry(group)
+            .or_insert_with(|| groups.decision(group));
+        Some(Decided::of(groups, decision))
+    }
+
+    fn allows(&mut self, group: DocumentId, signed: Signed, need: Need, schema: &SchemaId) -> bool {
+        self.decided(group)
+            .is_some_and(|decided| decided.allows(signed, need, Some(schema)).is_some())
     }
 
     /// Whether `operation`, `signed` so, on `document_id`, counts by the
@@ -152,20 +168,22 @@ impl Authority {
         operation: &Operation,
         document_id: &DocumentId,
     ) -> Result<Result<(), Unauthorised>, StoreError> {
-        let (group, need) = match requirement(connection, registry, operation, document_id)? {
+        let (group, need) = match requirement(connection, registry, &mut self.owners, operation, document_id)?
+        {
             Err(unauthorised) => return Ok(Err(unauthorised)),
             Ok(Requirement::Nothing) => return Ok(Ok(())),
             Ok(Requirement::Permission { group, need }) => (group, need),
             Ok(Requirement::Membership { group }) => (group, Need::Authorise),
         };
-        let decided = self.groups(connection, registry)?.decide(group);
-        Ok(match decided.allows(signed, need, Some(&operation.schema_id)) {
-            Some(_) => Ok(()),
-            None => Err(Unauthorised::Missing {
+        self.load(connection, registry)?;
+        Ok(if self.allows(group, signed, need, &operation.schema_id) {
+            Ok(())
+        } else {
+            Err(Unauthorised::Missing {
                 author: signed.author,
                 group,
                 need,
-            }),
+            })
         })
     }
 
@@ -184,8 +202,7 @@ impl Authority {
             .filter(|schema| role_of(schema, registry) != Role::Free)
             .collect();
         let documents = store::operations::documents_of_schemas(connection, &governed)?;
-        let groups = self.groups(connection, registry)?;
-        let mut decisions = HashMap::new();
+        self.load(connection, registry)?;
         let mut changed = Vec::new();
         for document in documents {
             let mut operations = Vec::new();
@@ -203,18 +220,16 @@ impl Authority {
                     log_id: stored.log_id,
                     seq_num: stored.seq_num,
                 };
-                let counts = match requirement(connection, registry, operation, &document)? {
+                let counts = match requirement(connection, registry, &mut self.owners, operation, &document)?
+                {
                     Err(_) => false,
                     Ok(Requirement::Nothing) => true,
-                    Ok(Requirement::Permission { group, need }) => decisions
-                        .entry(group)
-                        .or_insert_with(|| groups.decide(group))
-                        .allows(signed, need, Some(&operation.schema_id))
-                        .is_some(),
-                    Ok(Requirement::Membership { group }) => decisions
-                        .entry(group)
-                        .or_insert_with(|| groups.decide(group))
-                        .counts(&stored.id),
+                    Ok(Requirement::Permission { group, need }) => {
+                        self.allows(group, signed, need, &operation.schema_id)
+                    }
+                    Ok(Requirement::Membership { group }) => self
+                        .decided(group)
+                        .is_some_and(|decided| decided.counts(&stored.id)),
                 };
                 if !counts {
                     unauthorised.insert(stored.id);
@@ -256,6 +271,7 @@ enum Requirement {
 fn requirement(
     connection: &Connection,
     registry: &SchemaRegistry,
+    owners: &mut HashMap<DocumentId, DocumentId>,
     operation: &Operation,
     document_id: &DocumentId,
 ) -> Result<Result<Requirement, Unauthorised>, StoreError> {
@@ -274,16 +290,24 @@ fn requirement(
             if action != OperationAction::Create && field("owner").is_some() {
                 return Ok(Err(Unauthorised::OwnerChanged));
             }
-            let owner = match (action, field("owner")) {
-                (OperationAction::Create, Some(Value::Relation(owner))) => *owner,
-                _ => match owner_in_create(connection, document_id)? {
-                    Some(owner) => owner,
-                    None => return Ok(Err(Unauthorised::OwnerMissing(*document_id))),
-                },
-            };
-            let group = match owning_group(connection, registry, owner)? {
-                Ok(group) => group,
-                Err(unauthorised) => return Ok(Err(unauthorised)),
+            let group = match owners.get(document_id) {
+                Some(group) => *group,
+                None => {
+                    let owner = match (action, field("owner")) {
+                        (OperationAction::Create, Some(Value::Relation(owner))) => *owner,
+                        _ => match owner_in_create(connection, document_id)? {
+                            Some(owner) => owner,
+                            None => return Ok(Err(Unauthorised::OwnerMissing(*document_id))),
+                        },
+                    };
+                    let group = match owning_group(connection, registry, owner)? {
+                        Ok(group) => group,
+                        Err(unauthorised) => return Ok(Err(unauthorised)),
+                    };
+                    // The owner never changes: found once for every operation.
+                    owners.insert(*document_id, group);
+                    group
+                }
             };
             match (role, action) {
                 (Role::Membership, _) => Requirement::Membership { group },

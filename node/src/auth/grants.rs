@@ -3,6 +3,7 @@
 //! decides the same, whatever order they arrived in. The rules are those of
 //! `docs/authorisation.md`; this module knows nothing of the store.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 
@@ -210,103 +211,188 @@ impl KeyGroups {
 
     /// Who holds which permissions in `group`.
     pub fn decide(&self, group: DocumentId) -> Decided<'_> {
+        Decided {
+            groups: self,
+            decision: Cow::Owned(self.decision(group)),
+        }
+    }
+
+    /// [`KeyGroups::decide`], as a value to keep while the key groups stay
+    /// as they are (see [`Decided::of`]).
+    pub fn decision(&self, group: DocumentId) -> Decision {
         self.decide_on_path(group, vec![group])
     }
 
     /// Decides `group`'s memberships most senior first, each against those
     /// decided before it. `path`: the groups whose grants led here, which a
     /// nested group may not lead back to.
-    fn decide_on_path(&self, group: DocumentId, path: Vec<DocumentId>) -> Decided<'_> {
+    fn decide_on_path(&self, group: DocumentId, path: Vec<DocumentId>) -> Decision {
         let mut decided = Decided {
             groups: self,
-            creator: self.creators.get(&group).copied(),
-            grants: Vec::new(),
-            counted: HashSet::new(),
-            path,
+            decision: Cow::Owned(Decision {
+                creator: self.creators.get(&group).copied(),
+                path,
+                ..Decision::default()
+            }),
         };
         let Some(memberships) = self.memberships.get(&group) else {
-            return decided;
+            return decided.decision.into_owned();
         };
-        let mut undecided: BTreeMap<DocumentId, &Vec<Authored>> =
-            memberships.iter().map(|(id, ops)| (*id, ops)).collect();
-        loop {
-            // The most senior membership whose CREATE counts by now.
-            let mut candidates = BinaryHeap::new();
-            for (id, operations) in &undecided {
-                let Some(create) = operations
-                    .iter()
-                    .find(|op| op.published.operation.previous.is_none())
-                else {
-                    continue;
-                };
-                if let Some(depth) = decided.allows(create.signed(), Need::Authorise, None) {
-                    candidates.push(Reverse((depth + 1, *id)));
+        // Each membership's CREATE, and the memberships each key created.
+        let creates: HashMap<DocumentId, &Authored> = memberships
+            .iter()
+            .filter_map(|(id, ops)| {
+                let create = ops.iter().find(|op| op.published.operation.previous.is_none())?;
+                Some((*id, create))
+            })
+            .collect();
+        let mut created_by: HashMap<PublicKey, Vec<DocumentId>> = HashMap::new();
+        for (id, create) in &creates {
+            created_by.entry(create.published.author).or_default().push(*id);
+        }
+        // The memberships whose CREATE counts, most senior first.
+        let mut eligible = BinaryHeap::new();
+        let offer = |decided: &Decided<'_>,
+                     ids: &[DocumentId],
+                     eligible: &mut BinaryHeap<Reverse<(u32, DocumentId)>>| {
+            for id in ids {
+                if let Some(depth) = decided.allows(creates[id].signed(), Need::Authorise, None) {
+                    eligible.push(Reverse((depth + 1, *id)));
                 }
             }
-            let Some(Reverse((depth, id))) = candidates.pop() else {
-                break;
-            };
-            let operations = undecided
-                .remove(&id)
-                .unwrap_or_else(|| unreachable!("a candidate is undecided"));
-            let counting = counting(operations, |op| {
+        };
+        if let Some(creator) = decided.decision.creator {
+            offer(
+                &decided,
+                created_by.get(&creator).map_or(&[], Vec::as_slice),
+                &mut eligible,
+            );
+        }
+        let mut done = HashSet::new();
+        while let Some(Reverse((depth, id))) = eligible.pop() {
+            if !done.insert(id) {
+                continue;
+            }
+            let counting = counting(&memberships[&id], |op| {
                 decided.allows(op.signed(), Need::Authorise, None).is_some()
             });
-            decided.counted.extend(counting.iter().map(|op| op.published.id));
-            if let Some(grant) = decided.grant_of(group, depth, &counting) {
-                decided.grants.push(grant);
+            let counted: Vec<OperationId> = counting.iter().map(|op| op.published.id).collect();
+            let grant = decided.grant_of(group, depth, &counting);
+            decided.decision.to_mut().counted.extend(counted);
+            let Some(grant) = grant else {
+                continue;
+            };
+            let (may_authorise, member) = (grant.permissions.authorise, grant.member);
+            decided.decision.to_mut().add(grant);
+            // Whom this grant lets create memberships may now have theirs decided.
+            if may_authorise {
+                let candidates: Vec<DocumentId> = match member {
+                    Member::Key(key) => created_by.get(&key).cloned().unwrap_or_default(),
+                    Member::Group(_) => creates.keys().copied().collect(),
+                };
+                let undecided: Vec<DocumentId> =
+                    candidates.into_iter().filter(|id| !done.contains(id)).collect();
+                offer(&decided, &undecided, &mut eligible);
             }
         }
-        decided
+        decided.decision.into_owned()
     }
 }
 
-/// A key group's permissions, decided.
-#[derive(Debug, Clone)]
-pub struct Decided<'a> {
-    groups: &'a KeyGroups,
+/// A key group's decided memberships: what each grants, to whom.
+#[derive(Debug, Clone, Default)]
+pub struct Decision {
     /// `None` if the group itself is not here: it grants nothing.
     creator: Option<PublicKey>,
     grants: Vec<Grant>,
+    /// The grants to each key, by index.
+    by_key: HashMap<PublicKey, Vec<usize>>,
+    /// The grants to nested groups, by index.
+    to_groups: Vec<usize>,
     /// The operations on the group's memberships that count.
     counted: HashSet<OperationId>,
     path: Vec<DocumentId>,
 }
 
+impl Decision {
+    fn add(&mut self, grant: Grant) {
+        let index = self.grants.len();
+        match grant.member {
+            Member::Key(key) => self.by_key.entry(key).or_default().push(index),
+            Member::Group(_) => self.to_groups.push(index),
+        }
+        self.grants.push(grant);
+    }
+}
+
+/// A key group's permissions, decided, with the key groups it was decided
+/// from (for the nested groups it names).
+#[derive(Debug, Clone)]
+pub struct Decided<'a> {
+    groups: &'a KeyGroups,
+    decision: Cow<'a, Decision>,
+}
+
+impl<'a> Decided<'a> {
+    /// A decision kept from `groups`.
+    pub fn of(groups: &'a KeyGroups, decision: &'a Decision) -> Self {
+        Self {
+            groups,
+            decision: Cow::Borrowed(decision),
+        }
+    }
+}
+
 impl Decided<'_> {
     /// Whether an operation on one of the group's memberships counts.
     pub fn counts(&self, membership_operation: &OperationId) -> bool {
-        self.counted.contains(membership_operation)
+        self.decision.counted.contains(membership_operation)
     }
 
     /// Whether an operation `signed` so may do `need` (to a document of
     /// `schema`, for create, update and delete); if so, with the depth of the
     /// most senior grant that allows it (the creator's is 0).
     pub fn allows(&self, signed: Signed, need: Need, schema: Option<&SchemaId>) -> Option<u32> {
-        if self.creator == Some(signed.author) {
+        let decision = &self.decision;
+        if decision.creator == Some(signed.author) {
             return Some(0);
         }
-        self.grants
-            .iter()
-            .filter(|grant| grant.covers(signed, need, schema))
-            .filter(|grant| match grant.member {
-                Member::Key(key) => key == signed.author,
-                Member::Group(nested) => self
-                    .nested(nested)
-                    .is_some_and(|nested| nested.allows(signed, Need::Member, None).is_some()),
-            })
-            .map(|grant| grant.depth)
+        let covers = |index: &&usize| decision.grants[**index].covers(signed, need, schema);
+        let direct = decision
+            .by_key
+            .get(&signed.author)
+            .into_iter()
+            .flatten()
+            .filter(covers);
+        // A nested group is decided only for a grant that would cover this.
+        let through_groups =
+            decision
+                .to_groups
+                .iter()
+                .filter(covers)
+                .filter(|index| match decision.grants[**index].member {
+                    Member::Group(nested) => self
+                        .nested(nested)
+                        .is_some_and(|nested| nested.allows(signed, Need::Member, None).is_some()),
+                    Member::Key(_) => false,
+                });
+        direct
+            .chain(through_groups)
+            .map(|index| decision.grants[*index].depth)
             .min()
     }
 
     /// A nested group, decided on this path; `None` where it leads back.
     fn nested(&self, group: DocumentId) -> Option<Decided<'_>> {
-        if self.path.contains(&group) {
+        if self.decision.path.contains(&group) {
             return None;
         }
-        let mut path = self.path.clone();
+        let mut path = self.decision.path.clone();
         path.push(group);
-        Some(self.groups.decide_on_path(group, path))
+        Some(Decided {
+            groups: self.groups,
+            decision: Cow::Owned(self.groups.decide_on_path(group, path)),
+        })
     }
 
     /// What a membership grants, from those of its operations that count;

@@ -27,6 +27,17 @@ impl Author {
         }
     }
 
+    /// One of many authors: a key made from `index`.
+    pub(crate) fn numbered(index: u64) -> Self {
+        let mut seed = [0; 32];
+        seed[..8].copy_from_slice(&index.to_be_bytes());
+        seed[31] = 1;
+        Self {
+            key: PrivateKey::from_bytes(&seed),
+            logs: Vec::new(),
+        }
+    }
+
     /// Signs `operation` as the next entry of log `log` (a new log when `log`
     /// is the number of logs so far).
     pub(crate) fn sign(&mut self, log: usize, operation: &Operation) -> Signed {
