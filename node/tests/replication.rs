@@ -657,3 +657,84 @@ async fn each_side_tells_how_far_apart_they_were_and_what_went_across() {
         .sum();
     assert_eq!((sent as u64, received as u64), (count, count));
 }
+
+#[tokio::test]
+async fn a_non_members_operations_replayed_to_three_nodes_change_nothing_on_any() {
+    use lineup_core::{DocumentId, DocumentViewId, Operation, OperationId, Value};
+    use lineup_node::auth::schemas::key_group_schemas;
+    use std::collections::BTreeMap;
+    let (mallory_node, alice, bob, carol_node) = (peer().await, peer().await, peer().await, peer().await);
+    let (mut carol, mut mallory) = (Author::new(97), Author::new(98));
+    let fields = |pairs: Vec<(&str, Value)>| -> BTreeMap<String, Value> {
+        pairs
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect()
+    };
+    let log = carol.next_log();
+    let organisers = carol.sign(
+        log,
+        &Operation::create(
+            key_group_schemas().key_group.clone(),
+            fields(vec![("name", Value::Str("Organisers".into()))]),
+        ),
+    );
+    let owner_type = format!("relation({})", key_group_schemas().key_group);
+    let (stages, mut signed) = define_schema(&mut carol, "stage", &[("name", "str"), ("owner", &owner_type)]);
+    signed.insert(0, organisers.clone());
+    let owner = Value::Relation(DocumentId(organisers.0.hash()));
+    let log = carol.next_log();
+    let main = carol.sign(
+        log,
+        &Operation::create(
+            stages.clone(),
+            fields(vec![
+                ("name", Value::Str("Main".into())),
+                ("owner", owner.clone()),
+            ]),
+        ),
+    );
+    signed.push(main.clone());
+    publish_all(&carol_node.node, &signed).await;
+    for node in [&alice, &bob, &mallory_node] {
+        sync_both(node, &carol_node).await;
+    }
+
+    // Mallory, in no group, renames the stage and adds one; her node takes
+    // them as from a peer, and replays them to the three others.
+    let log = mallory.next_log();
+    let renamed = mallory.sign(
+        log,
+        &Operation::update(
+            stages.clone(),
+            DocumentViewId::from(OperationId(main.0.hash())),
+            fields(vec![("name", Value::Str("Mallory's Main".into()))]),
+        ),
+    );
+    let log = mallory.next_log();
+    let added = mallory.sign(
+        log,
+        &Operation::create(
+            stages.clone(),
+            fields(vec![("name", Value::Str("Mallory's".into())), ("owner", owner)]),
+        ),
+    );
+    let checked = [renamed, added]
+        .into_iter()
+        .map(|(entry, operation)| lineup_node::replica::CheckedEntry::check(entry, operation))
+        .collect();
+    mallory_node
+        .node
+        .ingest_from_peer("mallory".into(), checked)
+        .await
+        .unwrap();
+    let before = documents(&carol_node.node, &stages).await;
+    for node in [&alice, &bob, &carol_node] {
+        let (replayed, _) = sync_both(&mallory_node, node).await;
+        assert_eq!(replayed.sent, 2, "{replayed:?}");
+    }
+    for node in [&alice, &bob, &carol_node, &mallory_node] {
+        assert_eq!(documents(&node.node, &stages).await, before);
+    }
+    assert_eq!(before.len(), 1);
+}
