@@ -13,6 +13,7 @@ mod documents;
 mod exposure;
 mod filters;
 mod graphql;
+mod key_groups;
 mod mutations;
 mod parsed;
 mod scalars;

@@ -4,6 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
 
+mod running_node;
 mod test_utils;
 
 use std::collections::BTreeMap;
@@ -55,17 +56,7 @@ fn new_group(by: &mut Author, name: &str) -> Signed {
 }
 
 fn request(by: &mut Author, group: &Signed) -> Signed {
-    let log = by.next_log();
-    by.sign(
-        log,
-        &Operation::create(
-            key_group_schemas().request.clone(),
-            fields(&[
-                ("key_group", Value::Relation(id_of(group))),
-                ("member", Value::RelationList(Vec::new())),
-            ]),
-        ),
-    )
+    request_for(by, id_of(group))
 }
 
 /// `by` accepts `request` into `group` with the permissions named by the
@@ -429,4 +420,114 @@ proptest::proptest! {
             proptest::prop_assert_eq!(&state(&replica, &stages), &expected, "order {}", seed);
         }
     }
+}
+
+/// Asks `node` with the owner token; the answer.
+async fn owner_asks(node: &running_node::RunningNode, query: &str) -> serde_json::Value {
+    let body = serde_json::json!({ "query": query });
+    running_node::post_graphql(
+        &reqwest::Client::new(),
+        &node.graphql,
+        Some(&node.owner_token),
+        &body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_owner_accepts_and_revokes_members_and_is_refused_like_any_publish() {
+    let node = running_node::RunningNode::start();
+    let client = reqwest::Client::new();
+    let schemas = key_group_schemas();
+    let (mut carol, mut alice, mut bob) = (Author::new(101), Author::new(102), Author::new(103));
+
+    // The node founds the organisers; Carol defines stages and Alice asks to join.
+    let founded = owner_asks(
+        &node,
+        &format!(
+            "mutation {{ create_{}(fields: {{ name: \"Organisers\" }}) {{ meta {{ documentId }} }} }}",
+            schemas.key_group
+        ),
+    )
+    .await;
+    let group = founded["data"][format!("create_{}", schemas.key_group)]["meta"]["documentId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{founded}"))
+        .to_owned();
+    let group_id: DocumentId = group.parse().unwrap();
+    let owner_type = format!("relation({})", schemas.key_group);
+    let (stages, definition) = define_schema(&mut carol, "stage", &[("name", "str"), ("owner", &owner_type)]);
+    running_node::publish_all(&client, &node.graphql, &definition).await;
+    let alices = request_for(&mut alice, group_id);
+    running_node::publish_all(&client, &node.graphql, [&alices]).await;
+
+    let accepted = owner_asks(
+        &node,
+        &format!(
+            "mutation {{ acceptMembership(request: \"{}\", canAuthorise: false, canCreate: true, canUpdate: true, canDelete: false) }}",
+            id_of(&alices)
+        ),
+    )
+    .await;
+    let membership = accepted["data"]["acceptMembership"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{accepted}"))
+        .to_owned();
+
+    // Alice creates and renames a stage; then the owner revokes her.
+    let create = Operation::create(
+        stages.clone(),
+        fields(&[
+            ("name", Value::Str("Tent".into())),
+            ("owner", Value::Relation(group_id)),
+        ]),
+    );
+    let log = alice.next_log();
+    let tent = alice.sign(log, &create);
+    running_node::publish_all(&client, &node.graphql, [&tent]).await;
+    let revoked = owner_asks(
+        &node,
+        &format!("mutation {{ revokeMembership(membership: \"{membership}\") }}"),
+    )
+    .await;
+    assert!(revoked["data"]["revokeMembership"].is_string(), "{revoked}");
+    let rename = Operation::update(
+        stages.clone(),
+        view_of(&tent),
+        fields(&[("name", Value::Str("Big Tent".into()))]),
+    );
+    let refused = running_node::publish(&client, &node.graphql, None, &alice.sign(log, &rename)).await;
+    let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("can_update"), "{refused}");
+
+    // A group Bob founded: the node's key may not accept members into it,
+    // and the owner is told why, as a publish would be.
+    let bobs_group = new_group(&mut bob, "Bob's");
+    let carols = request_for(&mut carol, id_of(&bobs_group));
+    running_node::publish_all(&client, &node.graphql, [&bobs_group, &carols]).await;
+    let refused = owner_asks(
+        &node,
+        &format!(
+            "mutation {{ acceptMembership(request: \"{}\", canAuthorise: true, canCreate: true, canUpdate: true, canDelete: true) }}",
+            id_of(&carols)
+        ),
+    )
+    .await;
+    let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("no can_authorise"), "{refused}");
+}
+
+/// `by` asks to join `group`.
+fn request_for(by: &mut Author, group: DocumentId) -> Signed {
+    let log = by.next_log();
+    by.sign(
+        log,
+        &Operation::create(
+            key_group_schemas().request.clone(),
+            fields(&[
+                ("key_group", Value::Relation(group)),
+                ("member", Value::RelationList(Vec::new())),
+            ]),
+        ),
+    )
 }

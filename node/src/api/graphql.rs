@@ -41,6 +41,9 @@ pub(crate) fn build(
         .description("GraphQL mutation root.")
         .field(publish_field(Arc::new(application)))
         .field(super::sync_status::add_peer_field());
+    for field in super::key_groups::fields() {
+        mutation = mutation.field(field);
+    }
     let mut builder_types = Vec::new();
     for schema in schemas {
         query = query

@@ -117,7 +117,7 @@ pub(crate) fn input_objects(schema: &Schema) -> [InputObject; 2] {
     [create, update]
 }
 
-fn owner_node<'a>(ctx: &ResolverContext<'a>) -> Result<&'a Arc<Node>, Error> {
+pub(crate) fn owner_node<'a>(ctx: &ResolverContext<'a>) -> Result<&'a Arc<Node>, Error> {
     if ctx.data_opt::<Owner>().is_none() {
         return Err(Error::new(
             "only the node's owner may do this: send the owner token as `Authorization: Bearer <token>`",
