@@ -218,8 +218,9 @@ pub(crate) struct Batch<'a> {
     connection: &'a Connection,
     registry: &'a mut SchemaRegistry,
     authority: &'a mut Authority,
-    /// A key-group operation was stored: what counts is decided again.
-    key_groups_changed: bool,
+    /// The key-group documents this batch changed: what their groups
+    /// govern is decided again when it finishes.
+    key_groups_touched: std::collections::HashSet<DocumentId>,
     verified: VerifiedSignatures,
     documents: DocumentCache,
 }
@@ -236,7 +237,7 @@ impl<'a> Batch<'a> {
             connection,
             registry,
             authority,
-            key_groups_changed: false,
+            key_groups_touched: std::collections::HashSet::new(),
             verified,
             documents: DocumentCache::default(),
         }
@@ -265,7 +266,7 @@ impl<'a> Batch<'a> {
         if crate::auth::schemas::key_group_schemas().contains(&applied.schema_id) {
             // Later checks in this transaction see the change.
             self.authority.changed();
-            self.key_groups_changed = true;
+            self.key_groups_touched.insert(applied.document_id);
         }
         Ok(applied)
     }
@@ -357,8 +358,12 @@ impl<'a> Batch<'a> {
     /// Decides again what counts if key groups changed, and writes the
     /// documents the transaction changed.
     pub(crate) fn finish(mut self) -> Result<(), IngestError> {
-        if self.key_groups_changed {
-            for document in self.authority.reauthorise(self.connection, self.registry)? {
+        if !self.key_groups_touched.is_empty() {
+            let touched = std::mem::take(&mut self.key_groups_touched);
+            for document in self
+                .authority
+                .reauthorise(self.connection, self.registry, &touched)?
+            {
                 self.rematerialise(document)?;
             }
         }

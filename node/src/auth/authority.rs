@@ -187,24 +187,90 @@ impl Authority {
         })
     }
 
-    /// Decides again, after key groups changed, which operations of the
-    /// documents they govern count, and records the others as unauthorised;
-    /// gives the documents whose operations that count changed, to be
-    /// materialised again.
+    /// Decides again, after the key-group documents `touched` changed,
+    /// which operations count of the documents their groups govern (and
+    /// the groups those groups joined), and records the others as
+    /// unauthorised; gives the documents whose operations that count
+    /// changed, to be materialised again.
     pub(crate) fn reauthorise(
         &mut self,
         connection: &Connection,
         registry: &SchemaRegistry,
+        touched: &HashSet<DocumentId>,
+    ) -> Result<Vec<DocumentId>, StoreError> {
+        self.load(connection, registry)?;
+        let mut groups = HashSet::new();
+        for document in touched {
+            let schema =
+                store::operations::meta(connection, &OperationId(document.0))?.map(|meta| meta.schema_id);
+            let group = match schema {
+                Some(schema) => self.group_of(connection, registry, &schema, document)?,
+                None => None,
+            };
+            match group {
+                Some(group) => {
+                    groups.insert(group);
+                }
+                // A key-group document this node cannot place: decide everything again.
+                None => return self.reauthorise_where(connection, registry, |_| true),
+            }
+        }
+        let affected = match &self.groups {
+            Some(key_groups) => key_groups.with_groups_joined_by(&groups),
+            None => groups,
+        };
+        self.reauthorise_where(connection, registry, |group| {
+            group.is_none_or(|group| affected.contains(&group))
+        })
+    }
+
+    /// The group that governs a document of `schema`; `None` where it
+    /// cannot be told (yet).
+    fn group_of(
+        &mut self,
+        connection: &Connection,
+        registry: &SchemaRegistry,
+        schema: &SchemaId,
+        document: &DocumentId,
+    ) -> Result<Option<DocumentId>, StoreError> {
+        if let Some(group) = self.owners.get(document) {
+            return Ok(Some(*group));
+        }
+        let group = match role_of(schema, registry) {
+            Role::Free => None,
+            Role::KeyGroup => Some(*document),
+            Role::Request => relation_in_create(connection, document, "key_group")?,
+            Role::Membership => relation_in_create(connection, document, "owner")?,
+            Role::Owned => match relation_in_create(connection, document, "owner")? {
+                Some(owner) => owning_group(connection, registry, owner)?.ok(),
+                None => None,
+            },
+        };
+        if let Some(group) = group {
+            self.owners.insert(*document, group);
+        }
+        Ok(group)
+    }
+
+    /// Decides again the documents whose governing group (`None` if it
+    /// cannot be told) is `affected`.
+    fn reauthorise_where(
+        &mut self,
+        connection: &Connection,
+        registry: &SchemaRegistry,
+        affected: impl Fn(Option<DocumentId>) -> bool,
     ) -> Result<Vec<DocumentId>, StoreError> {
         let governed: Vec<SchemaId> = registry
             .iter()
             .map(|schema| schema.id().clone())
             .filter(|schema| role_of(schema, registry) != Role::Free)
             .collect();
-        let documents = store::operations::documents_of_schemas(connection, &governed)?;
-        self.load(connection, registry)?;
         let mut changed = Vec::new();
-        for document in documents {
+        for (schema, document) in store::operations::documents_of_schemas(connection, &governed)? {
+            if !affected(self.group_of(connection, registry, &schema, &document)?) {
+                continue;
+            }
+
             let mut operations = Vec::new();
             for stored in store::operations::of_document_signed(connection, &document)? {
                 // A pruned operation stays as it is: its document was deleted.
@@ -333,19 +399,27 @@ fn owner_in_create(
     connection: &Connection,
     document_id: &DocumentId,
 ) -> Result<Option<DocumentId>, StoreError> {
+    relation_in_create(connection, document_id, "owner")
+}
+
+/// The document a relation field of a document's CREATE names, if the
+/// CREATE is here.
+fn relation_in_create(
+    connection: &Connection,
+    document_id: &DocumentId,
+    field: &str,
+) -> Result<Option<DocumentId>, StoreError> {
     let Some(payload) = store::operations::payload(connection, &OperationId(document_id.0))? else {
         return Ok(None);
     };
     let plain = store::stored(payload.decode(), "stored operation")?;
     // A relation decodes as the bytes of the document id.
-    Ok(
-        match plain.fields.as_ref().and_then(|fields| fields.get("owner")) {
-            Some(lineup_core::PlainValue::Bytes(bytes)) => {
-                lineup_core::Hash::from_bytes(bytes).ok().map(DocumentId)
-            }
-            _ => None,
-        },
-    )
+    Ok(match plain.fields.as_ref().and_then(|fields| fields.get(field)) {
+        Some(lineup_core::PlainValue::Bytes(bytes)) => {
+            lineup_core::Hash::from_bytes(bytes).ok().map(DocumentId)
+        }
+        _ => None,
+    })
 }
 
 /// The key group at the end of the chain of owners that starts at `owner`.

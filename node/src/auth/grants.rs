@@ -209,6 +209,24 @@ impl KeyGroups {
         true
     }
 
+    /// `groups` and every group that has one of them as a member (asked for,
+    /// at least), directly or not: the groups whose grants may change when
+    /// those do.
+    pub fn with_groups_joined_by(&self, groups: &HashSet<DocumentId>) -> HashSet<DocumentId> {
+        let mut joined = groups.clone();
+        loop {
+            let before = joined.len();
+            for request in self.requests.values() {
+                if request.member.is_some_and(|member| joined.contains(&member)) {
+                    joined.insert(request.key_group);
+                }
+            }
+            if joined.len() == before {
+                return joined;
+            }
+        }
+    }
+
     /// Who holds which permissions in `group`.
     pub fn decide(&self, group: DocumentId) -> Decided<'_> {
         Decided {

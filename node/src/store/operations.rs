@@ -296,18 +296,18 @@ pub(crate) fn set_unauthorised(
 }
 
 /// Every document of these schemas that has an operation here, whether it
-/// counts or not.
+/// counts or not, with its schema.
 pub(crate) fn documents_of_schemas(
     connection: &Connection,
     schemas: &[SchemaId],
-) -> Result<Vec<DocumentId>, StoreError> {
+) -> Result<Vec<(SchemaId, DocumentId)>, StoreError> {
     let mut statement =
         connection.prepare_cached("SELECT DISTINCT document_id FROM logs WHERE schema_id = ?1")?;
     let mut documents = Vec::new();
     for schema in schemas {
         let rows = statement.query_map(params![schema.to_string()], |row| row.get::<_, Vec<u8>>(0))?;
         for id in rows {
-            documents.push(DocumentId(hash_from(&id?, "document id")?));
+            documents.push((schema.clone(), DocumentId(hash_from(&id?, "document id")?)));
         }
     }
     Ok(documents)
