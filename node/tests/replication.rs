@@ -700,8 +700,8 @@ async fn a_non_members_operations_replayed_to_three_nodes_change_nothing_on_any(
         sync_both(node, &carol_node).await;
     }
 
-    // Mallory, in no group, renames the stage and adds one; her node takes
-    // them as from a peer, and replays them to the three others.
+    // Mallory, in no group, renames the stage, deletes it, and adds one;
+    // her node takes them as from a peer, and replays them to the three others.
     let log = mallory.next_log();
     let renamed = mallory.sign(
         log,
@@ -719,7 +719,14 @@ async fn a_non_members_operations_replayed_to_three_nodes_change_nothing_on_any(
             fields(vec![("name", Value::Str("Mallory's".into())), ("owner", owner)]),
         ),
     );
-    let checked = [renamed, added]
+    let deleted = mallory.sign(
+        log - 1,
+        &Operation::delete(
+            stages.clone(),
+            DocumentViewId::from(OperationId(renamed.0.hash())),
+        ),
+    );
+    let checked = [renamed, deleted, added]
         .into_iter()
         .map(|(entry, operation)| lineup_node::replica::CheckedEntry::check(entry, operation))
         .collect();
@@ -731,7 +738,7 @@ async fn a_non_members_operations_replayed_to_three_nodes_change_nothing_on_any(
     let before = documents(&carol_node.node, &stages).await;
     for node in [&alice, &bob, &carol_node] {
         let (replayed, _) = sync_both(&mallory_node, node).await;
-        assert_eq!(replayed.sent, 2, "{replayed:?}");
+        assert_eq!(replayed.sent, 3, "{replayed:?}");
     }
     for node in [&alice, &bob, &carol_node, &mallory_node] {
         assert_eq!(documents(&node.node, &stages).await, before);
