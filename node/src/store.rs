@@ -225,6 +225,44 @@ mod tests {
     }
 
     #[test]
+    fn upgrades_a_database_of_an_earlier_version_keeping_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lineup.sqlite");
+        {
+            // A store as the first version left it, with a row in it.
+            let connection = Connection::open(&path).unwrap();
+            connection.execute_batch(MIGRATIONS[0]).unwrap();
+            connection.pragma_update(None, "user_version", 1).unwrap();
+            connection
+                .execute(
+                    "INSERT INTO peers (public_key, address, last_seen) VALUES (x'01', 'a', 1)",
+                    [],
+                )
+                .unwrap();
+        }
+        let store = Store::open(&path, Durability::Normal).unwrap();
+        let connection = store.connection();
+        let version: i64 = connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let peers: i64 = connection
+            .query_row("SELECT count(*) FROM peers", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(peers, 1);
+        for table in ["forks", "frozen_operations", "unauthorised_operations"] {
+            let found: i64 = connection
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE name = ?1",
+                    [table],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            assert_eq!(found, 1, "{table}");
+        }
+    }
+
+    #[test]
     fn refuses_a_database_from_a_newer_lineup() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("lineup.sqlite");
