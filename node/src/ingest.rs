@@ -221,6 +221,8 @@ pub(crate) struct Batch<'a> {
     /// The key-group documents this batch changed: what their groups
     /// govern is decided again when it finishes.
     key_groups_touched: std::collections::HashSet<DocumentId>,
+    /// A document was created: it may own documents that wait for it.
+    created: bool,
     verified: VerifiedSignatures,
     documents: DocumentCache,
 }
@@ -238,6 +240,7 @@ impl<'a> Batch<'a> {
             registry,
             authority,
             key_groups_touched: std::collections::HashSet::new(),
+            created: false,
             verified,
             documents: DocumentCache::default(),
         }
@@ -268,6 +271,8 @@ impl<'a> Batch<'a> {
             self.authority.changed();
             self.key_groups_touched.insert(applied.document_id);
         }
+        // A CREATE's operation id is its document's id.
+        self.created |= applied.document_id.0 == applied.operation_id.0;
         Ok(applied)
     }
 
@@ -363,6 +368,14 @@ impl<'a> Batch<'a> {
             for document in self
                 .authority
                 .reauthorise(self.connection, self.registry, &touched)?
+            {
+                self.rematerialise(document)?;
+            }
+        }
+        if self.created {
+            for document in self
+                .authority
+                .reauthorise_unplaced(self.connection, self.registry)?
             {
                 self.rematerialise(document)?;
             }

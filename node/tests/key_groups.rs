@@ -531,3 +531,36 @@ fn request_for(by: &mut Author, group: DocumentId) -> Signed {
         ),
     )
 }
+
+#[tokio::test]
+async fn a_document_whose_owner_arrives_later_counts_once_it_does() {
+    let (node, _dir) = node().await;
+    let mut carol = Author::new(104);
+    let organisers = new_group(&mut carol, "Organisers");
+    let festivals = Stages::define(&mut carol, &organisers);
+    // Slots are owned by a festival document, which the organisers own.
+    let slot_owner = format!("relation({})", festivals.id);
+    let (slots, slot_definition) =
+        define_schema(&mut carol, "slot", &[("name", "str"), ("owner", &slot_owner)]);
+    let mut setup = vec![organisers.clone()];
+    setup.extend(festivals.definition.clone());
+    setup.extend(slot_definition);
+    from_peer(&node, &setup).await;
+
+    let festival = carol.sign(carol.next_log(), &festivals.create("Lineup Fest"));
+    let slot = carol.sign(
+        carol.next_log(),
+        &Operation::create(
+            slots.clone(),
+            fields(&[
+                ("name", Value::Str("Opening".into())),
+                ("owner", Value::Relation(id_of(&festival))),
+            ]),
+        ),
+    );
+    // The slot arrives first: its owner is unknown, so it waits, left out.
+    from_peer(&node, &[slot]).await;
+    assert!(stage_names(&node, &slots).await.is_empty());
+    from_peer(&node, &[festival]).await;
+    assert_eq!(stage_names(&node, &slots).await, ["Opening"]);
+}

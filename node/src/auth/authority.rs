@@ -118,13 +118,29 @@ fn permission(need: Need) -> &'static str {
 
 /// The key groups as the store holds them, read again once a key-group
 /// operation was stored (or a transaction rolled back).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Authority {
     groups: Option<KeyGroups>,
     /// Each group's decision, while the key groups stay as they are.
     decisions: HashMap<DocumentId, Decision>,
     /// The group that owns each document: set by its CREATE, never changed.
     owners: HashMap<DocumentId, DocumentId>,
+    /// Some document's owner was not here when it was checked: a document
+    /// that arrives later may be that owner.
+    unplaced: bool,
+}
+
+impl Default for Authority {
+    fn default() -> Self {
+        Self {
+            groups: None,
+            decisions: HashMap::new(),
+            owners: HashMap::new(),
+            // Documents left waiting for their owner before a restart are
+            // looked at again after the first creation.
+            unplaced: true,
+        }
+    }
 }
 
 impl Authority {
@@ -170,7 +186,10 @@ impl Authority {
     ) -> Result<Result<(), Unauthorised>, StoreError> {
         let (group, need) = match requirement(connection, registry, &mut self.owners, operation, document_id)?
         {
-            Err(unauthorised) => return Ok(Err(unauthorised)),
+            Err(unauthorised) => {
+                self.unplaced |= matches!(unauthorised, Unauthorised::OwnerMissing(_));
+                return Ok(Err(unauthorised));
+            }
             Ok(Requirement::Nothing) => return Ok(Ok(())),
             Ok(Requirement::Permission { group, need }) => (group, need),
             Ok(Requirement::Membership { group }) => (group, Need::Authorise),
@@ -212,16 +231,33 @@ impl Authority {
                     groups.insert(group);
                 }
                 // A key-group document this node cannot place: decide everything again.
-                None => return self.reauthorise_where(connection, registry, |_| true),
+                None => return self.reauthorise_where(connection, registry, |_, _| true),
             }
         }
         let affected = match &self.groups {
             Some(key_groups) => key_groups.with_groups_joined_by(&groups),
             None => groups,
         };
-        self.reauthorise_where(connection, registry, |group| {
+        self.reauthorise_where(connection, registry, |_, group| {
             group.is_none_or(|group| affected.contains(&group))
         })
+    }
+
+    /// Decides again the documents whose owner was not here, if a document
+    /// was created since that may be it (`created`); gives those whose
+    /// operations that count changed.
+    pub(crate) fn reauthorise_unplaced(
+        &mut self,
+        connection: &Connection,
+        registry: &SchemaRegistry,
+    ) -> Result<Vec<DocumentId>, StoreError> {
+        if !self.unplaced {
+            return Ok(Vec::new());
+        }
+        self.load(connection, registry)?;
+        // Set again by any document still without a group.
+        self.unplaced = false;
+        self.reauthorise_where(connection, registry, |placed_before, _| !placed_before)
     }
 
     /// The group that governs a document of `schema`; `None` where it
@@ -246,19 +282,23 @@ impl Authority {
                 None => None,
             },
         };
-        if let Some(group) = group {
-            self.owners.insert(*document, group);
+        match group {
+            Some(group) => {
+                self.owners.insert(*document, group);
+            }
+            None => self.unplaced = true,
         }
         Ok(group)
     }
 
-    /// Decides again the documents whose governing group (`None` if it
-    /// cannot be told) is `affected`.
+    /// Decides again the documents `affected` picks by whether their
+    /// governing group was known before and what it is now (`None` if it
+    /// cannot be told).
     fn reauthorise_where(
         &mut self,
         connection: &Connection,
         registry: &SchemaRegistry,
-        affected: impl Fn(Option<DocumentId>) -> bool,
+        affected: impl Fn(bool, Option<DocumentId>) -> bool,
     ) -> Result<Vec<DocumentId>, StoreError> {
         let governed: Vec<SchemaId> = registry
             .iter()
@@ -267,7 +307,11 @@ impl Authority {
             .collect();
         let mut changed = Vec::new();
         for (schema, document) in store::operations::documents_of_schemas(connection, &governed)? {
-            if !affected(self.group_of(connection, registry, &schema, &document)?) {
+            let placed_before = self.owners.contains_key(&document);
+            if !affected(
+                placed_before,
+                self.group_of(connection, registry, &schema, &document)?,
+            ) {
                 continue;
             }
 
