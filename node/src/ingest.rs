@@ -321,17 +321,11 @@ impl<'a> Batch<'a> {
         let graph = store::operations::graph_of(connection, &document_id)?;
         frozen.extend(graph.iter().filter(|node| node.frozen).map(|node| node.id));
         // Whatever builds on a frozen operation, directly or not, is frozen too.
-        loop {
-            let before = frozen.len();
-            for node in &graph {
-                if node.previous.iter().any(|previous| frozen.contains(previous)) {
-                    frozen.insert(node.id);
-                }
-            }
-            if frozen.len() == before {
-                break;
-            }
-        }
+        let edges: Vec<(OperationId, &[OperationId])> = graph
+            .iter()
+            .map(|node| (node.id, node.previous.as_slice()))
+            .collect();
+        lineup_core::leave_out_what_builds_on(&mut frozen, &edges);
         store::forks::freeze(connection, &frozen.into_iter().collect::<Vec<_>>())?;
         self.rematerialise(document_id)
     }

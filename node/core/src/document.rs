@@ -7,13 +7,33 @@
 mod graph;
 mod ids;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 pub use ids::{DocumentId, DocumentViewId, OperationId, ViewIdError};
 
 use crate::identity::PublicKey;
 use crate::operation::{Operation, OperationAction, Value};
 use crate::schema::SchemaId;
+
+/// Grows `left_out` by every operation of `graph` (each with the
+/// operations it builds on) that builds on one in it, directly or not: an
+/// operation left out of a document takes everything after it along.
+pub fn leave_out_what_builds_on(
+    left_out: &mut HashSet<OperationId>,
+    graph: &[(OperationId, &[OperationId])],
+) {
+    loop {
+        let before = left_out.len();
+        for (id, previous) in graph {
+            if previous.iter().any(|previous| left_out.contains(previous)) {
+                left_out.insert(*id);
+            }
+        }
+        if left_out.len() == before {
+            return;
+        }
+    }
+}
 
 /// An operation with what its entry says about it: its id and author.
 #[derive(Debug, Clone, PartialEq)]
@@ -262,6 +282,22 @@ mod tests {
 
     fn field(value: i64) -> BTreeMap<String, Value> {
         BTreeMap::from([("n".to_owned(), Value::Int(value))])
+    }
+
+    #[test]
+    fn what_builds_on_a_left_out_operation_is_left_out_too() {
+        let id = |i: u8| OperationId(Hash::of(&[i]));
+        // 0 <- 1 <- 2, 0 <- 3, and 4 merges 2 and 3; 5 stands alone.
+        let graph = [
+            (id(1), &[id(0)][..]),
+            (id(4), &[id(2), id(3)][..]),
+            (id(2), &[id(1)][..]),
+            (id(3), &[id(0)][..]),
+            (id(5), &[][..]),
+        ];
+        let mut left_out = HashSet::from([id(1)]);
+        leave_out_what_builds_on(&mut left_out, &graph);
+        assert_eq!(left_out, HashSet::from([id(1), id(2), id(4)]));
     }
 
     /// A random document: operation `i` builds on a non-empty set of earlier

@@ -21,8 +21,8 @@ pub mod schema;
 pub mod varu64;
 
 pub use document::{
-    Document, DocumentId, DocumentViewId, FieldValue, OperationId, PublishedOperation, ReduceError, Reduced,
-    ViewIdError,
+    leave_out_what_builds_on, Document, DocumentId, DocumentViewId, FieldValue, OperationId,
+    PublishedOperation, ReduceError, Reduced, ViewIdError,
 };
 pub use entry::{AuthorKeys, EncodedEntry, Entry, EntryError, LogId, PayloadError, SeqNum};
 pub use hash::{Hash, HashError};

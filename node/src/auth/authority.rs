@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use lineup_core::{
-    DocumentId, FieldType, Operation, OperationAction, OperationId, PublishedOperation, SchemaId, Value,
+    leave_out_what_builds_on, DocumentId, FieldType, Operation, OperationAction, OperationId,
+    PublishedOperation, SchemaId, Value,
 };
 use rusqlite::Connection;
 
-use super::grants::{Authored, Decided, Decision, KeyGroups, Need, Signed};
+use super::grants::{previous_of, Authored, Decided, Decision, KeyGroups, Need, Signed};
 use super::schemas::key_group_schemas;
 use crate::registry::SchemaRegistry;
 use crate::store::{self, StoreError};
@@ -346,18 +347,11 @@ impl Authority {
                 }
             }
             // What builds on an operation that does not count does not either.
-            loop {
-                let before = unauthorised.len();
-                for (stored, operation) in &operations {
-                    let previous = operation.previous.as_ref().map(|previous| previous.operations());
-                    if previous.is_some_and(|previous| previous.iter().any(|id| unauthorised.contains(id))) {
-                        unauthorised.insert(stored.id);
-                    }
-                }
-                if unauthorised.len() == before {
-                    break;
-                }
-            }
+            let graph: Vec<(OperationId, &[OperationId])> = operations
+                .iter()
+                .map(|(stored, operation)| (stored.id, previous_of(operation)))
+                .collect();
+            leave_out_what_builds_on(&mut unauthorised, &graph);
             if unauthorised != store::operations::unauthorised_of(connection, &document)? {
                 store::operations::set_unauthorised(connection, &document, &unauthorised)?;
                 changed.push(document);

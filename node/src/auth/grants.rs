@@ -8,7 +8,8 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 
 use lineup_core::{
-    Document, DocumentId, LogId, OperationId, PublicKey, PublishedOperation, SchemaId, SeqNum, Value,
+    leave_out_what_builds_on, Document, DocumentId, LogId, Operation, OperationId, PublicKey,
+    PublishedOperation, SchemaId, SeqNum, Value,
 };
 
 /// An operation, with where its author signed it.
@@ -474,22 +475,23 @@ fn counting(operations: &[Authored], allowed: impl Fn(&Authored) -> bool) -> Vec
         .filter(|op| !allowed(op))
         .map(|op| op.published.id)
         .collect();
-    loop {
-        let before = left_out.len();
-        for op in operations {
-            let previous = op.published.operation.previous.as_ref();
-            if previous.is_some_and(|previous| previous.operations().iter().any(|id| left_out.contains(id))) {
-                left_out.insert(op.published.id);
-            }
-        }
-        if left_out.len() == before {
-            break;
-        }
-    }
+    let graph: Vec<(OperationId, &[OperationId])> = operations
+        .iter()
+        .map(|op| (op.published.id, previous_of(&op.published.operation)))
+        .collect();
+    leave_out_what_builds_on(&mut left_out, &graph);
     operations
         .iter()
         .filter(|op| !left_out.contains(&op.published.id))
         .collect()
+}
+
+/// The operations `operation` builds on (none for a CREATE).
+pub(crate) fn previous_of(operation: &Operation) -> &[OperationId] {
+    operation
+        .previous
+        .as_ref()
+        .map_or(&[], |previous| previous.operations())
 }
 
 /// Reads `valid_until`: `<public key hex>:<log id>:<seq num>`, separated by
