@@ -185,12 +185,8 @@ impl Authority {
         operation: &Operation,
         document_id: &DocumentId,
     ) -> Result<Result<(), Unauthorised>, StoreError> {
-        let (group, need) = match requirement(connection, registry, &mut self.owners, operation, document_id)?
-        {
-            Err(unauthorised) => {
-                self.unplaced |= matches!(unauthorised, Unauthorised::OwnerMissing(_));
-                return Ok(Err(unauthorised));
-            }
+        let (group, need) = match self.requirement(connection, registry, operation, document_id)? {
+            Err(unauthorised) => return Ok(Err(unauthorised)),
             Ok(Requirement::Nothing) => return Ok(Ok(())),
             Ok(Requirement::Permission { group, need }) => (group, need),
             Ok(Requirement::Membership { group }) => (group, Need::Authorise),
@@ -205,6 +201,58 @@ impl Authority {
                 need,
             })
         })
+    }
+
+    /// What `operation` on `document_id` needs, or why it can never count.
+    fn requirement(
+        &mut self,
+        connection: &Connection,
+        registry: &SchemaRegistry,
+        operation: &Operation,
+        document_id: &DocumentId,
+    ) -> Result<Result<Requirement, Unauthorised>, StoreError> {
+        let role = role_of(&operation.schema_id, registry);
+        let action = operation.action;
+        let sets_owner = operation
+            .fields
+            .as_ref()
+            .is_some_and(|fields| fields.contains_key("owner"));
+        Ok(Ok(match (role, action) {
+            (Role::Free, _) | (Role::Request | Role::KeyGroup, OperationAction::Create) => {
+                Requirement::Nothing
+            }
+            (Role::Request, _) => return Ok(Err(Unauthorised::RequestChanged)),
+            (Role::KeyGroup, OperationAction::Delete) => return Ok(Err(Unauthorised::GroupDeleted)),
+            (Role::KeyGroup, OperationAction::Update) => Requirement::Permission {
+                group: *document_id,
+                need: Need::Authorise,
+            },
+            (Role::Membership | Role::Owned, _) if action != OperationAction::Create && sets_owner => {
+                return Ok(Err(Unauthorised::OwnerChanged));
+            }
+            (Role::Membership | Role::Owned, _) => {
+                let create = (action == OperationAction::Create).then_some(operation);
+                let group = match self.governing_group(connection, registry, role, document_id, create)? {
+                    Ok(group) => group,
+                    Err(unauthorised) => return Ok(Err(unauthorised)),
+                };
+                match (role, action) {
+                    (Role::Membership, _) => Requirement::Membership { group },
+                    (_, OperationAction::Create) => Requirement::Permission {
+                        group,
+                        need: Need::Create,
+                    },
+                    (_, OperationAction::Update) => Requirement::Permission {
+                        group,
+                        need: Need::Update,
+                    },
+                    (_, OperationAction::Delete) => Requirement::Permission {
+                        group,
+                        need: Need::Delete,
+                    },
+                }
+            }
+        }))
     }
 
     /// Decides again, after the key-group documents `touched` changed,
@@ -262,7 +310,7 @@ impl Authority {
     }
 
     /// The group that governs a document of `schema`; `None` where it
-    /// cannot be told (yet).
+    /// cannot be told (yet) or the schema is governed by none.
     fn group_of(
         &mut self,
         connection: &Connection,
@@ -270,24 +318,54 @@ impl Authority {
         schema: &SchemaId,
         document: &DocumentId,
     ) -> Result<Option<DocumentId>, StoreError> {
-        if let Some(group) = self.owners.get(document) {
-            return Ok(Some(*group));
+        match role_of(schema, registry) {
+            Role::Free => Ok(None),
+            role => Ok(self
+                .governing_group(connection, registry, role, document, None)?
+                .ok()),
         }
-        let group = match role_of(schema, registry) {
-            Role::Free => None,
-            Role::KeyGroup => Some(*document),
-            Role::Request => relation_in_create(connection, document, "key_group")?,
-            Role::Membership => relation_in_create(connection, document, "owner")?,
-            Role::Owned => match relation_in_create(connection, document, "owner")? {
-                Some(owner) => owning_group(connection, registry, owner)?.ok(),
-                None => None,
+    }
+
+    /// The group that governs `document`, of a schema in `role` (not
+    /// [`Role::Free`]): itself for a key group, the group a request asks to
+    /// join, the group at the end of the owners of anything else. `create`:
+    /// the document's CREATE, when it is not stored yet. Found once: what a
+    /// CREATE names never changes.
+    fn governing_group(
+        &mut self,
+        connection: &Connection,
+        registry: &SchemaRegistry,
+        role: Role,
+        document: &DocumentId,
+        create: Option<&Operation>,
+    ) -> Result<Result<DocumentId, Unauthorised>, StoreError> {
+        if let Some(group) = self.owners.get(document) {
+            return Ok(Ok(*group));
+        }
+        let field = match role {
+            Role::KeyGroup => return Ok(Ok(*document)),
+            Role::Request => "key_group",
+            Role::Membership | Role::Owned | Role::Free => "owner",
+        };
+        let named = match create {
+            Some(create) => match create.fields.as_ref().and_then(|fields| fields.get(field)) {
+                Some(Value::Relation(named)) => Some(*named),
+                _ => None,
             },
+            None => relation_in_create(connection, document, field)?,
+        };
+        let group = match named {
+            Some(named) if role == Role::Request => Ok(named),
+            Some(owner) => owning_group(connection, registry, owner)?,
+            None => Err(Unauthorised::OwnerMissing(*document)),
         };
         match group {
-            Some(group) => {
+            Ok(group) => {
                 self.owners.insert(*document, group);
             }
-            None => self.unplaced = true,
+            // A document that arrives later may be the missing owner.
+            Err(Unauthorised::OwnerMissing(_)) => self.unplaced = true,
+            Err(_) => {}
         }
         Ok(group)
     }
@@ -331,8 +409,7 @@ impl Authority {
                     log_id: stored.log_id,
                     seq_num: stored.seq_num,
                 };
-                let counts = match requirement(connection, registry, &mut self.owners, operation, &document)?
-                {
+                let counts = match self.requirement(connection, registry, operation, &document)? {
                     Err(_) => false,
                     Ok(Requirement::Nothing) => true,
                     Ok(Requirement::Permission { group, need }) => {
@@ -369,67 +446,6 @@ enum Requirement {
     Permission { group: DocumentId, need: Need },
     /// To count as decided by the group's seniority (a membership operation).
     Membership { group: DocumentId },
-}
-
-/// What `operation` on `document_id` needs, or why it can never count.
-fn requirement(
-    connection: &Connection,
-    registry: &SchemaRegistry,
-    owners: &mut HashMap<DocumentId, DocumentId>,
-    operation: &Operation,
-    document_id: &DocumentId,
-) -> Result<Result<Requirement, Unauthorised>, StoreError> {
-    let field = |name: &str| operation.fields.as_ref().and_then(|fields| fields.get(name));
-    let role = role_of(&operation.schema_id, registry);
-    let action = operation.action;
-    Ok(Ok(match (role, action) {
-        (Role::Free, _) | (Role::Request | Role::KeyGroup, OperationAction::Create) => Requirement::Nothing,
-        (Role::Request, _) => return Ok(Err(Unauthorised::RequestChanged)),
-        (Role::KeyGroup, OperationAction::Delete) => return Ok(Err(Unauthorised::GroupDeleted)),
-        (Role::KeyGroup, OperationAction::Update) => Requirement::Permission {
-            group: *document_id,
-            need: Need::Authorise,
-        },
-        (Role::Membership | Role::Owned, _) => {
-            if action != OperationAction::Create && field("owner").is_some() {
-                return Ok(Err(Unauthorised::OwnerChanged));
-            }
-            let group = match owners.get(document_id) {
-                Some(group) => *group,
-                None => {
-                    let owner = match (action, field("owner")) {
-                        (OperationAction::Create, Some(Value::Relation(owner))) => *owner,
-                        _ => match owner_in_create(connection, document_id)? {
-                            Some(owner) => owner,
-                            None => return Ok(Err(Unauthorised::OwnerMissing(*document_id))),
-                        },
-                    };
-                    let group = match owning_group(connection, registry, owner)? {
-                        Ok(group) => group,
-                        Err(unauthorised) => return Ok(Err(unauthorised)),
-                    };
-                    // The owner never changes: found once for every operation.
-                    owners.insert(*document_id, group);
-                    group
-                }
-            };
-            match (role, action) {
-                (Role::Membership, _) => Requirement::Membership { group },
-                (_, OperationAction::Create) => Requirement::Permission {
-                    group,
-                    need: Need::Create,
-                },
-                (_, OperationAction::Update) => Requirement::Permission {
-                    group,
-                    need: Need::Update,
-                },
-                (_, OperationAction::Delete) => Requirement::Permission {
-                    group,
-                    need: Need::Delete,
-                },
-            }
-        }
-    }))
 }
 
 /// The `owner` a document's CREATE names, if the CREATE is here.
