@@ -111,10 +111,12 @@ enum SchemaLimit {
 }
 
 /// A decided membership: what it grants, to whom, and how senior it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct Grant {
     depth: u32,
     member: Member,
+    /// For a nested group: that group, decided once on this path.
+    nested: Option<Decision>,
     permissions: Permissions,
     schema: SchemaLimit,
     accepted: bool,
@@ -190,10 +192,7 @@ impl KeyGroups {
     /// A membership: all of its operations, its CREATE among them. False
     /// if it has no CREATE naming its owner group.
     pub fn add_membership(&mut self, operations: Vec<Authored>) -> bool {
-        let Some(create) = operations
-            .iter()
-            .find(|op| op.published.operation.previous.is_none())
-        else {
+        let Some(create) = create_of(&operations) else {
             return false;
         };
         let owner = create
@@ -260,10 +259,7 @@ impl KeyGroups {
         // Each membership's CREATE, and the memberships each key created.
         let creates: HashMap<DocumentId, &Authored> = memberships
             .iter()
-            .filter_map(|(id, ops)| {
-                let create = ops.iter().find(|op| op.published.operation.previous.is_none())?;
-                Some((*id, create))
-            })
+            .filter_map(|(id, ops)| Some((*id, create_of(ops)?)))
             .collect();
         let mut created_by: HashMap<PublicKey, Vec<DocumentId>> = HashMap::new();
         for (id, create) in &creates {
@@ -384,17 +380,13 @@ impl Decided<'_> {
             .flatten()
             .filter(covers);
         // A nested group is decided only for a grant that would cover this.
-        let through_groups =
-            decision
-                .to_groups
-                .iter()
-                .filter(covers)
-                .filter(|index| match decision.grants[**index].member {
-                    Member::Group(nested) => self
-                        .nested(nested)
-                        .is_some_and(|nested| nested.allows(signed, Need::Member, None).is_some()),
-                    Member::Key(_) => false,
-                });
+        let through_groups = decision.to_groups.iter().filter(covers).filter(|index| {
+            decision.grants[**index].nested.as_ref().is_some_and(|nested| {
+                Decided::of(self.groups, nested)
+                    .allows(signed, Need::Member, None)
+                    .is_some()
+            })
+        });
         direct
             .chain(through_groups)
             .map(|index| decision.grants[*index].depth)
@@ -433,13 +425,13 @@ impl Decided<'_> {
         if request.key_group != group {
             return None;
         }
-        let member = match request.member {
-            None => Member::Key(request.signed.author),
-            Some(nested) => {
+        let (member, nested) = match request.member {
+            None => (Member::Key(request.signed.author), None),
+            Some(group) => {
                 // A group joins only with the consent of one who may speak for it.
-                self.nested(nested)?
-                    .allows(request.signed, Need::Authorise, None)?;
-                Member::Group(nested)
+                let nested = self.nested(group)?;
+                nested.allows(request.signed, Need::Authorise, None)?;
+                (Member::Group(group), Some(nested.decision.into_owned()))
             }
         };
         let schema = match value("schema") {
@@ -454,6 +446,7 @@ impl Decided<'_> {
         Some(Grant {
             depth,
             member,
+            nested,
             permissions: Permissions {
                 authorise: flag("can_authorise"),
                 create: flag("can_create"),
@@ -484,6 +477,13 @@ fn counting(operations: &[Authored], allowed: impl Fn(&Authored) -> bool) -> Vec
         .iter()
         .filter(|op| !left_out.contains(&op.published.id))
         .collect()
+}
+
+/// The CREATE among a document's operations.
+fn create_of(operations: &[Authored]) -> Option<&Authored> {
+    operations
+        .iter()
+        .find(|op| op.published.operation.previous.is_none())
 }
 
 /// The operations `operation` builds on (none for a CREATE).
