@@ -7,7 +7,7 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{oneshot, Notify};
 
 use super::replication::{
-    checked, connection_error, expect, session, unexpected, Observer, Outgoing, Progress, Replicated,
+    checked, connection_error, expect, session, store_batch, unexpected, Observer, Outgoing, Replicated,
     ReplicationError, SyncReport, BATCH_ENTRIES,
 };
 use super::transport::Connection;
@@ -85,18 +85,12 @@ pub async fn subscribe(
     }
     let _ = subscribed.send(());
     let peer = connection.peer().to_string();
+    let mut report = SyncReport::default();
     loop {
         match wire::read(&mut receive).await? {
             Some(Message::Entries { entries }) => {
-                let count = entries.len();
                 let batch = checked(entries, replicated).await?;
-                let mut report = SyncReport::default();
-                report.tally(node.ingest_from_peer(peer.clone(), batch).await?);
-                progress(Progress::Received {
-                    entries: count,
-                    new: count - report.already_known,
-                    live: true,
-                });
+                store_batch(node, &peer, batch, true, progress, &mut report).await?;
             }
             Some(other) => return Err(unexpected(&other)),
             None => return Ok(()),

@@ -313,14 +313,7 @@ pub(super) async fn session(
             let mut report = SyncReport::default();
             let peer = connection.peer().to_string();
             while let Some(batch) = to_ingest.recv().await {
-                let entries = batch.len();
-                let before = report;
-                report.tally(node.ingest_from_peer(peer.clone(), batch).await?);
-                progress(Progress::Received {
-                    entries,
-                    new: entries - (report.already_known - before.already_known),
-                    live: false,
-                });
+                store_batch(node, &peer, batch, false, progress, &mut report).await?;
             }
             Ok::<_, ReplicationError>(report)
         };
@@ -329,6 +322,27 @@ pub(super) async fn session(
     };
     let (sent, report) = tokio::try_join!(sending, receiving)?;
     Ok(SyncReport { sent, ..report })
+}
+
+/// Stores a checked batch from `peer`, counting what became of it in
+/// `report` and telling `progress`.
+pub(super) async fn store_batch(
+    node: &Node,
+    peer: &str,
+    batch: Vec<CheckedEntry>,
+    live: bool,
+    progress: Observer<'_>,
+    report: &mut SyncReport,
+) -> Result<(), ReplicationError> {
+    let entries = batch.len();
+    let known_before = report.already_known;
+    report.tally(node.ingest_from_peer(peer.to_owned(), batch).await?);
+    progress(Progress::Received {
+        entries,
+        new: entries - (report.already_known - known_before),
+        live,
+    });
+    Ok(())
 }
 
 /// The last seq num of a log that travels: nothing from a fork on does but
