@@ -256,19 +256,35 @@ async fn keep_dialling(
             tokio::time::sleep(RECHECK).await;
             continue;
         }
-        match transport.connect(address, expected).await {
-            Ok(connection) => {
-                session.connected(&connection, address).await;
-                // Quickly again only after a connection that synced: a
-                // peer that fails every session is not hammered.
-                if serve(session.clone(), connection, Opens::AtOnce).await {
-                    backoff = FIRST_BACKOFF;
-                }
-            }
-            Err(error) => session.status.unreachable_at(address, error.to_string()),
+        // Quickly again only after a connection that synced: a peer that
+        // fails every session is not hammered.
+        if dial(&session, &transport, address, expected).await == Some(true) {
+            backoff = FIRST_BACKOFF;
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Dials `address` once (expecting the node `expected`, if given) and syncs
+/// with it until the connection breaks: whether a session went through, or
+/// `None` if it could not be reached (noted in the status).
+async fn dial(
+    session: &Session,
+    transport: &Transport,
+    address: SocketAddr,
+    expected: Option<PublicKey>,
+) -> Option<bool> {
+    match transport.connect(address, expected).await {
+        Ok(connection) => {
+            session.connected(&connection, address).await;
+            Some(serve(session.clone(), connection, Opens::AtOnce).await)
+        }
+        Err(error) => {
+            tracing::debug!("cannot reach {address}: {error}");
+            session.status.unreachable_at(address, error.to_string());
+            None
+        }
     }
 }
 
@@ -327,18 +343,11 @@ async fn follow_neighbour(
         if !session.status.is_connected(key) {
             for address in addresses {
                 tried.insert(address);
-                match transport.connect(address, Some(key)).await {
-                    Ok(connection) => {
-                        session.connected(&connection, address).await;
-                        if serve(session.clone(), connection, Opens::AtOnce).await {
-                            backoff = FIRST_BACKOFF;
-                        }
-                        break;
+                if let Some(synced) = dial(&session, &transport, address, Some(key)).await {
+                    if synced {
+                        backoff = FIRST_BACKOFF;
                     }
-                    Err(error) => {
-                        tracing::debug!("cannot reach neighbour {key} at {address}: {error}");
-                        session.status.unreachable_at(address, error.to_string());
-                    }
+                    break;
                 }
             }
         }
