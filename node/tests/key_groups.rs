@@ -202,6 +202,18 @@ async fn publish_refuses_what_the_author_may_not_do_and_names_the_permission() {
         shown.fields.unwrap()["name"].value,
         Value::Str("Main Stage".into())
     );
+    // Nothing refused was stored: Mallory has only her request here, and
+    // Carol's logs end where her allowed entries end.
+    let heights = node.log_heights().await.unwrap();
+    let logs_of = |author: &Author| {
+        heights
+            .iter()
+            .filter(|log| log.public_key == author.key.public_key())
+            .map(|log| (log.log_id.0, log.seq_num.get()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(logs_of(&mallory).len(), 1, "{heights:?}");
+    assert!(logs_of(&carol).iter().all(|(_, seq)| *seq == 1), "{heights:?}");
 }
 
 /// Gives `node` these entries as a peer would, one at a time.

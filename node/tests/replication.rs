@@ -538,10 +538,16 @@ async fn a_fork_delivered_in_either_order_freezes_the_same_log_everywhere() {
     );
     // The phone's next edit is not taken anywhere.
     let phone_fourth = phone.update(log, &schema, &phone_second, capacity(11));
+    let before = carol.node.log_heights().await.unwrap();
     assert!(matches!(
         receive(&carol.node, &[phone_fourth]).await[..],
         [Ingested::Frozen]
     ));
+    assert_eq!(
+        carol.node.log_heights().await.unwrap(),
+        before,
+        "nothing of it is stored"
+    );
 }
 
 #[tokio::test]
