@@ -125,7 +125,9 @@ fn ingest(replica: &mut Replica, entries: &[Signed]) -> Duration {
 fn measure(owned: bool) -> (usize, Duration, Duration) {
     let dir = tempfile::tempdir().unwrap();
     let mut replica = Replica::open(&dir.path().join("auth.sqlite"), Durability::Normal).unwrap();
-    replica.define_key_group_schemas().unwrap();
+    replica
+        .define_locked_schemas(&lineup_node::auth::schemas::lock_entries())
+        .unwrap();
     let mut creator = Author::new(1);
     let mut members: Vec<Author> = (0..MEMBERS)
         .map(|index| Author::numbered(index as u64 + 10))

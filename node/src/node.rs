@@ -160,9 +160,10 @@ impl NodeBuilder {
                     .map_err(NodeError::from)
                     .and_then(|key| {
                         let mut replica = Replica::open(&data_dir.join(DATABASE_FILE_NAME), durability)?;
-                        // Every Lineup node knows who may change what.
+                        // Every Lineup node knows who may change what, and the festival.
                         if !bare {
-                            replica.define_key_group_schemas()?;
+                            replica.define_locked_schemas(&crate::auth::schemas::lock_entries())?;
+                            replica.define_locked_schemas(&lineup_schemas::lock_entries())?;
                         }
                         Ok((key, replica))
                     });

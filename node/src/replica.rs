@@ -114,10 +114,12 @@ impl Replica {
         })
     }
 
-    /// Defines the key-group schemas ([`crate::auth::schemas`]) unless they
-    /// are defined already.
-    pub fn define_key_group_schemas(&mut self) -> Result<(), IngestError> {
-        let lock = crate::auth::schemas::lock_entries();
+    /// Ingests the schema definitions of a lock file (the key groups', the
+    /// festival's) unless its last entry is here already.
+    pub fn define_locked_schemas(
+        &mut self,
+        lock: &[(EncodedEntry, EncodedOperation)],
+    ) -> Result<(), IngestError> {
         let defined = match lock.last() {
             Some((last, _)) => store::logs::contains(self.store.connection(), &last.hash())?,
             None => true,

@@ -361,7 +361,9 @@ fn replica_with_key_groups(dir: &tempfile::TempDir, name: &str) -> lineup_node::
     let mut replica =
         lineup_node::replica::Replica::open(&dir.path().join(name), lineup_node::store::Durability::Normal)
             .unwrap();
-    replica.define_key_group_schemas().unwrap();
+    replica
+        .define_locked_schemas(&lineup_node::auth::schemas::lock_entries())
+        .unwrap();
     replica
 }
 

@@ -16,6 +16,7 @@ pub mod entry;
 pub mod hash;
 pub mod identity;
 pub mod lipmaa;
+pub mod lock;
 pub mod operation;
 pub mod schema;
 pub mod varu64;
@@ -27,6 +28,7 @@ pub use document::{
 pub use entry::{AuthorKeys, EncodedEntry, Entry, EntryError, LogId, PayloadError, SeqNum};
 pub use hash::{Hash, HashError};
 pub use identity::{IdentityError, PrivateKey, PublicKey, Signature};
+pub use lock::read_lock;
 pub use operation::{
     validate_operation, EncodedOperation, FieldError, Operation, OperationAction, OperationError,
     PlainOperation, PlainValue, ValidationError, Value, ValueError, MAX_BLOB_PIECE_LEN,

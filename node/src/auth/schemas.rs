@@ -62,16 +62,7 @@ pub struct KeyGroupSchemas {
 
 /// The entries that define the key-group schemas.
 pub fn lock_entries() -> Vec<(EncodedEntry, EncodedOperation)> {
-    LOCK.lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            let (entry, operation) = line.split_once(' ').unwrap_or((line, ""));
-            (
-                EncodedEntry::from_bytes(hex::decode(entry.trim()).unwrap_or_default()),
-                EncodedOperation::from_bytes(hex::decode(operation.trim()).unwrap_or_default()),
-            )
-        })
-        .collect()
+    lineup_core::read_lock(LOCK)
 }
 
 impl KeyGroupSchemas {

@@ -1,0 +1,153 @@
+//! The signed schema definitions every node ingests, and which schema each
+//! of their ids is.
+
+use std::sync::OnceLock;
+
+use lineup_core::{EncodedEntry, EncodedOperation, SchemaId};
+
+use crate::ids;
+
+/// The lock file: one `<entry hex> <operation hex>` per line, in the order
+/// they must be ingested; versions are only ever appended.
+const LOCK: &str = include_str!("../schemas.lock");
+
+/// The entries that define every version of the festival schemas, in order.
+pub fn lock_entries() -> Vec<(EncodedEntry, EncodedOperation)> {
+    lineup_core::read_lock(LOCK)
+}
+
+/// A festival schema, whichever version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// `festival`
+    Festival,
+    /// `area`
+    Area,
+    /// `artist`
+    Artist,
+    /// `slot`
+    Slot,
+    /// `shift`
+    Shift,
+    /// `shift_signup`
+    ShiftSignup,
+    /// `task`
+    Task,
+    /// `resource`
+    Resource,
+    /// `booking`
+    Booking,
+    /// `announcement`
+    Announcement,
+    /// `profile`
+    Profile,
+}
+
+impl Kind {
+    /// Every festival schema, in the order they are defined.
+    pub const ALL: [Kind; 11] = [
+        Kind::Festival,
+        Kind::Area,
+        Kind::Artist,
+        Kind::Slot,
+        Kind::Shift,
+        Kind::ShiftSignup,
+        Kind::Task,
+        Kind::Resource,
+        Kind::Booking,
+        Kind::Announcement,
+        Kind::Profile,
+    ];
+
+    /// The schema's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Festival => "festival",
+            Kind::Area => "area",
+            Kind::Artist => "artist",
+            Kind::Slot => "slot",
+            Kind::Shift => "shift",
+            Kind::ShiftSignup => "shift_signup",
+            Kind::Task => "task",
+            Kind::Resource => "resource",
+            Kind::Booking => "booking",
+            Kind::Announcement => "announcement",
+            Kind::Profile => "profile",
+        }
+    }
+
+    /// The id of the schema's current version, which this code writes.
+    pub fn schema_id(self) -> &'static SchemaId {
+        &current()[self as usize]
+    }
+
+    /// The festival schema `schema` is a version of, if any.
+    pub fn of(schema: &SchemaId) -> Option<Kind> {
+        let kind = Kind::ALL.into_iter().find(|kind| kind.name() == schema.name())?;
+        ids::VERSIONS
+            .contains(&schema.to_string().as_str())
+            .then_some(kind)
+    }
+}
+
+/// The current schema ids, parsed once.
+fn current() -> &'static [SchemaId; 11] {
+    static CURRENT: OnceLock<[SchemaId; 11]> = OnceLock::new();
+    CURRENT.get_or_init(|| {
+        Kind::ALL.map(|kind| {
+            let id = ids::VERSIONS
+                .iter()
+                .rev()
+                .find(|id| {
+                    id.strip_prefix(kind.name())
+                        .is_some_and(|rest| rest.starts_with("_0020"))
+                })
+                .unwrap_or_else(|| unreachable!("ids.rs names every festival schema"));
+            id.parse()
+                .unwrap_or_else(|error| unreachable!("ids.rs holds valid schema ids: {error}"))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lineup_core::{DocumentViewId, OperationId, PlainValue};
+
+    /// The schema ids the lock file's definitions give, in order.
+    fn ids_in_lock() -> Vec<String> {
+        lock_entries()
+            .into_iter()
+            .filter_map(|(entry, operation)| {
+                let plain = operation.decode().expect("the lock holds operations");
+                if plain.schema_id != SchemaId::SCHEMA_DEFINITION_V1 {
+                    return None;
+                }
+                let Some(PlainValue::Str(name)) = plain.fields.as_ref()?.get("name") else {
+                    panic!("a schema definition without a name");
+                };
+                let view = DocumentViewId::from(OperationId(entry.hash()));
+                Some(
+                    SchemaId::application(name, view)
+                        .expect("a valid name")
+                        .to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_ids_in_code_are_those_of_the_lock_file() {
+        assert_eq!(ids_in_lock(), ids::VERSIONS);
+    }
+
+    #[test]
+    fn every_kind_has_a_current_version_that_is_its_own() {
+        for kind in Kind::ALL {
+            assert_eq!(kind.schema_id().name(), kind.name());
+            assert_eq!(Kind::of(kind.schema_id()), Some(kind));
+        }
+        let stranger: SchemaId = ids::VERSIONS[0].replace("festival", "fiesta").parse().unwrap();
+        assert_eq!(Kind::of(&stranger), None);
+    }
+}
