@@ -7,8 +7,11 @@
 //! shares all of it.
 
 pub mod fields;
+pub mod formats;
 pub mod ids;
 mod lock;
 pub mod model;
+pub mod plan;
+pub mod rules;
 
 pub use lock::{lock_entries, Kind};

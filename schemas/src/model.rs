@@ -50,6 +50,19 @@ impl<T> Deref for Stored<T> {
     }
 }
 
+/// A festival's programme: what exchange formats carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Programme {
+    /// The festival.
+    pub festival: Stored<Festival>,
+    /// Its areas.
+    pub areas: Vec<Stored<Area>>,
+    /// Its artists.
+    pub artists: Vec<Stored<Artist>>,
+    /// Its slots, cancelled ones too.
+    pub slots: Vec<Stored<Slot>>,
+}
+
 /// From `start` to `end`, checked to be in that order.
 fn interval(fields: &Reader<'_>) -> Result<(Timestamp, Timestamp), FieldError> {
     let (start, end) = (fields.time("start")?, fields.time("end")?);

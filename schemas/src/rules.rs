@@ -1,0 +1,1 @@
+//! The rules the data alone does not enforce: clashes and capacity.
