@@ -11,6 +11,7 @@ mod compat;
 mod cursor;
 mod documents;
 mod exposure;
+mod festival;
 mod filters;
 mod graphql;
 mod key_groups;

@@ -451,6 +451,17 @@ impl Node {
         self.read(|reader| Ok(reader.remembered_peers()?)).await
     }
 
+    /// Which of `groups` the key `key` is a member of now, directly or
+    /// through a group.
+    pub async fn groups_of_key(
+        &self,
+        key: PublicKey,
+        groups: Vec<DocumentId>,
+    ) -> Result<Vec<DocumentId>, NodeError> {
+        self.read(move |reader| Ok(reader.groups_of_key(key, &groups)?))
+            .await
+    }
+
     /// Every log this node has, and how far it goes: what replication tells peers.
     pub async fn log_heights(&self) -> Result<Vec<LogHeight>, NodeError> {
         self.read(|reader| Ok(reader.log_heights()?)).await

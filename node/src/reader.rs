@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use lineup_core::{Document, DocumentId, DocumentViewId, OperationId, SchemaId};
+use lineup_core::{Document, DocumentId, DocumentViewId, OperationId, PublicKey, SchemaId};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
@@ -115,6 +115,15 @@ impl Reader {
     /// are left out.
     pub fn documents_by_id(&self, ids: &[DocumentId]) -> Result<HashMap<DocumentId, Document>, StoreError> {
         store::documents::load_many(&self.connection, ids, |schema_id| self.registry.get(schema_id))
+    }
+
+    /// Which of `groups` the key `key` is a member of now.
+    pub fn groups_of_key(
+        &self,
+        key: PublicKey,
+        groups: &[DocumentId],
+    ) -> Result<Vec<DocumentId>, StoreError> {
+        crate::auth::authority::groups_of_key(&self.connection, &self.registry, key, groups)
     }
 
     /// See [`document_view`].

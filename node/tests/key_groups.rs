@@ -9,7 +9,7 @@ mod test_utils;
 
 use std::collections::BTreeMap;
 
-use lineup_core::{DocumentId, DocumentViewId, Operation, OperationId, Value};
+use lineup_core::{DocumentId, DocumentViewId, Operation, OperationId, PrivateKey, Value};
 use lineup_node::auth::schemas::key_group_schemas;
 use lineup_node::node::Node;
 use test_utils::{define_schema, shuffle, Author, Signed};
@@ -577,4 +577,77 @@ async fn a_document_whose_owner_arrives_later_counts_once_it_does() {
     assert!(stage_names(&node, &slots).await.is_empty());
     from_peer(&node, &[festival]).await;
     assert_eq!(stage_names(&node, &slots).await, ["Opening"]);
+}
+
+#[tokio::test]
+async fn a_document_that_belongs_to_a_key_changes_only_by_that_key() {
+    let (node, _dir) = node().await;
+    let (mut carol, mut mallory) = (Author::new(91), Author::new(92));
+    let (schema, definition) = define_schema(&mut carol, "profile", &[("owner", "str"), ("name", "str")]);
+    for signed in &definition {
+        publish(&node, signed).await.unwrap();
+    }
+    let profile = |by: &mut Author, owner: &lineup_core::PrivateKey, name: &str| {
+        let log = by.next_log();
+        let fields = fields(&[
+            ("owner", Value::Str(owner.public_key().to_string())),
+            ("name", Value::Str(name.into())),
+        ]);
+        by.sign(log, &Operation::create(schema.clone(), fields))
+    };
+    let carols = profile(&mut carol, &PrivateKey::from_bytes(&[91; 32]), "Carol");
+    publish(&node, &carols).await.unwrap();
+
+    // Over publish, another key's profile or a change of Carol's is refused.
+    let posing = profile(&mut mallory, &PrivateKey::from_bytes(&[91; 32]), "Carol (really)");
+    let refusal = publish(&node, &posing).await.unwrap_err();
+    assert!(
+        refusal.contains("may not change a document that belongs to"),
+        "{refusal}"
+    );
+    // Carol's profile is her log 3 (the definition took 0 to 2).
+    let carols_log = 3;
+    let rename = |by: &mut Author, log: usize, name: &str| {
+        by.update(
+            log,
+            &schema,
+            &carols,
+            fields(&[("name", Value::Str(name.into()))]),
+        )
+    };
+    let mallorys_log = mallory.next_log();
+    let defaced = rename(&mut mallory, mallorys_log, "Mallory was here");
+    assert!(publish(&node, &defaced).await.is_err());
+    let not_a_key = {
+        let log = mallory.next_log();
+        let fields = fields(&[
+            ("owner", Value::Str("carol".into())),
+            ("name", Value::Str("Carol".into())),
+        ]);
+        mallory.sign(log, &Operation::create(schema.clone(), fields))
+    };
+    let refusal = publish(&node, &not_a_key).await.unwrap_err();
+    assert!(refusal.contains("is not a public key"), "{refusal}");
+    // (Signed by a copy: refused, it is not in Carol's log.)
+    let taken = {
+        let log = carols_log;
+        let previous = DocumentViewId::from(OperationId(carols.0.hash()));
+        carol.copied().sign(
+            log,
+            &Operation::update(
+                schema.clone(),
+                previous,
+                fields(&[("owner", Value::Str(mallory.key.public_key().to_string()))]),
+            ),
+        )
+    };
+    let refusal = publish(&node, &taken).await.unwrap_err();
+    assert!(refusal.contains("owner of a document never changes"), "{refusal}");
+
+    // From a peer they are kept in their logs but count for nothing.
+    from_peer(&node, &[posing, defaced]).await;
+    assert_eq!(stage_names(&node, &schema).await, ["Carol"]);
+    let renamed = rename(&mut carol, carols_log, "Carol B.");
+    from_peer(&node, &[renamed]).await;
+    assert_eq!(stage_names(&node, &schema).await, ["Carol B."]);
 }

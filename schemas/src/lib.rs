@@ -9,9 +9,11 @@
 pub mod fields;
 pub mod formats;
 pub mod ids;
+pub mod invite;
 mod lock;
 pub mod model;
 pub mod plan;
 pub mod rules;
 
+pub use invite::Invite;
 pub use lock::{lock_entries, Kind};

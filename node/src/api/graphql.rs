@@ -44,6 +44,13 @@ pub(crate) fn build(
     for field in super::key_groups::fields() {
         mutation = mutation.field(field);
     }
+    let festival_schemas = known.contains(&lineup_schemas::Kind::Festival.schema_id());
+    if festival_schemas {
+        query = query.field(super::festival::query());
+        for field in super::festival::mutations() {
+            mutation = mutation.field(field);
+        }
+    }
     let mut builder_types = Vec::new();
     for schema in schemas {
         query = query
@@ -72,6 +79,10 @@ pub(crate) fn build(
         .data(node);
     for object in super::sync_status::objects() {
         builder = builder.register(object);
+    }
+    if festival_schemas {
+        let (object, roles) = super::festival::types();
+        builder = builder.register(object).register(roles);
     }
     if let Some(replication) = replication {
         builder = builder.data(replication.status).data(replication.dialler);

@@ -25,6 +25,8 @@ pub(crate) enum Role {
     Membership,
     /// An authorised schema: its documents name an owner.
     Owned,
+    /// A schema whose documents belong to one key: `owner: str`.
+    KeyOwned,
     /// Anything else: not checked, as in p2panda.
     Free,
 }
@@ -40,6 +42,8 @@ pub(crate) fn role_of(schema_id: &SchemaId, registry: &SchemaRegistry) -> Role {
         Role::Membership
     } else if is_authorised(schema_id, registry, &mut Vec::new()) {
         Role::Owned
+    } else if is_key_owned(schema_id, registry) {
+        Role::KeyOwned
     } else {
         Role::Free
     }
@@ -62,6 +66,16 @@ fn is_authorised(schema_id: &SchemaId, registry: &SchemaRegistry, path: &mut Vec
     }
     path.push(schema_id.clone());
     is_authorised(target, registry, path)
+}
+
+/// An application schema with a field `owner: str`: each document belongs
+/// to the key its `owner` names.
+fn is_key_owned(schema_id: &SchemaId, registry: &SchemaRegistry) -> bool {
+    !schema_id.is_system()
+        && registry
+            .get(schema_id)
+            .and_then(|schema| schema.fields().get("owner"))
+            .is_some_and(|field| *field == FieldType::Str)
 }
 
 /// Why an operation does not count.
@@ -92,6 +106,17 @@ pub enum Unauthorised {
     /// It builds on an operation that does not count.
     #[error("it builds on an operation that does not count")]
     BuildsOnUnauthorised,
+    /// A document that belongs to one key, changed by another.
+    #[error("{author} may not change a document that belongs to {owner}")]
+    NotTheOwnerKey {
+        /// Who signed it.
+        author: lineup_core::PublicKey,
+        /// The key the document belongs to.
+        owner: lineup_core::PublicKey,
+    },
+    /// A document created to belong to something that is not a public key.
+    #[error("the owner {0:?} of a document that belongs to a key is not a public key")]
+    OwnerNotAKey(String),
     /// The owner is neither a key group nor an authorised document.
     #[error("{0} cannot own documents: it is neither a key group nor a document of an authorised schema")]
     NotAnOwner(DocumentId),
@@ -190,6 +215,13 @@ impl Authority {
             Ok(Requirement::Nothing) => return Ok(Ok(())),
             Ok(Requirement::Permission { group, need }) => (group, need),
             Ok(Requirement::Membership { group }) => (group, Need::Authorise),
+            Ok(Requirement::Key(owner)) if owner == signed.author => return Ok(Ok(())),
+            Ok(Requirement::Key(owner)) => {
+                return Ok(Err(Unauthorised::NotTheOwnerKey {
+                    author: signed.author,
+                    owner,
+                }))
+            }
         };
         self.load(connection, registry)?;
         Ok(if self.allows(group, signed, need, &operation.schema_id) {
@@ -227,8 +259,28 @@ impl Authority {
                 group: *document_id,
                 need: Need::Authorise,
             },
-            (Role::Membership | Role::Owned, _) if action != OperationAction::Create && sets_owner => {
+            (Role::Membership | Role::Owned | Role::KeyOwned, _)
+                if action != OperationAction::Create && sets_owner =>
+            {
                 return Ok(Err(Unauthorised::OwnerChanged));
+            }
+            (Role::KeyOwned, _) => {
+                let owner = match action {
+                    OperationAction::Create => {
+                        match operation.fields.as_ref().and_then(|fields| fields.get("owner")) {
+                            Some(Value::Str(owner)) => owner.clone(),
+                            _ => String::new(),
+                        }
+                    }
+                    _ => match str_in_create(connection, document_id, "owner")? {
+                        Some(owner) => owner,
+                        None => return Ok(Err(Unauthorised::OwnerMissing(*document_id))),
+                    },
+                };
+                match owner.parse() {
+                    Ok(key) => Requirement::Key(key),
+                    Err(_) => return Ok(Err(Unauthorised::OwnerNotAKey(owner))),
+                }
             }
             (Role::Membership | Role::Owned, _) => {
                 let create = (action == OperationAction::Create).then_some(operation);
@@ -319,7 +371,7 @@ impl Authority {
         document: &DocumentId,
     ) -> Result<Option<DocumentId>, StoreError> {
         match role_of(schema, registry) {
-            Role::Free => Ok(None),
+            Role::Free | Role::KeyOwned => Ok(None),
             role => Ok(self
                 .governing_group(connection, registry, role, document, None)?
                 .ok()),
@@ -345,7 +397,7 @@ impl Authority {
         let field = match role {
             Role::KeyGroup => return Ok(Ok(*document)),
             Role::Request => "key_group",
-            Role::Membership | Role::Owned | Role::Free => "owner",
+            Role::Membership | Role::Owned | Role::KeyOwned | Role::Free => "owner",
         };
         let named = match create {
             Some(create) => match create.fields.as_ref().and_then(|fields| fields.get(field)) {
@@ -382,7 +434,8 @@ impl Authority {
         let governed: Vec<SchemaId> = registry
             .iter()
             .map(|schema| schema.id().clone())
-            .filter(|schema| role_of(schema, registry) != Role::Free)
+            // A key-owned document's rights never depend on key groups.
+            .filter(|schema| !matches!(role_of(schema, registry), Role::Free | Role::KeyOwned))
             .collect();
         let mut changed = Vec::new();
         for (schema, document) in store::operations::documents_of_schemas(connection, &governed)? {
@@ -418,6 +471,7 @@ impl Authority {
                     Ok(Requirement::Membership { group }) => self
                         .decided(group)
                         .is_some_and(|decided| decided.counts(&stored.id)),
+                    Ok(Requirement::Key(owner)) => owner == stored.author,
                 };
                 if !counts {
                     unauthorised.insert(stored.id);
@@ -446,6 +500,8 @@ enum Requirement {
     Permission { group: DocumentId, need: Need },
     /// To count as decided by the group's seniority (a membership operation).
     Membership { group: DocumentId },
+    /// To be signed by this key.
+    Key(lineup_core::PublicKey),
 }
 
 /// The `owner` a document's CREATE names, if the CREATE is here.
@@ -463,17 +519,38 @@ fn relation_in_create(
     document_id: &DocumentId,
     field: &str,
 ) -> Result<Option<DocumentId>, StoreError> {
+    // A relation decodes as the bytes of the document id.
+    Ok(match field_in_create(connection, document_id, field)? {
+        Some(lineup_core::PlainValue::Bytes(bytes)) => {
+            lineup_core::Hash::from_bytes(&bytes).ok().map(DocumentId)
+        }
+        _ => None,
+    })
+}
+
+/// The text a `str` field of a document's CREATE holds, if the CREATE is here.
+fn str_in_create(
+    connection: &Connection,
+    document_id: &DocumentId,
+    field: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(match field_in_create(connection, document_id, field)? {
+        Some(lineup_core::PlainValue::Str(text)) => Some(text),
+        _ => None,
+    })
+}
+
+/// A field of a document's CREATE, undecoded by type, if the CREATE is here.
+fn field_in_create(
+    connection: &Connection,
+    document_id: &DocumentId,
+    field: &str,
+) -> Result<Option<lineup_core::PlainValue>, StoreError> {
     let Some(payload) = store::operations::payload(connection, &OperationId(document_id.0))? else {
         return Ok(None);
     };
     let plain = store::stored(payload.decode(), "stored operation")?;
-    // A relation decodes as the bytes of the document id.
-    Ok(match plain.fields.as_ref().and_then(|fields| fields.get(field)) {
-        Some(lineup_core::PlainValue::Bytes(bytes)) => {
-            lineup_core::Hash::from_bytes(bytes).ok().map(DocumentId)
-        }
-        _ => None,
-    })
+    Ok(plain.fields.and_then(|mut fields| fields.remove(field)))
 }
 
 /// The key group at the end of the chain of owners that starts at `owner`.
@@ -499,6 +576,33 @@ fn owning_group(
             _ => return Ok(Err(Unauthorised::NotAnOwner(owner))),
         }
     }
+}
+
+/// Which of `groups` the key `key` is a member of now (with any permission,
+/// directly or through a group; a revoked member is not).
+pub(crate) fn groups_of_key(
+    connection: &Connection,
+    registry: &SchemaRegistry,
+    key: lineup_core::PublicKey,
+    groups: &[DocumentId],
+) -> Result<Vec<DocumentId>, StoreError> {
+    let key_groups = load(connection, registry)?;
+    // Beyond any revocation's cut: what the key would sign next.
+    let next = Signed {
+        author: key,
+        log_id: lineup_core::LogId(u64::MAX),
+        seq_num: lineup_core::SeqNum::new(u64::MAX).unwrap_or(lineup_core::SeqNum::FIRST),
+    };
+    Ok(groups
+        .iter()
+        .copied()
+        .filter(|group| {
+            let decision = key_groups.decision(*group);
+            Decided::of(&key_groups, &decision)
+                .allows(next, Need::Member, None)
+                .is_some()
+        })
+        .collect())
 }
 
 /// Reads every key-group operation in the store.

@@ -1,0 +1,316 @@
+//! The festival on a node: founding one with its key groups, asking to
+//! join one with an invite, and which festivals this node belongs to.
+//!
+//! A festival has three key groups, all founded by whoever creates it:
+//! the *organisers* own the festival and everything in it; the *crew
+//! leads* are a member of the organisers for shifts, tasks, resources and
+//! bookings only (and the organisers a member of the crew leads, so any
+//! organiser may appoint crew leads); the *crew* (everyone working there)
+//! take in new volunteers through the crew leads, who are their member
+//! with `can_authorise`.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use lineup_core::{DocumentId, PublicKey, SchemaId, Value};
+use lineup_schemas::fields::{FieldError, Fields};
+use lineup_schemas::model::{Document, Festival, Stored};
+use lineup_schemas::{Invite, Kind};
+
+use crate::auth::grants::Permissions;
+use crate::auth::memberships::{self, Answer, MembershipError};
+use crate::auth::schemas::key_group_schemas;
+use crate::node::{Node, NodeError};
+use crate::query::{Condition, DocumentQuery, Filter, Subject};
+
+/// What the person founding a festival says about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FestivalDetails {
+    /// Its name.
+    pub name: String,
+    /// What it is.
+    pub description: String,
+    /// Where it is.
+    pub place: String,
+    /// When it opens.
+    pub start: Timestamp,
+    /// When it closes.
+    pub end: Timestamp,
+    /// The IANA time zone its times are shown in.
+    pub time_zone: String,
+}
+
+/// A festival just founded, and its groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Founded {
+    /// The festival document.
+    pub festival: DocumentId,
+    /// Its organisers.
+    pub organisers: DocumentId,
+    /// Its crew leads.
+    pub crew_leads: DocumentId,
+    /// Its crew.
+    pub crew: DocumentId,
+}
+
+/// Why a festival step could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum FestivalError {
+    /// The festival's details do not make a festival.
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// The invite names a group that is not one of the festival's.
+    #[error("{group} is not a key group of the festival {festival}")]
+    NotTheFestivalsGroup {
+        /// The festival.
+        festival: DocumentId,
+        /// The group named.
+        group: DocumentId,
+    },
+    /// A key-group step was refused.
+    #[error(transparent)]
+    Membership(#[from] MembershipError),
+    /// The node refused (permission, or the store).
+    #[error(transparent)]
+    Node(#[from] NodeError),
+}
+
+/// The schemas crew leads create, update and delete for the organisers.
+const CREW_LEAD_SCHEMAS: [Kind; 4] = [Kind::Shift, Kind::Task, Kind::Resource, Kind::Booking];
+
+/// Founds a festival, signed by this node's key: its three groups, how
+/// they nest, and the festival document, which the organisers own.
+pub async fn found(node: &Node, details: FestivalDetails) -> Result<Founded, FestivalError> {
+    // Check the details before anything is signed.
+    let placeholder = DocumentId(lineup_core::Hash::of(b"checked before founding"));
+    let festival = Festival {
+        organisers: placeholder,
+        crew_leads: placeholder,
+        crew: placeholder,
+        name: details.name.clone(),
+        description: details.description,
+        place: details.place,
+        start: details.start,
+        end: details.end,
+        time_zone: details.time_zone,
+        demo: false,
+    };
+    Festival::read(&festival.fields())?;
+
+    let organisers = new_group(node, &format!("{}: organisers", details.name)).await?;
+    let crew_leads = new_group(node, &format!("{}: crew leads", details.name)).await?;
+    let crew = new_group(node, &format!("{}: crew", details.name)).await?;
+    let everything = Permissions {
+        authorise: true,
+        create: true,
+        update: true,
+        delete: true,
+    };
+    join_as_group(node, organisers, crew_leads, &[(everything, None)]).await?;
+    let for_organisers: Vec<_> = CREW_LEAD_SCHEMAS
+        .iter()
+        .map(|kind| {
+            let documents = Permissions {
+                authorise: false,
+                ..everything
+            };
+            (documents, Some(kind.schema_id().clone()))
+        })
+        .collect();
+    join_as_group(node, crew_leads, organisers, &for_organisers).await?;
+    let authorise_only = Permissions {
+        authorise: true,
+        ..Permissions::default()
+    };
+    join_as_group(node, crew_leads, crew, &[(authorise_only, None)]).await?;
+
+    let festival = Festival {
+        organisers,
+        crew_leads,
+        crew,
+        ..festival
+    };
+    let festival = node
+        .create(Kind::Festival.schema_id().clone(), festival.fields())
+        .await?;
+    Ok(Founded {
+        festival,
+        organisers,
+        crew_leads,
+        crew,
+    })
+}
+
+async fn new_group(node: &Node, name: &str) -> Result<DocumentId, NodeError> {
+    let fields = BTreeMap::from([("name".to_owned(), Value::Str(name.to_owned()))]);
+    node.create(key_group_schemas().key_group.clone(), fields).await
+}
+
+/// Makes `member` a member of `group` with each of `grants` (permissions,
+/// and the one schema they are for, if any).
+async fn join_as_group(
+    node: &Node,
+    member: DocumentId,
+    group: DocumentId,
+    grants: &[(Permissions, Option<SchemaId>)],
+) -> Result<(), MembershipError> {
+    let request = memberships::request(node, group, Some(member)).await?;
+    for (permissions, schema) in grants {
+        let answer = Answer::Accept {
+            permissions: *permissions,
+            schema: schema.clone(),
+        };
+        memberships::answer(node, request, answer).await?;
+    }
+    Ok(())
+}
+
+/// Asks, with this node's key, to join the group an invite names; the
+/// request's document id. A member of that group who may authorise
+/// accepts it. If the festival is here already, the group must be one of
+/// its own.
+pub async fn join(node: &Node, invite: Invite) -> Result<DocumentId, FestivalError> {
+    if let Some(festival) = festival(node, invite.festival).await? {
+        if ![festival.organisers, festival.crew_leads, festival.crew].contains(&invite.group) {
+            return Err(FestivalError::NotTheFestivalsGroup {
+                festival: invite.festival,
+                group: invite.group,
+            });
+        }
+    }
+    Ok(memberships::request(node, invite.group, None).await?)
+}
+
+/// A festival document here, if it is one and readable.
+async fn festival(node: &Node, id: DocumentId) -> Result<Option<Stored<Festival>>, NodeError> {
+    Ok(node.document(id).await?.as_ref().and_then(stored))
+}
+
+/// A document's current view as a festival document, if it is one of
+/// `T`'s schema, not deleted and readable.
+pub fn stored<T: Document>(document: &lineup_core::Document) -> Option<Stored<T>> {
+    if Kind::of(&document.schema_id) != Some(T::KIND) {
+        return None;
+    }
+    let fields: Fields = document
+        .fields
+        .as_ref()?
+        .iter()
+        .map(|(name, field)| (name.clone(), field.value.clone()))
+        .collect();
+    Stored::read(document.id, document.view_id.clone(), &fields).ok()
+}
+
+/// What a key is at a festival.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FestivalRole {
+    /// Has asked to join one of its groups; not accepted yet.
+    Asked,
+    /// In its crew.
+    Crew,
+    /// A crew lead.
+    CrewLead,
+    /// An organiser.
+    Organiser,
+}
+
+/// A festival a key belongs to (or has asked to).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Belonging {
+    /// The festival.
+    pub festival: Stored<Festival>,
+    /// What the key is there: the most it is.
+    pub role: FestivalRole,
+}
+
+/// The festivals here that `key` belongs to or has asked to join: a node
+/// shows these, not every festival on the network.
+pub async fn festivals_of(node: &Node, key: PublicKey) -> Result<Vec<Belonging>, NodeError> {
+    let festivals: Vec<Stored<Festival>> = all_documents(node, Kind::Festival.schema_id())
+        .await?
+        .iter()
+        .filter_map(stored)
+        .collect();
+    let groups: Vec<DocumentId> = festivals
+        .iter()
+        .flat_map(|festival| [festival.organisers, festival.crew_leads, festival.crew])
+        .collect();
+    let member_of = node.groups_of_key(key, groups).await?;
+    let asked_to_join = asked_to_join(node, key).await?;
+    Ok(festivals
+        .into_iter()
+        .filter_map(|festival| {
+            let role = [
+                (festival.organisers, FestivalRole::Organiser),
+                (festival.crew_leads, FestivalRole::CrewLead),
+                (festival.crew, FestivalRole::Crew),
+            ]
+            .into_iter()
+            .find(|(group, _)| member_of.contains(group))
+            .map(|(_, role)| role)
+            .or_else(|| {
+                [festival.organisers, festival.crew_leads, festival.crew]
+                    .iter()
+                    .any(|group| asked_to_join.contains(group))
+                    .then_some(FestivalRole::Asked)
+            })?;
+            Some(Belonging { festival, role })
+        })
+        .collect())
+}
+
+/// The groups `key` has asked to join, by itself.
+async fn asked_to_join(node: &Node, key: PublicKey) -> Result<Vec<DocumentId>, NodeError> {
+    let query = DocumentQuery {
+        filters: vec![Filter {
+            subject: Subject::Owner,
+            condition: Condition::Eq(Value::Bytes(key.as_bytes().to_vec())),
+        }],
+        ..DocumentQuery::default()
+    };
+    let requests = all_matching(node, &key_group_schemas().request, query).await?;
+    Ok(requests
+        .iter()
+        .filter_map(|request| {
+            let fields = request.fields.as_ref()?;
+            match (
+                fields.get("key_group").map(|f| &f.value),
+                fields.get("member").map(|f| &f.value),
+            ) {
+                (Some(Value::Relation(group)), Some(Value::RelationList(member))) if member.is_empty() => {
+                    Some(*group)
+                }
+                _ => None,
+            }
+        })
+        .collect())
+}
+
+/// Every live document of a schema.
+async fn all_documents(node: &Node, schema: &SchemaId) -> Result<Vec<lineup_core::Document>, NodeError> {
+    all_matching(node, schema, DocumentQuery::default()).await
+}
+
+/// Every live document of a schema that `query`'s filters pick, page by page.
+async fn all_matching(
+    node: &Node,
+    schema: &SchemaId,
+    mut query: DocumentQuery,
+) -> Result<Vec<lineup_core::Document>, NodeError> {
+    query.first = 1000;
+    query.count_total = false;
+    let mut documents = Vec::new();
+    loop {
+        let page = match node.documents(schema.clone(), query.clone()).await {
+            Ok(page) => page,
+            // A bare node has no festival schemas.
+            Err(NodeError::SchemaNotFound(_)) => return Ok(documents),
+            Err(error) => return Err(error),
+        };
+        query.after = page.items.last().map(|document| document.id);
+        documents.extend(page.items);
+        if !page.has_next_page {
+            return Ok(documents);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The festival on running nodes, over GraphQL and replication: a fresh
+//! node knows every festival schema; who may change what follows the
+//! festival's key groups: a volunteer signs up for a shift but cannot edit
+//! the programme; a device invited as an organiser and accepted can.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
+
+mod running_node;
+mod test_utils;
+
+use std::time::Duration;
+
+use lineup_schemas::{Invite, Kind};
+use running_node::{post_graphql, RunningNode};
+use serde_json::{json, Value as Json};
+use test_utils::eventually;
+
+/// Asks `node` a GraphQL question, as its owner.
+async fn ask(node: &RunningNode, query: &str, variables: Json) -> Json {
+    let body = json!({ "query": query, "variables": variables });
+    post_graphql(
+        &reqwest::Client::new(),
+        &node.graphql,
+        Some(&node.owner_token),
+        &body,
+    )
+    .await
+}
+
+/// Asks and expects an answer without errors; its data.
+async fn ok(node: &RunningNode, query: &str, variables: Json) -> Json {
+    let answer = ask(node, query, variables).await;
+    assert!(answer.get("errors").is_none(), "{query}: {answer}");
+    answer["data"].clone()
+}
+
+/// The first error's message.
+fn refusal(answer: &Json) -> String {
+    answer["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("refused: {answer}"))
+        .to_owned()
+}
+
+fn id(kind: Kind) -> String {
+    kind.schema_id().to_string()
+}
+
+/// Waits until `node` answers `query` with data for which `ready` holds.
+async fn until(node: &RunningNode, query: &str, ready: impl Fn(&Json) -> bool) -> Json {
+    eventually(Duration::from_secs(30), || async {
+        let answer = ask(node, query, json!({})).await;
+        if ready(&answer["data"]) {
+            Ok(answer["data"].clone())
+        } else {
+            Err(answer.to_string())
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_fresh_node_knows_every_festival_schema() {
+    let node = RunningNode::start();
+    for kind in Kind::ALL {
+        let query = format!("{{ all_{} {{ totalCount }} }}", id(kind));
+        let data = ok(&node, &query, json!({})).await;
+        assert_eq!(data[format!("all_{}", id(kind))]["totalCount"], 0, "{kind:?}");
+    }
+
+    let bare = RunningNode::start_with(&["--bare".as_ref()]);
+    let query = format!("{{ all_{} {{ totalCount }} }}", id(Kind::Festival));
+    let answer = ask(&bare, &query, json!({})).await;
+    assert!(
+        answer.get("errors").is_some(),
+        "a bare node has no festival: {answer}"
+    );
+}
+
+const CREATE_FESTIVAL: &str =
+    "mutation { createFestival(name: \"Wiesenklang\", description: \"Three days by the lake\", \
+     place: \"Lake Stechlin\", start: 1783591200, end: 1783850400, timeZone: \"Europe/Berlin\") }";
+
+/// Creates a document of `kind` as the node's owner; its id, or the refusal.
+async fn create(node: &RunningNode, kind: Kind, fields: &str) -> Result<String, String> {
+    let query = format!(
+        "mutation {{ create_{}(fields: {{ {fields} }}) {{ meta {{ documentId }} }} }}",
+        id(kind)
+    );
+    let answer = ask(node, &query, json!({})).await;
+    match answer.get("errors") {
+        Some(_) => Err(refusal(&answer)),
+        None => Ok(
+            answer["data"][format!("create_{}", id(kind))]["meta"]["documentId"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        ),
+    }
+}
+
+async fn rename_slot(node: &RunningNode, slot: &str, title: &str) -> Result<(), String> {
+    let query = format!(
+        "mutation {{ update_{}(id: \"{slot}\", fields: {{ title: \"{title}\" }}) {{ meta {{ viewId }} }} }}",
+        id(Kind::Slot)
+    );
+    let answer = ask(node, &query, json!({})).await;
+    match answer.get("errors") {
+        Some(_) => Err(refusal(&answer)),
+        None => Ok(()),
+    }
+}
+
+async fn slot_title(node: &RunningNode, slot: &str) -> Json {
+    let query = format!(
+        "{{ {}(id: \"{slot}\") {{ fields {{ title }} }} }}",
+        id(Kind::Slot)
+    );
+    ok(node, &query, json!({})).await[id(Kind::Slot)]["fields"]["title"].clone()
+}
+
+#[tokio::test]
+async fn a_volunteer_signs_up_for_a_shift_but_only_an_accepted_organiser_edits_the_programme() {
+    let organiser = RunningNode::start();
+    let festival = ok(&organiser, CREATE_FESTIVAL, json!({})).await["createFestival"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let groups = ok(
+        &organiser,
+        &format!("{{ {}(id: \"{festival}\") {{ fields {{ owner {{ meta {{ documentId }} }} crew {{ meta {{ documentId }} }} }} }} }}", id(Kind::Festival)),
+        json!({}),
+    )
+    .await;
+    let group = |name: &str| {
+        groups[id(Kind::Festival)]["fields"][name]["meta"]["documentId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (organisers, crew) = (group("owner"), group("crew"));
+    let mine = ok(&organiser, "{ myFestivals { festival role } }", json!({})).await;
+    assert_eq!(
+        mine["myFestivals"],
+        json!([{ "festival": festival, "role": "ORGANISER" }])
+    );
+
+    let stage = create(
+        &organiser,
+        Kind::Area,
+        &format!("owner: \"{festival}\", name: \"Lake Stage\", kind: \"stage\", capacity: 2000, location: \"\", description: \"\", guid: \"\""),
+    )
+    .await
+    .unwrap();
+    let slot = create(
+        &organiser,
+        Kind::Slot,
+        &format!(
+            "owner: \"{festival}\", title: \"Opening\", description: \"\", artists: [], area: \"{stage}\", \
+             start: 1783616400, end: 1783620000, status: \"scheduled\", track: \"\", language: \"\", guid: \"\""
+        ),
+    )
+    .await
+    .unwrap();
+    let shift = create(
+        &organiser,
+        Kind::Shift,
+        &format!(
+            "owner: \"{festival}\", area: \"{stage}\", role: \"Stage hands\", start: 1783612800, end: 1783627200, \
+             capacity: 4, description: \"\""
+        ),
+    )
+    .await
+    .unwrap();
+
+    // A volunteer's node, connected to the organiser's, joins the crew.
+    let volunteer = RunningNode::start_with(&["--peer".as_ref(), organiser.quic.as_ref()]);
+    let slot_query = format!(
+        "{{ {}(id: \"{slot}\") {{ fields {{ title }} }} }}",
+        id(Kind::Slot)
+    );
+    until(&volunteer, &slot_query, |data| {
+        data[id(Kind::Slot)]["fields"]["title"] == "Opening"
+    })
+    .await;
+    let invite = Invite {
+        festival: festival.parse().unwrap(),
+        group: crew.parse().unwrap(),
+    };
+    let join = format!("mutation {{ joinFestival(invite: \"{invite}\") }}");
+    ok(&volunteer, &join, json!({})).await;
+    let theirs = ok(&volunteer, "{ myFestivals { festival role } }", json!({})).await;
+    assert_eq!(
+        theirs["myFestivals"],
+        json!([{ "festival": festival, "role": "ASKED" }])
+    );
+
+    // The volunteer signs up with their own key, and not for anyone else.
+    let signup = |owner: &str| format!("owner: \"{owner}\", shift: \"{shift}\", signed_up_at: 1783500000");
+    let signed_up = create(&volunteer, Kind::ShiftSignup, &signup(&volunteer.public_key))
+        .await
+        .unwrap();
+    let for_someone_else = create(&volunteer, Kind::ShiftSignup, &signup(&organiser.public_key)).await;
+    assert!(
+        for_someone_else
+            .as_ref()
+            .is_err_and(|refusal| refusal.contains("may not change a document that belongs to")),
+        "{for_someone_else:?}"
+    );
+    let signups = format!(
+        "{{ all_{} {{ totalCount documents {{ meta {{ documentId }} }} }} }}",
+        id(Kind::ShiftSignup)
+    );
+    let seen = until(&organiser, &signups, |data| {
+        data[format!("all_{}", id(Kind::ShiftSignup))]["totalCount"] == 1
+    })
+    .await;
+    assert_eq!(
+        seen[format!("all_{}", id(Kind::ShiftSignup))]["documents"][0]["meta"]["documentId"],
+        signed_up
+    );
+
+    // ...but cannot edit the programme, nor create in it.
+    let refused = rename_slot(&volunteer, &slot, "Volunteers' party")
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("may not update documents of key group") && refused.contains("no can_update"),
+        "{refused}"
+    );
+    let refused = create(&volunteer, Kind::Announcement, &format!("owner: \"{festival}\", title: \"Free beer\", body: \"\", priority: \"urgent\", published_at: 1783600000")).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|refusal| refusal.contains("no can_create")),
+        "{refused:?}"
+    );
+    assert_eq!(slot_title(&volunteer, &slot).await, "Opening");
+
+    // A new device, invited as an organiser, asks; the organiser accepts.
+    let device = RunningNode::start_with(&["--peer".as_ref(), organiser.quic.as_ref()]);
+    until(&device, &slot_query, |data| {
+        data[id(Kind::Slot)]["fields"]["title"] == "Opening"
+    })
+    .await;
+    let invite = Invite {
+        festival: festival.parse().unwrap(),
+        group: organisers.parse().unwrap(),
+    };
+    let request = ok(
+        &device,
+        &format!("mutation {{ joinFestival(invite: \"{invite}\") }}"),
+        json!({}),
+    )
+    .await["joinFestival"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        rename_slot(&device, &slot, "Grand opening")
+            .await
+            .map_err(|error| error.contains("no can_update")),
+        Err(true)
+    );
+    let requests = format!(
+        "{{ all_{} {{ totalCount }} }}",
+        lineup_node::auth::schemas::key_group_schemas().request
+    );
+    // The founding requests (3), the volunteer's and the device's.
+    until(&organiser, &requests, |data| {
+        data[format!("all_{}", lineup_node::auth::schemas::key_group_schemas().request)]["totalCount"] == 5
+    })
+    .await;
+    let accept = format!(
+        "mutation {{ acceptMembership(request: \"{request}\", canAuthorise: false, canCreate: true, canUpdate: true, canDelete: true) }}"
+    );
+    ok(&organiser, &accept, json!({})).await;
+
+    // Once the acceptance reaches the device, it edits the programme, and
+    // the organiser's node takes the edit.
+    eventually(Duration::from_secs(30), || async {
+        rename_slot(&device, &slot, "Grand opening").await
+    })
+    .await;
+    until(&organiser, &slot_query, |data| {
+        data[id(Kind::Slot)]["fields"]["title"] == "Grand opening"
+    })
+    .await;
+    let theirs = ok(&device, "{ myFestivals { festival role } }", json!({})).await;
+    assert_eq!(
+        theirs["myFestivals"],
+        json!([{ "festival": festival, "role": "ORGANISER" }])
+    );
+    // The volunteer still may not.
+    until(&volunteer, &slot_query, |data| {
+        data[id(Kind::Slot)]["fields"]["title"] == "Grand opening"
+    })
+    .await;
+    assert!(rename_slot(&volunteer, &slot, "Volunteers' party").await.is_err());
+}
