@@ -10,10 +10,13 @@ mod test_utils;
 
 use std::time::Duration;
 
-use lineup_schemas::{Invite, Kind};
-use running_node::{post_graphql, RunningNode};
+use jiff::Timestamp;
+use lineup_core::{DocumentId, Operation};
+use lineup_schemas::model::{Document, Shift, ShiftSignup, Stored};
+use lineup_schemas::{rules, Invite, Kind};
+use running_node::{post_graphql, publish_all, RunningNode};
 use serde_json::{json, Value as Json};
-use test_utils::eventually;
+use test_utils::{eventually, Author, Signed};
 
 /// Asks `node` a GraphQL question, as its owner.
 async fn ask(node: &RunningNode, query: &str, variables: Json) -> Json {
@@ -297,4 +300,154 @@ async fn a_volunteer_signs_up_for_a_shift_but_only_an_accepted_organiser_edits_t
     })
     .await;
     assert!(rename_slot(&volunteer, &slot, "Volunteers' party").await.is_err());
+}
+
+/// Sign-ups as a node lists them, typed.
+async fn signups_on(node: &RunningNode) -> Vec<Stored<ShiftSignup>> {
+    let query = format!(
+        "{{ all_{}(first: 100) {{ documents {{ meta {{ documentId viewId }} fields {{ owner shift {{ meta {{ documentId }} }} signed_up_at }} }} }} }}",
+        id(Kind::ShiftSignup)
+    );
+    let data = ok(node, &query, json!({})).await;
+    data[format!("all_{}", id(Kind::ShiftSignup))]["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|document| Stored {
+            id: document["meta"]["documentId"].as_str().unwrap().parse().unwrap(),
+            view: document["meta"]["viewId"].as_str().unwrap().parse().unwrap(),
+            value: ShiftSignup {
+                person: document["fields"]["owner"].as_str().unwrap().parse().unwrap(),
+                shift: document["fields"]["shift"]["meta"]["documentId"]
+                    .as_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap(),
+                signed_up_at: Timestamp::from_second(document["fields"]["signed_up_at"].as_i64().unwrap())
+                    .unwrap(),
+            },
+        })
+        .collect()
+}
+
+/// `volunteer` signs up for `shift` with their own key, at `at`.
+fn sign_up(volunteer: &mut Author, shift: DocumentId, at: i64) -> Signed {
+    let signup = ShiftSignup {
+        person: volunteer.key.public_key(),
+        shift,
+        signed_up_at: Timestamp::from_second(at).unwrap(),
+    };
+    let log = volunteer.next_log();
+    volunteer.sign(
+        log,
+        &Operation::create(Kind::ShiftSignup.schema_id().clone(), signup.fields()),
+    )
+}
+
+#[tokio::test]
+async fn sign_ups_made_apart_beyond_capacity_give_both_nodes_the_same_waiting_list() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let organiser = RunningNode::start_in(data_dir.path(), &[]);
+    let festival = ok(&organiser, CREATE_FESTIVAL, json!({})).await["createFestival"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stage = create(
+        &organiser,
+        Kind::Area,
+        &format!("owner: \"{festival}\", name: \"Gate\", kind: \"other\", capacity: 0, location: \"\", description: \"\", guid: \"\""),
+    )
+    .await
+    .unwrap();
+    let shift_fields = format!(
+        "owner: \"{festival}\", area: \"{stage}\", role: \"Gate\", start: 1783612800, end: 1783627200, capacity: 2, description: \"\""
+    );
+    let shift_id = create(&organiser, Kind::Shift, &shift_fields).await.unwrap();
+    let shift: DocumentId = shift_id.parse().unwrap();
+
+    // The gate's node has the shift; then both nodes restart on new ports,
+    // so neither finds the other where it remembers it: the network split.
+    let gate_dir = tempfile::tempdir().unwrap();
+    let gate = RunningNode::start_in(gate_dir.path(), &["--peer".as_ref(), organiser.quic.as_ref()]);
+    let shift_query = format!(
+        "{{ {}(id: \"{shift_id}\") {{ meta {{ documentId }} }} }}",
+        id(Kind::Shift)
+    );
+    until(&gate, &shift_query, |data| !data[id(Kind::Shift)].is_null()).await;
+    drop((gate, organiser));
+    let organiser = RunningNode::start_in(data_dir.path(), &[]);
+    let gate = RunningNode::start_in(gate_dir.path(), &[]);
+
+    // Apart, two volunteers sign up on each side: four for two places. Two
+    // sign up at the same second, on different sides.
+    let client = reqwest::Client::new();
+    let mut volunteers: Vec<Author> = (0..4).map(|n| Author::new(60 + n)).collect();
+    let at = 1_783_500_000;
+    let on_organisers = [
+        sign_up(&mut volunteers[0], shift, at + 30),
+        sign_up(&mut volunteers[1], shift, at + 10),
+    ];
+    let on_gate = [
+        sign_up(&mut volunteers[2], shift, at + 10),
+        sign_up(&mut volunteers[3], shift, at + 5),
+    ];
+    publish_all(&client, &organiser.graphql, &on_organisers).await;
+    publish_all(&client, &gate.graphql, &on_gate).await;
+    assert_eq!(signups_on(&organiser).await.len(), 2);
+    assert_eq!(signups_on(&gate).await.len(), 2);
+
+    // The network is back.
+    let reconnect = format!("mutation {{ addPeer(address: \"{}\") }}", organiser.quic);
+    ok(&gate, &reconnect, json!({})).await;
+    let count = format!("{{ all_{} {{ totalCount }} }}", id(Kind::ShiftSignup));
+    for node in [&organiser, &gate] {
+        until(node, &count, |data| {
+            data[format!("all_{}", id(Kind::ShiftSignup))]["totalCount"] == 4
+        })
+        .await;
+    }
+
+    let shift_document = Stored {
+        id: shift,
+        view: shift_id.parse().unwrap(),
+        value: Shift {
+            festival: festival.parse().unwrap(),
+            area: stage.parse().unwrap(),
+            role: "Gate".into(),
+            start: Timestamp::from_second(1_783_612_800).unwrap(),
+            end: Timestamp::from_second(1_783_627_200).unwrap(),
+            capacity: 2,
+            description: String::new(),
+        },
+    };
+    let roster_on = |signups: Vec<Stored<ShiftSignup>>| {
+        let roster = rules::rosters(std::slice::from_ref(&shift_document), &signups)[&shift].clone();
+        let people = |volunteers: &[rules::Volunteer]| {
+            volunteers
+                .iter()
+                .map(|volunteer| volunteer.person)
+                .collect::<Vec<_>>()
+        };
+        (
+            people(&roster.confirmed),
+            people(&roster.waiting),
+            roster.over_capacity(),
+        )
+    };
+    let on_organisers = roster_on(signups_on(&organiser).await);
+    let on_gate = roster_on(signups_on(&gate).await);
+    assert_eq!(on_organisers, on_gate);
+    let (confirmed, waiting, over) = on_organisers;
+    let key = |n: usize| volunteers[n].key.public_key();
+    assert_eq!(confirmed[0], key(3), "the earliest");
+    // Volunteers 1 and 2 signed up at the same second: their sign-ups' ids decide.
+    assert_eq!(
+        [confirmed[1], waiting[0]]
+            .iter()
+            .filter(|person| [key(1), key(2)].contains(person))
+            .count(),
+        2
+    );
+    assert_eq!(waiting[1], key(0), "the latest");
+    assert_eq!(over.map(|over| over.signed_up), Some(4));
 }
