@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use lineup_core::{DocumentId, PublicKey, SchemaId, Value};
+use lineup_core::{DocumentId, DocumentViewId, OperationId, PublicKey, SchemaId, Value};
 use lineup_schemas::fields::{FieldError, Fields};
 use lineup_schemas::model::{Document, Festival, Stored};
 use lineup_schemas::{Invite, Kind};
@@ -78,9 +78,39 @@ pub enum FestivalError {
 /// The schemas crew leads create, update and delete for the organisers.
 const CREW_LEAD_SCHEMAS: [Kind; 4] = [Kind::Shift, Kind::Task, Kind::Resource, Kind::Booking];
 
+/// A key that signs new documents: this node's ([`NodeKey`]), or another
+/// one whose entries the node takes like a client's (the demo's).
+pub trait Creator {
+    /// Creates a document of `schema` with `fields`, signed by this key;
+    /// its id.
+    fn create(
+        &mut self,
+        schema: &SchemaId,
+        fields: Fields,
+    ) -> impl std::future::Future<Output = Result<DocumentId, NodeError>> + Send;
+}
+
+/// The node's own key.
+pub struct NodeKey<'a>(pub &'a Node);
+
+impl Creator for NodeKey<'_> {
+    async fn create(&mut self, schema: &SchemaId, fields: Fields) -> Result<DocumentId, NodeError> {
+        self.0.create(schema.clone(), fields).await
+    }
+}
+
 /// Founds a festival, signed by this node's key: its three groups, how
 /// they nest, and the festival document, which the organisers own.
 pub async fn found(node: &Node, details: FestivalDetails) -> Result<Founded, FestivalError> {
+    found_by(&mut NodeKey(node), details, false).await
+}
+
+/// Founds a festival signed by `founder`'s key (a demo one if `demo`).
+pub async fn found_by(
+    founder: &mut impl Creator,
+    details: FestivalDetails,
+    demo: bool,
+) -> Result<Founded, FestivalError> {
     // Check the details before anything is signed.
     let placeholder = DocumentId(lineup_core::Hash::of(b"checked before founding"));
     let festival = Festival {
@@ -93,36 +123,34 @@ pub async fn found(node: &Node, details: FestivalDetails) -> Result<Founded, Fes
         start: details.start,
         end: details.end,
         time_zone: details.time_zone,
-        demo: false,
+        demo,
     };
     Festival::read(&festival.fields())?;
 
-    let organisers = new_group(node, &format!("{}: organisers", details.name)).await?;
-    let crew_leads = new_group(node, &format!("{}: crew leads", details.name)).await?;
-    let crew = new_group(node, &format!("{}: crew", details.name)).await?;
+    let organisers = new_group(founder, &format!("{}: organisers", details.name)).await?;
+    let crew_leads = new_group(founder, &format!("{}: crew leads", details.name)).await?;
+    let crew = new_group(founder, &format!("{}: crew", details.name)).await?;
     let everything = Permissions {
         authorise: true,
         create: true,
         update: true,
         delete: true,
     };
-    join_as_group(node, organisers, crew_leads, &[(everything, None)]).await?;
+    join_as_group(founder, organisers, crew_leads, &[(everything, None)]).await?;
+    let documents = Permissions {
+        authorise: false,
+        ..everything
+    };
     let for_organisers: Vec<_> = CREW_LEAD_SCHEMAS
         .iter()
-        .map(|kind| {
-            let documents = Permissions {
-                authorise: false,
-                ..everything
-            };
-            (documents, Some(kind.schema_id().clone()))
-        })
+        .map(|kind| (documents, Some(kind.schema_id().clone())))
         .collect();
-    join_as_group(node, crew_leads, organisers, &for_organisers).await?;
+    join_as_group(founder, crew_leads, organisers, &for_organisers).await?;
     let authorise_only = Permissions {
         authorise: true,
         ..Permissions::default()
     };
-    join_as_group(node, crew_leads, crew, &[(authorise_only, None)]).await?;
+    join_as_group(founder, crew_leads, crew, &[(authorise_only, None)]).await?;
 
     let festival = Festival {
         organisers,
@@ -130,8 +158,8 @@ pub async fn found(node: &Node, details: FestivalDetails) -> Result<Founded, Fes
         crew,
         ..festival
     };
-    let festival = node
-        .create(Kind::Festival.schema_id().clone(), festival.fields())
+    let festival = founder
+        .create(Kind::Festival.schema_id(), festival.fields())
         .await?;
     Ok(Founded {
         festival,
@@ -141,26 +169,37 @@ pub async fn found(node: &Node, details: FestivalDetails) -> Result<Founded, Fes
     })
 }
 
-async fn new_group(node: &Node, name: &str) -> Result<DocumentId, NodeError> {
+async fn new_group(founder: &mut impl Creator, name: &str) -> Result<DocumentId, NodeError> {
     let fields = BTreeMap::from([("name".to_owned(), Value::Str(name.to_owned()))]);
-    node.create(key_group_schemas().key_group.clone(), fields).await
+    founder.create(&key_group_schemas().key_group, fields).await
 }
 
 /// Makes `member` a member of `group` with each of `grants` (permissions,
-/// and the one schema they are for, if any).
+/// and the one schema they are for, if any), signed by the key that
+/// founded both.
 async fn join_as_group(
-    node: &Node,
+    founder: &mut impl Creator,
     member: DocumentId,
     group: DocumentId,
     grants: &[(Permissions, Option<SchemaId>)],
-) -> Result<(), MembershipError> {
-    let request = memberships::request(node, group, Some(member)).await?;
+) -> Result<(), NodeError> {
+    let schemas = key_group_schemas();
+    let request = founder
+        .create(&schemas.request, memberships::request_fields(group, Some(member)))
+        .await?;
     for (permissions, schema) in grants {
         let answer = Answer::Accept {
             permissions: *permissions,
             schema: schema.clone(),
         };
-        memberships::answer(node, request, answer).await?;
+        // The request was just made: its only view is its CREATE.
+        let view = DocumentViewId::from(OperationId(request.0));
+        founder
+            .create(
+                &schemas.membership,
+                memberships::membership_fields(group, view, answer),
+            )
+            .await?;
     }
     Ok(())
 }
@@ -204,6 +243,8 @@ pub fn stored<T: Document>(document: &lineup_core::Document) -> Option<Stored<T>
 /// What a key is at a festival.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum FestivalRole {
+    /// None: it is a demo festival, made on this machine.
+    Demo,
     /// Has asked to join one of its groups; not accepted yet.
     Asked,
     /// In its crew.
@@ -223,8 +264,8 @@ pub struct Belonging {
     pub role: FestivalRole,
 }
 
-/// The festivals here that `key` belongs to or has asked to join: a node
-/// shows these, not every festival on the network.
+/// The festivals here that `key` belongs to or has asked to join, and demo
+/// festivals: a node shows these, not every festival on the network.
 pub async fn festivals_of(node: &Node, key: PublicKey) -> Result<Vec<Belonging>, NodeError> {
     let festivals: Vec<Stored<Festival>> = all_documents(node, Kind::Festival.schema_id())
         .await?
@@ -253,7 +294,8 @@ pub async fn festivals_of(node: &Node, key: PublicKey) -> Result<Vec<Belonging>,
                     .iter()
                     .any(|group| asked_to_join.contains(group))
                     .then_some(FestivalRole::Asked)
-            })?;
+            })
+            .or(festival.demo.then_some(FestivalRole::Demo))?;
             Some(Belonging { festival, role })
         })
         .collect())

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod auth;
 pub mod data_dir;
+pub mod demo;
 pub mod festival;
 pub mod ingest;
 pub mod key_file;

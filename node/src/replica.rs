@@ -49,6 +49,11 @@ impl CheckedEntry {
         }
     }
 
+    /// Who signed it, if it is an entry whose signature holds.
+    pub fn author(&self) -> Option<PublicKey> {
+        self.decoded.as_ref().map(|entry| entry.public_key)
+    }
+
     fn checked_before(entries: &[Self]) -> VerifiedSignatures {
         VerifiedSignatures::checked_before(
             entries

@@ -451,3 +451,62 @@ async fn sign_ups_made_apart_beyond_capacity_give_both_nodes_the_same_waiting_li
     assert_eq!(waiting[1], key(0), "the latest");
     assert_eq!(over.map(|over| over.signed_up), Some(4));
 }
+
+#[tokio::test]
+async fn the_demo_fills_a_festival_that_never_leaves_its_node() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let demo = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_lineup-node"))
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .arg("demo")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(demo().starts_with("Made the demo festival"));
+    assert_eq!(demo(), "The demo festival is here already.\n");
+
+    let node = RunningNode::start_in(data_dir.path(), &[]);
+    let mine = ok(&node, "{ myFestivals { festival role } }", json!({})).await;
+    assert_eq!(mine["myFestivals"][0]["role"], "DEMO", "{mine}");
+    let count = |kind: Kind| format!("all_{}", id(kind));
+    let query = format!(
+        "{{ {} {{ totalCount }} {} {{ totalCount }} {} {{ totalCount }} {} {{ totalCount }} {} {{ totalCount }} }}",
+        count(Kind::Area),
+        count(Kind::Artist),
+        count(Kind::Slot),
+        count(Kind::Shift),
+        count(Kind::ShiftSignup)
+    );
+    let counts = ok(&node, &query, json!({})).await;
+    let total = |kind: Kind| counts[count(kind)]["totalCount"].as_u64().unwrap();
+    assert_eq!(total(Kind::Area), 6);
+    assert!(total(Kind::Artist) >= 150 && total(Kind::Slot) >= 150, "{counts}");
+    assert!(total(Kind::Shift) >= 200, "{counts}");
+    assert_eq!(total(Kind::ShiftSignup), 240);
+
+    // Another node syncs with it, and gets none of it.
+    let other = RunningNode::start_with(&["--peer".as_ref(), node.quic.as_ref()]);
+    let synced = "{ syncStatus { peers { lastSync } } }";
+    until(&other, synced, |data| {
+        !data["syncStatus"]["peers"][0]["lastSync"].is_null()
+    })
+    .await;
+    let theirs = ok(&other, &query, json!({})).await;
+    for kind in [
+        Kind::Area,
+        Kind::Artist,
+        Kind::Slot,
+        Kind::Shift,
+        Kind::ShiftSignup,
+    ] {
+        assert_eq!(theirs[count(kind)]["totalCount"], 0, "{kind:?}: {theirs}");
+    }
+    let festivals = format!("{{ {} {{ totalCount }} }}", count(Kind::Festival));
+    assert_eq!(
+        ok(&other, &festivals, json!({})).await[count(Kind::Festival)]["totalCount"],
+        0
+    );
+}

@@ -104,7 +104,8 @@ pub(crate) fn types() -> (Object, Enum) {
         .item("ORGANISER")
         .item("CREW_LEAD")
         .item("CREW")
-        .item("ASKED");
+        .item("ASKED")
+        .item("DEMO");
     (object, roles)
 }
 
@@ -114,6 +115,7 @@ fn role_name(role: FestivalRole) -> &'static str {
         FestivalRole::CrewLead => "CREW_LEAD",
         FestivalRole::Crew => "CREW",
         FestivalRole::Asked => "ASKED",
+        FestivalRole::Demo => "DEMO",
     }
 }
 

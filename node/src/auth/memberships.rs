@@ -48,31 +48,38 @@ pub async fn request(
     group: DocumentId,
     member: Option<DocumentId>,
 ) -> Result<DocumentId, MembershipError> {
-    let fields = BTreeMap::from([
+    Ok(node
+        .create(key_group_schemas().request.clone(), request_fields(group, member))
+        .await?)
+}
+
+/// The fields of a request to join `group`: by the key that signs it, or
+/// for the group `member`.
+pub(crate) fn request_fields(group: DocumentId, member: Option<DocumentId>) -> BTreeMap<String, Value> {
+    BTreeMap::from([
         ("key_group".to_owned(), Value::Relation(group)),
         (
             "member".to_owned(),
             Value::RelationList(member.into_iter().collect()),
         ),
-    ]);
-    Ok(node.create(key_group_schemas().request.clone(), fields).await?)
+    ])
 }
 
-/// Answers `request` as a member of the group it asks to join; the new
-/// membership's document id.
-pub async fn answer(node: &Node, request: DocumentId, answer: Answer) -> Result<DocumentId, MembershipError> {
-    let schemas = key_group_schemas();
-    let asked = of_schema(node, request, &schemas.request, "membership request").await?;
-    let Some(Value::Relation(group)) = field(&asked, "key_group") else {
-        return Err(MembershipError::WrongKind(request, "membership request"));
-    };
+/// The fields of a membership in `group` answering the request read at
+/// `request`: with `permissions` (for documents of `schema` only, if
+/// given) if `accepted`.
+pub(crate) fn membership_fields(
+    group: DocumentId,
+    request: DocumentViewId,
+    answer: Answer,
+) -> BTreeMap<String, Value> {
     let (accepted, permissions, schema) = match answer {
         Answer::Accept { permissions, schema } => (true, permissions, schema),
         Answer::Reject => (false, Permissions::default(), None),
     };
-    let fields = BTreeMap::from([
-        ("owner".to_owned(), Value::Relation(*group)),
-        ("request".to_owned(), Value::PinnedRelation(asked.view_id.clone())),
+    BTreeMap::from([
+        ("owner".to_owned(), Value::Relation(group)),
+        ("request".to_owned(), Value::PinnedRelation(request)),
         (
             "schema".to_owned(),
             Value::Str(schema.map(|schema| schema.to_string()).unwrap_or_default()),
@@ -83,7 +90,18 @@ pub async fn answer(node: &Node, request: DocumentId, answer: Answer) -> Result<
         ("can_update".to_owned(), Value::Bool(permissions.update)),
         ("can_delete".to_owned(), Value::Bool(permissions.delete)),
         ("valid_until".to_owned(), Value::Str(String::new())),
-    ]);
+    ])
+}
+
+/// Answers `request` as a member of the group it asks to join; the new
+/// membership's document id.
+pub async fn answer(node: &Node, request: DocumentId, answer: Answer) -> Result<DocumentId, MembershipError> {
+    let schemas = key_group_schemas();
+    let asked = of_schema(node, request, &schemas.request, "membership request").await?;
+    let Some(Value::Relation(group)) = field(&asked, "key_group") else {
+        return Err(MembershipError::WrongKind(request, "membership request"));
+    };
+    let fields = membership_fields(*group, asked.view_id.clone(), answer);
     Ok(node.create(schemas.membership.clone(), fields).await?)
 }
 

@@ -83,6 +83,9 @@ enum Command {
     /// per line, as if a peer sent them. Prints `stored <entry hash>` for each
     /// entry once it is safely stored (applied, held or already there).
     Import,
+    /// Fill the data dir with a demo festival, unless it is there already.
+    /// Demo keys sign it, and their entries never leave this node.
+    Demo,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -127,6 +130,7 @@ fn main() -> anyhow::Result<()> {
             println!("public key: {}", key.public_key());
         }
         Some(Command::Import) => import(&data_dir, durability)?,
+        Some(Command::Demo) => demo(Node::builder().data_dir(&data_dir).durability(durability))?,
     }
     Ok(())
 }
@@ -244,6 +248,29 @@ async fn stop_signal() {
         _ = interrupt.recv() => {}
         _ = terminate.recv() => {}
     }
+}
+
+fn demo(node: NodeBuilder) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let node = node.spawn().await.context("starting the node")?;
+        if lineup_node::demo::is_here(&node).await? {
+            println!("The demo festival is here already.");
+        } else {
+            let began = std::time::Instant::now();
+            let demo = lineup_node::demo::make(&node)
+                .await
+                .context("making the demo festival")?;
+            println!(
+                "Made the demo festival {} ({} entries in {:.1} s).",
+                demo.founded.festival,
+                demo.entries,
+                began.elapsed().as_secs_f64()
+            );
+        }
+        node.stop().await?;
+        Ok(())
+    })
 }
 
 fn import(data_dir: &std::path::Path, durability: Durability) -> anyhow::Result<()> {
