@@ -18,6 +18,7 @@ mod key_groups;
 mod mutations;
 mod parsed;
 mod scalars;
+mod schedule_files;
 mod subscriptions;
 mod sync_status;
 
@@ -92,7 +93,8 @@ pub fn router(node: Arc<Node>, options: ApiOptions) -> Router {
             post(blobs::upload).layer(DefaultBodyLimit::max(blobs::MAX_UPLOAD_BYTES)),
         )
         .route("/blobs/{document_id}", get(blobs::current))
-        .route("/blobs/{document_id}/{view_id}", get(blobs::at_view));
+        .route("/blobs/{document_id}/{view_id}", get(blobs::at_view))
+        .route("/festivals/{festival}/{file}", get(schedule_files::file));
     // Anything else is a file of the UI; unknown paths get its index, so that
     // the UI's own routes load it.
     let routes = match options.ui_dir {

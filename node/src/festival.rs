@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use lineup_core::{DocumentId, DocumentViewId, OperationId, PublicKey, SchemaId, Value};
 use lineup_schemas::fields::{FieldError, Fields};
-use lineup_schemas::model::{Document, Festival, Stored};
+use lineup_schemas::formats::{self, ImportError};
+use lineup_schemas::model::{Document, Festival, Programme, Stored};
+use lineup_schemas::plan::Action;
 use lineup_schemas::{Invite, Kind};
 
 use crate::auth::grants::Permissions;
@@ -67,6 +69,12 @@ pub enum FestivalError {
         /// The group named.
         group: DocumentId,
     },
+    /// The document named is not a festival here.
+    #[error("{0} is not a festival known here")]
+    NotAFestival(DocumentId),
+    /// A schedule file could not be imported.
+    #[error(transparent)]
+    Import(#[from] ImportError),
     /// A key-group step was refused.
     #[error(transparent)]
     Membership(#[from] MembershipError),
@@ -326,6 +334,70 @@ async fn asked_to_join(node: &Node, key: PublicKey) -> Result<Vec<DocumentId>, N
             }
         })
         .collect())
+}
+
+/// A festival's programme: what the exchange formats carry. `None` if the
+/// festival is not here.
+pub async fn programme(node: &Node, festival: DocumentId) -> Result<Option<Programme>, NodeError> {
+    let Some(festival) = self::festival(node, festival).await? else {
+        return Ok(None);
+    };
+    let owned_by = |kind: Kind| {
+        let query = DocumentQuery {
+            filters: vec![Filter::field(
+                "owner",
+                Condition::Eq(Value::Relation(festival.id)),
+            )],
+            ..DocumentQuery::default()
+        };
+        all_matching(node, kind.schema_id(), query)
+    };
+    let areas = owned_by(Kind::Area).await?.iter().filter_map(stored).collect();
+    let artists = owned_by(Kind::Artist).await?.iter().filter_map(stored).collect();
+    let slots = owned_by(Kind::Slot).await?.iter().filter_map(stored).collect();
+    Ok(Some(Programme {
+        festival,
+        areas,
+        artists,
+        slots,
+    }))
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    /// Documents created.
+    pub created: usize,
+    /// Documents updated.
+    pub updated: usize,
+}
+
+/// Imports a `schedule.xml` or `schedule.json` (told apart by their first
+/// character) into a festival's programme, signed by this node's key: all
+/// of it, or with an error nothing.
+pub async fn import_schedule(
+    node: &Node,
+    festival: DocumentId,
+    file: &str,
+) -> Result<Imported, FestivalError> {
+    let programme = programme(node, festival)
+        .await?
+        .ok_or(FestivalError::NotAFestival(festival))?;
+    let plan = if file.trim_start_matches('\u{feff}').trim_start().starts_with('<') {
+        formats::import_schedule_xml(file, &programme)?
+    } else {
+        formats::import_schedule_json(file, &programme)?
+    };
+    let created = plan
+        .changes
+        .iter()
+        .filter(|change| change.action == Action::Create)
+        .count();
+    let updated = plan.changes.len() - created;
+    if !plan.is_empty() {
+        node.apply_plan(plan).await?;
+    }
+    Ok(Imported { created, updated })
 }
 
 /// Every live document of a schema.

@@ -84,6 +84,9 @@ pub enum NodeError {
     /// No next entry could be made for the document.
     #[error(transparent)]
     NextArgs(#[from] NextArgsError),
+    /// A plan of changes was refused, and nothing of it stored.
+    #[error(transparent)]
+    Plan(#[from] crate::replica::PlanError),
     /// The document does not exist.
     #[error("document {0} not found")]
     DocumentNotFound(DocumentId),
@@ -308,6 +311,19 @@ impl Node {
             })
             .await??;
         Ok(DocumentViewId::from(applied.operation_id))
+    }
+
+    /// Makes every change of `plan`, signed by this node's key, in one
+    /// transaction: all of them or, with an error, none. Gives the
+    /// document each change created or updated.
+    pub async fn apply_plan(&self, plan: lineup_schemas::plan::Plan) -> Result<Vec<DocumentId>, NodeError> {
+        self.call(move |state| {
+            let mark = state.replica.schemas().learnt_count();
+            let applied = state.replica.publish_plan(&state.key, &plan)?;
+            state.announce(mark, &applied, None);
+            Ok(applied.iter().map(|applied| applied.document_id).collect())
+        })
+        .await?
     }
 
     /// Deletes a document.

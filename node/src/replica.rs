@@ -15,6 +15,8 @@ use crate::ingest::{
 use crate::registry::SchemaRegistry;
 use crate::store::forks::ForkedLog;
 use crate::store::{self, CommitCount, Durability, Store, StoreError};
+use lineup_core::{Entry, Operation, PrivateKey};
+use lineup_schemas::plan::{Action, Plan};
 
 /// What one client's publish came to: applied, with the next arguments of
 /// its log, or refused.
@@ -60,6 +62,29 @@ impl CheckedEntry {
                 .iter()
                 .map(|checked| (&checked.entry, checked.decoded.clone())),
         )
+    }
+}
+
+/// Why a plan was not published (and nothing of it was).
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A change was refused.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// No next entry could be made for a change.
+    #[error(transparent)]
+    NextArgs(#[from] NextArgsError),
+    /// A change relates to a document that only a later change creates.
+    #[error("change {0} relates to a document the plan creates after it")]
+    Unresolved(usize),
+    /// A document to update is not here, or deleted.
+    #[error("document {0} to update is not here")]
+    Missing(DocumentId),
+}
+
+impl From<StoreError> for PlanError {
+    fn from(error: StoreError) -> Self {
+        Self::Ingest(error.into())
     }
 }
 
@@ -243,20 +268,20 @@ impl Replica {
     }
 
     /// Runs `work` in one write transaction, committed only if it succeeds.
-    fn in_transaction<T>(
+    fn in_transaction<T, E: From<IngestError>>(
         &mut self,
         verified: VerifiedSignatures,
-        work: impl FnOnce(&mut Batch<'_>, HeldQuota) -> Result<T, IngestError>,
-    ) -> Result<T, IngestError> {
-        let transaction = self.store.transaction()?;
+        work: impl FnOnce(&mut Batch<'_>, HeldQuota) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let transaction = self.store.transaction().map_err(|error| E::from(error.into()))?;
         let mut batch = Batch::new(&transaction, &mut self.registry, &mut self.authority, verified);
         let result = work(&mut batch, self.quota)
-            .and_then(|value| batch.finish().map(|()| value))
+            .and_then(|value| batch.finish().map(|()| value).map_err(E::from))
             .and_then(|value| {
                 transaction
                     .commit()
                     .map(|()| value)
-                    .map_err(|error| StoreError::from(error).into())
+                    .map_err(|error| E::from(StoreError::from(error).into()))
             });
         match result {
             Ok(value) => {
@@ -269,6 +294,45 @@ impl Replica {
                 Err(error)
             }
         }
+    }
+
+    /// Signs with `key` and publishes every change of `plan`, in order, in
+    /// one transaction: all of them or, with an error, none. An update
+    /// builds on its document's view at that moment.
+    pub fn publish_plan(&mut self, key: &PrivateKey, plan: &Plan) -> Result<Vec<Applied>, PlanError> {
+        self.in_transaction(VerifiedSignatures::default(), |batch, _| {
+            let mut documents = Vec::with_capacity(plan.changes.len());
+            let mut applied = Vec::with_capacity(plan.changes.len());
+            for (index, change) in plan.changes.iter().enumerate() {
+                let fields = change.fields(&documents).ok_or(PlanError::Unresolved(index))?;
+                let operation = match &change.action {
+                    Action::Create => Operation::create(change.kind.schema_id().clone(), fields),
+                    Action::Update { document, .. } => {
+                        let current =
+                            crate::reader::document(batch.connection(), batch.registry(), document)?
+                                .filter(|current| !current.is_deleted())
+                                .ok_or(PlanError::Missing(*document))?;
+                        Operation::update(current.schema_id, current.view_id, fields)
+                    }
+                };
+                let payload = operation.encode();
+                let next =
+                    ingest::next_args(batch.connection(), &key.public_key(), operation.previous.as_ref())?;
+                let (_, entry) = Entry::sign(
+                    key,
+                    next.log_id,
+                    next.seq_num,
+                    next.skiplink,
+                    next.backlink,
+                    &payload,
+                )
+                .map_err(IngestError::from)?;
+                let one = batch.ingest(&entry, &payload, Source::Client)?;
+                documents.push(one.document_id);
+                applied.push(one);
+            }
+            Ok(applied)
+        })
     }
 
     /// The arguments for `public_key`'s next entry, as p2panda's `nextArgs`.

@@ -510,3 +510,155 @@ async fn the_demo_fills_a_festival_that_never_leaves_its_node() {
         0
     );
 }
+
+const SCHEDULE_XML: &str = include_str!("../../schemas/tests/fixtures/pretalx-style/schedule.xml");
+
+/// Imports `file` into `festival` on `node` as its owner; (created, updated) or the refusal.
+async fn import(node: &RunningNode, festival: &str, file: &str) -> Result<(u64, u64), String> {
+    let query = "mutation I($festival: String!, $file: String!) { importSchedule(festival: $festival, file: $file) { created updated } }";
+    let answer = ask(node, query, json!({ "festival": festival, "file": file })).await;
+    match answer.get("errors") {
+        Some(_) => Err(refusal(&answer)),
+        None => {
+            let imported = &answer["data"]["importSchedule"];
+            Ok((
+                imported["created"].as_u64().unwrap(),
+                imported["updated"].as_u64().unwrap(),
+            ))
+        }
+    }
+}
+
+async fn slot_count(node: &RunningNode) -> Json {
+    let query = format!("{{ all_{} {{ totalCount }} }}", id(Kind::Slot));
+    ok(node, &query, json!({})).await[format!("all_{}", id(Kind::Slot))]["totalCount"].clone()
+}
+
+#[tokio::test]
+async fn an_organiser_imports_a_schedule_once_and_everyone_downloads_it() {
+    let organiser = RunningNode::start();
+    let festival = ok(&organiser, CREATE_FESTIVAL, json!({})).await["createFestival"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A malformed file is refused naming its line, and nothing is stored.
+    let broken = SCHEDULE_XML.replacen("</event>", "</evnt>", 1);
+    let refused = import(&organiser, &festival, &broken).await.unwrap_err();
+    assert!(refused.contains("line "), "{refused}");
+    assert_eq!(slot_count(&organiser).await, 0);
+
+    let (created, updated) = import(&organiser, &festival, SCHEDULE_XML).await.unwrap();
+    assert!(created >= 12 && updated == 0, "{created} {updated}");
+    assert_eq!(slot_count(&organiser).await, 12);
+    assert_eq!(
+        import(&organiser, &festival, SCHEDULE_XML).await,
+        Ok((0, 0)),
+        "the same file again changes nothing"
+    );
+
+    // Any browser on the network downloads the programme, without the token.
+    let client = reqwest::Client::new();
+    let base = organiser.graphql.trim_end_matches("/graphql");
+    for (file, content_type, marker) in [
+        ("schedule.xml", "application/xml", "<title>Nachtschicht</title>"),
+        ("schedule.json", "application/json", "\"Nachtschicht\""),
+        ("programme.ics", "text/calendar", "SUMMARY:Nachtschicht"),
+    ] {
+        let response = client
+            .get(format!("{base}/festivals/{festival}/{file}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{file}");
+        let got_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(got_type.starts_with(content_type), "{file}: {got_type}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains(marker), "{file}: {body}");
+    }
+    let unknown = client
+        .get(format!("{base}/festivals/{festival}/schedule.pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+
+    // A node whose key may not change the programme imports nothing at all.
+    let volunteer = RunningNode::start_with(&["--peer".as_ref(), organiser.quic.as_ref()]);
+    until(
+        &volunteer,
+        &format!("{{ all_{} {{ totalCount }} }}", id(Kind::Slot)),
+        |data| data[format!("all_{}", id(Kind::Slot))]["totalCount"] == 12,
+    )
+    .await;
+    let newer = SCHEDULE_XML.replace("Nachtschicht", "Nachtschicht (neu)");
+    let refused = import(&volunteer, &festival, &newer).await.unwrap_err();
+    assert!(
+        refused.contains("no can_update") || refused.contains("no can_create"),
+        "{refused}"
+    );
+    let titles = format!(
+        "{{ all_{}(filter: {{ title: {{ eq: \"Nachtschicht (neu)\" }} }}) {{ totalCount }} }}",
+        id(Kind::Slot)
+    );
+    assert_eq!(
+        ok(&volunteer, &titles, json!({})).await[format!("all_{}", id(Kind::Slot))]["totalCount"],
+        0
+    );
+    // The organiser's newer file updates the changed slot only.
+    assert_eq!(import(&organiser, &festival, &newer).await, Ok((0, 1)));
+}
+
+#[tokio::test]
+async fn a_plan_with_one_refused_change_stores_none_of_its_changes() {
+    use lineup_node::festival::{found, FestivalDetails};
+    use lineup_schemas::model::Resource;
+    use lineup_schemas::plan::Plan;
+
+    let dir = tempfile::tempdir().unwrap();
+    let node = lineup_node::node::Node::builder()
+        .data_dir(dir.path())
+        .spawn()
+        .await
+        .unwrap();
+    let details = FestivalDetails {
+        name: "Wiesenklang".into(),
+        description: String::new(),
+        place: String::new(),
+        start: Timestamp::from_second(1_783_591_200).unwrap(),
+        end: Timestamp::from_second(1_783_850_400).unwrap(),
+        time_zone: "Europe/Berlin".into(),
+    };
+    let festival = found(&node, details).await.unwrap().festival;
+    let mut plan = Plan::default();
+    let van = Resource {
+        festival,
+        name: "Van".into(),
+        description: String::new(),
+    };
+    plan.create(&van, &[]);
+    plan.update(
+        Kind::Resource,
+        festival,
+        festival.to_string().parse().unwrap(),
+        van.fields(),
+    );
+    let refused = node.apply_plan(plan).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("may not update") || refused.to_string().contains("owner"),
+        "{refused}"
+    );
+    let resources = node
+        .documents(Kind::Resource.schema_id().clone(), Default::default())
+        .await
+        .unwrap();
+    assert!(
+        resources.items.is_empty(),
+        "the van stayed: {:?}",
+        resources.items
+    );
+
+    let mut plan = Plan::default();
+    plan.create(&van, &[]);
+    assert_eq!(node.apply_plan(plan).await.unwrap().len(), 1);
+}

@@ -9,11 +9,11 @@ use lineup_schemas::Invite;
 
 use super::mutations::owner_node;
 use super::scalars::{parse, required_text};
-use crate::festival::{self, Belonging, FestivalDetails, FestivalRole};
+use crate::festival::{self, Belonging, FestivalDetails, FestivalRole, Imported};
 use crate::node::Node;
 
 /// The mutation fields.
-pub(crate) fn mutations() -> [Field; 2] {
+pub(crate) fn mutations() -> [Field; 3] {
     [
         Field::new("createFestival", TypeRef::named_nn(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move {
@@ -58,6 +58,25 @@ pub(crate) fn mutations() -> [Field; 2] {
              (lineup-invite:<festival id>:<group id>) names; the request's document id (owner only).",
         )
         .argument(InputValue::new("invite", TypeRef::named_nn(TypeRef::STRING))),
+        Field::new("importSchedule", TypeRef::named_nn("ImportedSchedule"), |ctx| {
+            FieldFuture::new(async move {
+                let node = owner_node(&ctx)?;
+                let festival = parse(required_text(&ctx.args, "festival")?, "document id")?;
+                let file = required_text(&ctx.args, "file")?;
+                let imported = festival::import_schedule(node, festival, file)
+                    .await
+                    .map_err(refused)?;
+                Ok(Some(FieldValue::owned_any(imported)))
+            })
+        })
+        .description(
+            "Imports a schedule.xml or schedule.json (as pretalx and frab write them) into a festival's programme, \
+             signed by this node's key: rooms become areas, persons artists, events slots, matched by guid, so \
+             importing a file again changes only what changed, and slots no longer in it are cancelled. All of it \
+             or, with an error naming the line or field, nothing (owner only).",
+        )
+        .argument(InputValue::new("festival", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(InputValue::new("file", TypeRef::named_nn(TypeRef::STRING))),
     ]
 }
 
@@ -77,8 +96,25 @@ pub(crate) fn query() -> Field {
     .description("The festivals this node's key belongs to, or has asked to join, and what it is there.")
 }
 
-/// The types `myFestivals` answers with.
-pub(crate) fn types() -> (Object, Enum) {
+/// The types the festival fields answer with.
+pub(crate) fn types() -> (Object, Enum, Object) {
+    let count = |name: &'static str| {
+        Field::new(name, TypeRef::named_nn(TypeRef::INT), move |ctx| {
+            FieldFuture::new(async move {
+                let imported = ctx.parent_value.try_downcast_ref::<Imported>()?;
+                let count = if name == "created" {
+                    imported.created
+                } else {
+                    imported.updated
+                };
+                Ok(Some(FieldValue::value(count as u64)))
+            })
+        })
+    };
+    let imported = Object::new("ImportedSchedule")
+        .description("What an import changed: documents created and updated.")
+        .field(count("created"))
+        .field(count("updated"));
     let object = Object::new("MyFestival")
         .description("A festival this node's key belongs to.")
         .field(Field::new(
@@ -106,7 +142,7 @@ pub(crate) fn types() -> (Object, Enum) {
         .item("CREW")
         .item("ASKED")
         .item("DEMO");
-    (object, roles)
+    (object, roles, imported)
 }
 
 fn role_name(role: FestivalRole) -> &'static str {

@@ -81,8 +81,8 @@ pub(crate) fn build(
         builder = builder.register(object);
     }
     if festival_schemas {
-        let (object, roles) = super::festival::types();
-        builder = builder.register(object).register(roles);
+        let (object, roles, imported) = super::festival::types();
+        builder = builder.register(object).register(roles).register(imported);
     }
     if let Some(replication) = replication {
         builder = builder.data(replication.status).data(replication.dialler);
