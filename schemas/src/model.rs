@@ -674,6 +674,26 @@ impl Document for Profile {
     }
 }
 
+/// One profile per key: of several a key made (on two devices, say), the
+/// one with the smallest document id, the same on every node.
+pub fn profiles_by_person(
+    profiles: &[Stored<Profile>],
+) -> std::collections::BTreeMap<PublicKey, &Stored<Profile>> {
+    let mut chosen: std::collections::BTreeMap<PublicKey, &Stored<Profile>> =
+        std::collections::BTreeMap::new();
+    for profile in profiles {
+        chosen
+            .entry(profile.person)
+            .and_modify(|kept| {
+                if profile.id < kept.id {
+                    *kept = profile;
+                }
+            })
+            .or_insert(profile);
+    }
+    chosen
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -722,6 +742,25 @@ mod tests {
             error,
             "slot.status: \"postponed\" is not one of scheduled, cancelled"
         );
+    }
+
+    #[test]
+    fn a_key_with_two_profiles_shows_the_same_one_everywhere() {
+        let person = lineup_core::PrivateKey::from_bytes(&[7; 32]).public_key();
+        let profile = |n: u8, name: &str| Stored {
+            id: id(n),
+            view: DocumentViewId::from(lineup_core::OperationId(Hash::of(&[n]))),
+            value: Profile {
+                person,
+                display_name: name.into(),
+                about: String::new(),
+            },
+        };
+        let (first, second) = (profile(10, "Ada"), profile(11, "Ada L."));
+        let kept = if first.id < second.id { "Ada" } else { "Ada L." };
+        for order in [vec![first.clone(), second.clone()], vec![second, first]] {
+            assert_eq!(profiles_by_person(&order)[&person].display_name, kept);
+        }
     }
 
     #[test]
