@@ -2,14 +2,12 @@
 //! shifts and the volunteers signed up for them, tasks, bookings and
 //! announcements, so that someone trying Lineup sees it full.
 //!
-//! It is signed by demo keys, made from fixed seeds and never a node's
+//! It is signed by demo keys, made from the node's key but never its
 //! identity, and its festival says `demo`. Entries of demo keys never
-//! replicate (see [`is_demo_key`]): a demo stays on the machine it was
-//! made on and can never leak into a real festival. Because everyone can
-//! make the demo keys, nothing they sign is taken from a peer either.
+//! replicate ([`Node::is_demo_key`]): a demo stays on the machine it was
+//! made on and can never leak into a real festival.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
 
 use jiff::civil::{date, Date};
 use jiff::tz::TimeZone;
@@ -43,24 +41,41 @@ pub struct DemoFestival {
 }
 
 /// The demo's keys: the organiser (who founds the festival), the crew lead
-/// and the volunteers.
-fn demo_key(role: &str, number: usize) -> PrivateKey {
-    let seed = blake3::hash(format!("lineup demo key: {role} {number}").as_bytes());
-    PrivateKey::from_bytes(seed.as_bytes())
+/// and the volunteers. Made from the node's own key, so that they are the
+/// same each time on one node, secret, and no one else's.
+pub struct DemoKeys {
+    organiser: PrivateKey,
+    crew_lead: PrivateKey,
+    volunteers: Vec<PrivateKey>,
 }
 
-/// Whether `key` is one of the demo's: what it signs stays on this node.
-pub fn is_demo_key(key: &PublicKey) -> bool {
-    static KEYS: OnceLock<HashSet<PublicKey>> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let mut keys: HashSet<PublicKey> = (0..VOLUNTEERS)
-            .map(|number| demo_key("volunteer", number).public_key())
-            .collect();
-        keys.insert(demo_key("organiser", 0).public_key());
-        keys.insert(demo_key("crew lead", 0).public_key());
-        keys
-    })
-    .contains(key)
+impl DemoKeys {
+    /// The demo keys of the node whose key is `node_key`.
+    pub fn of(node_key: &PrivateKey) -> Self {
+        let key = |role: &str, number: usize| {
+            let mut material = node_key.to_bytes().to_vec();
+            material.extend_from_slice(format!("{role} {number}").as_bytes());
+            PrivateKey::from_bytes(&blake3::derive_key("lineup demo key v1", &material))
+        };
+        Self {
+            organiser: key("organiser", 0),
+            crew_lead: key("crew lead", 0),
+            volunteers: (0..VOLUNTEERS).map(|number| key("volunteer", number)).collect(),
+        }
+    }
+
+    /// Their public keys.
+    pub fn public_keys(&self) -> HashSet<PublicKey> {
+        [&self.organiser, &self.crew_lead]
+            .into_iter()
+            .chain(&self.volunteers)
+            .map(PrivateKey::public_key)
+            .collect()
+    }
+}
+
+fn copy(key: &PrivateKey) -> PrivateKey {
+    PrivateKey::from_bytes(&key.to_bytes())
 }
 
 /// A demo key that signs each new document in a log of its own and gives
@@ -108,16 +123,16 @@ pub enum DemoError {
 
 /// Whether the demo festival is on this node already.
 pub async fn is_here(node: &Node) -> Result<bool, NodeError> {
-    let founder = demo_key("organiser", 0).public_key();
     Ok(node
         .log_heights()
         .await?
         .iter()
-        .any(|log| log.public_key == founder))
+        .any(|log| node.is_demo_key(&log.public_key)))
 }
 
-/// Makes the demo festival on `node`.
-pub async fn make(node: &Node) -> Result<DemoFestival, DemoError> {
+/// Makes the demo festival on `node`, signed by `keys` (the node's own,
+/// [`DemoKeys::of`]).
+pub async fn make(node: &Node, keys: &DemoKeys) -> Result<DemoFestival, DemoError> {
     let zone = TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC);
     let first_day = date(2027, 7, 8);
     let at = |day: Date, hour: i8, minute: i8| -> Timestamp {
@@ -128,7 +143,7 @@ pub async fn make(node: &Node) -> Result<DemoFestival, DemoError> {
     };
     let day = |number: i64| first_day.checked_add(number.days()).unwrap_or(first_day);
 
-    let mut organiser = DemoAuthor::new(node, demo_key("organiser", 0));
+    let mut organiser = DemoAuthor::new(node, copy(&keys.organiser));
     let details = FestivalDetails {
         name: "Wiesenklang (demo)".into(),
         description: "A demo festival: three days of music and talks by the lake. Nothing here is real."
@@ -148,19 +163,36 @@ pub async fn make(node: &Node) -> Result<DemoFestival, DemoError> {
     })
     .await?;
 
-    // The crew lead joins the crew leads, accepted by the organiser.
-    let mut crew_lead = DemoAuthor::new(node, demo_key("crew lead", 0));
-    join(&mut crew_lead, &mut organiser, founded.crew_leads, everything()).await?;
+    // The crew lead joins the crew leads, accepted by the organiser. Being
+    // a member is enough (the crew leads' own memberships give the rest);
+    // `can_authorise` in the group would let her revoke the organisers'.
+    let mut crew_lead = DemoAuthor::new(node, copy(&keys.crew_lead));
+    join(
+        &mut crew_lead,
+        &mut organiser,
+        founded.crew_leads,
+        Permissions::default(),
+    )
+    .await?;
     let shifts = make_shifts(&mut crew_lead, festival, &areas, |n, h| at(day(n), h, 0)).await?;
-    make_tasks(&mut crew_lead, festival, &areas, |n, h| at(day(n), h, 0)).await?;
+    let assignees: Vec<PublicKey> = keys.volunteers.iter().map(PrivateKey::public_key).collect();
+    make_tasks(&mut crew_lead, festival, &areas, &assignees, |n, h| {
+        at(day(n), h, 0)
+    })
+    .await?;
     make_bookings(&mut crew_lead, festival, |n, h| at(day(n), h, 0)).await?;
     make_announcements(&mut organiser, festival, |n, h, m| at(day(n), h, m)).await?;
 
     let mut volunteers_signed = 0;
     for number in 0..VOLUNTEERS {
-        let mut volunteer = DemoAuthor::new(node, demo_key("volunteer", number));
-        let crew = Permissions::default();
-        join(&mut volunteer, &mut crew_lead, founded.crew, crew).await?;
+        let mut volunteer = DemoAuthor::new(node, copy(&keys.volunteers[number]));
+        join(
+            &mut volunteer,
+            &mut crew_lead,
+            founded.crew,
+            Permissions::default(),
+        )
+        .await?;
         let profile = Profile {
             person: volunteer.key.public_key(),
             display_name: volunteer_name(number),
@@ -187,15 +219,6 @@ pub async fn make(node: &Node) -> Result<DemoFestival, DemoError> {
         founded,
         entries: organiser.signed + crew_lead.signed + volunteers_signed,
     })
-}
-
-fn everything() -> Permissions {
-    Permissions {
-        authorise: true,
-        create: true,
-        update: true,
-        delete: true,
-    }
 }
 
 /// `member` asks to join `group`; `authoriser` accepts with `permissions`.
@@ -411,6 +434,7 @@ async fn make_tasks(
     crew_lead: &mut DemoAuthor<'_>,
     festival: DocumentId,
     areas: &[DocumentId],
+    assignees: &[PublicKey],
     at: impl Fn(i64, i8) -> Timestamp,
 ) -> Result<(), NodeError> {
     for (number, title) in TASKS.iter().cycle().take(24).enumerate() {
@@ -419,7 +443,7 @@ async fn make_tasks(
             title: (*title).into(),
             description: String::new(),
             area: (number % 3 != 2).then(|| areas[number % areas.len()]),
-            assignee: (number % 2 == 0).then(|| demo_key("volunteer", number % VOLUNTEERS).public_key()),
+            assignee: (number % 2 == 0).then(|| assignees[number % assignees.len()]),
             due: (number % 4 != 3).then(|| at((number % 3) as i64, 9 + (number % 8) as i8)),
             done: number < 6,
         };
@@ -547,12 +571,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn demo_keys_are_the_demos_only() {
-        assert!(is_demo_key(&demo_key("organiser", 0).public_key()));
-        assert!(is_demo_key(&demo_key("volunteer", VOLUNTEERS - 1).public_key()));
-        assert!(!is_demo_key(&demo_key("volunteer", VOLUNTEERS).public_key()));
-        let someone = PrivateKey::generate(&mut rand::rngs::OsRng);
-        assert!(!is_demo_key(&someone.public_key()));
+    fn each_node_has_demo_keys_of_its_own() {
+        let node_key = PrivateKey::from_bytes(&[1; 32]);
+        let keys = DemoKeys::of(&node_key).public_keys();
+        assert_eq!(keys.len(), VOLUNTEERS + 2);
+        assert_eq!(keys, DemoKeys::of(&node_key).public_keys(), "the same each time");
+        assert!(
+            !keys.contains(&node_key.public_key()),
+            "never the node's identity"
+        );
+        let other = DemoKeys::of(&PrivateKey::from_bytes(&[2; 32])).public_keys();
+        assert!(keys.is_disjoint(&other));
     }
 
     #[test]

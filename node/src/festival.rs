@@ -19,7 +19,7 @@ use lineup_schemas::model::{Document, Festival, Programme, Stored};
 use lineup_schemas::plan::Action;
 use lineup_schemas::{Invite, Kind};
 
-use crate::auth::grants::Permissions;
+use crate::auth::grants::{Need, Permissions};
 use crate::auth::memberships::{self, Answer, MembershipError};
 use crate::auth::schemas::key_group_schemas;
 use crate::node::{Node, NodeError};
@@ -274,36 +274,69 @@ pub struct Belonging {
 
 /// The festivals here that `key` belongs to or has asked to join, and demo
 /// festivals: a node shows these, not every festival on the network.
+///
+/// Only festivals whose three groups were founded by the key that created
+/// the festival count: anyone can write a festival document naming
+/// another festival's groups.
 pub async fn festivals_of(node: &Node, key: PublicKey) -> Result<Vec<Belonging>, NodeError> {
-    let festivals: Vec<Stored<Festival>> = all_documents(node, Kind::Festival.schema_id())
-        .await?
+    let documents = all_documents(node, Kind::Festival.schema_id()).await?;
+    let groups: Vec<DocumentId> = documents
         .iter()
-        .filter_map(stored)
-        .collect();
-    let groups: Vec<DocumentId> = festivals
-        .iter()
+        .filter_map(stored::<Festival>)
         .flat_map(|festival| [festival.organisers, festival.crew_leads, festival.crew])
         .collect();
-    let member_of = node.groups_of_key(key, groups).await?;
+    let founders = node.documents_by_id(groups).await?;
+    let founded_by = |group: &DocumentId, author: &PublicKey| {
+        founders
+            .get(group)
+            .is_some_and(|group| group.schema_id == key_group_schemas().key_group && group.author == *author)
+    };
+    let festivals: Vec<(PublicKey, Stored<Festival>)> = documents
+        .iter()
+        .filter_map(|document| Some((document.author, stored::<Festival>(document)?)))
+        .filter(|(author, festival)| {
+            [festival.organisers, festival.crew_leads, festival.crew]
+                .iter()
+                .all(|group| founded_by(group, author))
+        })
+        .collect();
+
+    // An organiser may change the festival; crew leads and crew are members.
+    let asked: Vec<_> = festivals
+        .iter()
+        .flat_map(|(_, festival)| {
+            [
+                (
+                    festival.organisers,
+                    Need::Update,
+                    Some(Kind::Festival.schema_id().clone()),
+                ),
+                (festival.crew_leads, Need::Member, None),
+                (festival.crew, Need::Member, None),
+            ]
+        })
+        .collect();
+    let answers = node.key_may(key, asked).await?;
     let asked_to_join = asked_to_join(node, key).await?;
     Ok(festivals
         .into_iter()
-        .filter_map(|festival| {
+        .zip(answers.chunks(3))
+        .filter_map(|((author, festival), answers)| {
             let role = [
-                (festival.organisers, FestivalRole::Organiser),
-                (festival.crew_leads, FestivalRole::CrewLead),
-                (festival.crew, FestivalRole::Crew),
+                FestivalRole::Organiser,
+                FestivalRole::CrewLead,
+                FestivalRole::Crew,
             ]
             .into_iter()
-            .find(|(group, _)| member_of.contains(group))
-            .map(|(_, role)| role)
+            .zip(answers)
+            .find_map(|(role, may)| may.then_some(role))
             .or_else(|| {
                 [festival.organisers, festival.crew_leads, festival.crew]
                     .iter()
                     .any(|group| asked_to_join.contains(group))
                     .then_some(FestivalRole::Asked)
             })
-            .or(festival.demo.then_some(FestivalRole::Demo))?;
+            .or((festival.demo && node.is_demo_key(&author)).then_some(FestivalRole::Demo))?;
             Some(Belonging { festival, role })
         })
         .collect())

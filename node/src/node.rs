@@ -172,8 +172,9 @@ impl NodeBuilder {
                     });
                 match opened {
                     Ok((key, replica)) => {
+                        let demo_keys = crate::demo::DemoKeys::of(&key).public_keys();
                         if ready_sender
-                            .send(Ok((key.public_key(), replica.commit_count())))
+                            .send(Ok((key.public_key(), demo_keys, replica.commit_count())))
                             .is_err()
                         {
                             return;
@@ -194,12 +195,13 @@ impl NodeBuilder {
                 }
             })
             .map_err(|error| StoreError::Corrupt(format!("cannot start the store thread: {error}")))?;
-        let (public_key, commits) = ready.await.map_err(|_| NodeError::Stopped)??;
+        let (public_key, demo_keys, commits) = ready.await.map_err(|_| NodeError::Stopped)??;
         let reads = Arc::new(ReadPool::new(&database, Arc::clone(&schema_generation)));
         Ok(Node {
             commands,
             thread: Some(thread),
             public_key,
+            demo_keys: Arc::new(demo_keys),
             events,
             stored,
             schema_generation,
@@ -240,6 +242,8 @@ pub struct Node {
     commands: std_mpsc::Sender<Command>,
     thread: Option<JoinHandle<()>>,
     public_key: PublicKey,
+    /// The keys of this installation's demo festival (`crate::demo`).
+    demo_keys: Arc<std::collections::HashSet<PublicKey>>,
     events: broadcast::Sender<NodeEvent>,
     stored: broadcast::Sender<Arc<Stored>>,
     schema_generation: Arc<AtomicU64>,
@@ -256,6 +260,12 @@ impl Node {
     /// This node's identity: the key that signs its entries.
     pub fn public_key(&self) -> PublicKey {
         self.public_key
+    }
+
+    /// Whether `key` is one of this node's demo keys: what they sign stays
+    /// on this node (`crate::demo`).
+    pub fn is_demo_key(&self, key: &PublicKey) -> bool {
+        self.demo_keys.contains(key)
     }
 
     /// Runs `work` on the store thread and returns its result.
@@ -467,15 +477,14 @@ impl Node {
         self.read(|reader| Ok(reader.remembered_peers()?)).await
     }
 
-    /// Which of `groups` the key `key` is a member of now, directly or
-    /// through a group.
-    pub async fn groups_of_key(
+    /// For each of `asked` (a key group, a need, a schema), whether the
+    /// key `key` has it now, directly or through a group.
+    pub async fn key_may(
         &self,
         key: PublicKey,
-        groups: Vec<DocumentId>,
-    ) -> Result<Vec<DocumentId>, NodeError> {
-        self.read(move |reader| Ok(reader.groups_of_key(key, &groups)?))
-            .await
+        asked: Vec<(DocumentId, crate::auth::grants::Need, Option<SchemaId>)>,
+    ) -> Result<Vec<bool>, NodeError> {
+        self.read(move |reader| Ok(reader.key_may(key, &asked)?)).await
     }
 
     /// Every log this node has, and how far it goes: what replication tells peers.

@@ -117,13 +117,14 @@ impl Reader {
         store::documents::load_many(&self.connection, ids, |schema_id| self.registry.get(schema_id))
     }
 
-    /// Which of `groups` the key `key` is a member of now.
-    pub fn groups_of_key(
+    /// For each of `asked` (a group, a need, a schema), whether the key
+    /// `key` has it now.
+    pub fn key_may(
         &self,
         key: PublicKey,
-        groups: &[DocumentId],
-    ) -> Result<Vec<DocumentId>, StoreError> {
-        crate::auth::authority::groups_of_key(&self.connection, &self.registry, key, groups)
+        asked: &[(DocumentId, crate::auth::grants::Need, Option<SchemaId>)],
+    ) -> Result<Vec<bool>, StoreError> {
+        crate::auth::authority::key_may(&self.connection, &self.registry, key, asked)
     }
 
     /// See [`document_view`].

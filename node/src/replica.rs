@@ -51,11 +51,6 @@ impl CheckedEntry {
         }
     }
 
-    /// Who signed it, if it is an entry whose signature holds.
-    pub fn author(&self) -> Option<PublicKey> {
-        self.decoded.as_ref().map(|entry| entry.public_key)
-    }
-
     fn checked_before(entries: &[Self]) -> VerifiedSignatures {
         VerifiedSignatures::checked_before(
             entries
@@ -77,9 +72,17 @@ pub enum PlanError {
     /// A change relates to a document that only a later change creates.
     #[error("change {0} relates to a document the plan creates after it")]
     Unresolved(usize),
-    /// A document to update is not here, or deleted.
+    /// A document to update is not here.
     #[error("document {0} to update is not here")]
     Missing(DocumentId),
+    /// A document to update is not of the schema the change is for.
+    #[error("document {document} is not a {kind}")]
+    WrongKind {
+        /// The document.
+        document: DocumentId,
+        /// The schema the change is for.
+        kind: &'static str,
+    },
 }
 
 impl From<StoreError> for PlanError {
@@ -290,7 +293,8 @@ impl Replica {
             }
             Err(error) => {
                 self.registry.roll_back();
-                self.authority.changed();
+                // What it learnt in the transaction may be gone with it.
+                self.authority = Authority::default();
                 Err(error)
             }
         }
@@ -298,21 +302,38 @@ impl Replica {
 
     /// Signs with `key` and publishes every change of `plan`, in order, in
     /// one transaction: all of them or, with an error, none. An update
-    /// builds on its document's view at that moment.
+    /// builds on the view the plan was decided on (what others changed
+    /// since stays, as a concurrent change), or on the plan's own earlier
+    /// update of the document.
     pub fn publish_plan(&mut self, key: &PrivateKey, plan: &Plan) -> Result<Vec<Applied>, PlanError> {
         self.in_transaction(VerifiedSignatures::default(), |batch, _| {
             let mut documents = Vec::with_capacity(plan.changes.len());
             let mut applied = Vec::with_capacity(plan.changes.len());
+            // The operation the plan last wrote to each document it changed.
+            let mut written: std::collections::HashMap<DocumentId, lineup_core::OperationId> =
+                std::collections::HashMap::new();
             for (index, change) in plan.changes.iter().enumerate() {
                 let fields = change.fields(&documents).ok_or(PlanError::Unresolved(index))?;
                 let operation = match &change.action {
                     Action::Create => Operation::create(change.kind.schema_id().clone(), fields),
-                    Action::Update { document, .. } => {
-                        let current =
-                            crate::reader::document(batch.connection(), batch.registry(), document)?
-                                .filter(|current| !current.is_deleted())
-                                .ok_or(PlanError::Missing(*document))?;
-                        Operation::update(current.schema_id, current.view_id, fields)
+                    Action::Update { document, previous } => {
+                        let schema = store::operations::meta(
+                            batch.connection(),
+                            &lineup_core::OperationId(document.0),
+                        )?
+                        .map(|meta| meta.schema_id)
+                        .ok_or(PlanError::Missing(*document))?;
+                        if lineup_schemas::Kind::of(&schema) != Some(change.kind) {
+                            return Err(PlanError::WrongKind {
+                                document: *document,
+                                kind: change.kind.name(),
+                            });
+                        }
+                        let previous = match written.get(document) {
+                            Some(operation) => DocumentViewId::from(*operation),
+                            None => previous.clone(),
+                        };
+                        Operation::update(schema, previous, fields)
                     }
                 };
                 let payload = operation.encode();
@@ -328,6 +349,7 @@ impl Replica {
                 )
                 .map_err(IngestError::from)?;
                 let one = batch.ingest(&entry, &payload, Source::Client)?;
+                written.insert(one.document_id, one.operation_id);
                 documents.push(one.document_id);
                 applied.push(one);
             }

@@ -9,7 +9,7 @@ mod test_utils;
 
 use std::collections::BTreeMap;
 
-use lineup_core::{DocumentId, DocumentViewId, Operation, OperationId, PrivateKey, Value};
+use lineup_core::{DocumentId, DocumentViewId, Operation, OperationId, Value};
 use lineup_node::auth::schemas::key_group_schemas;
 use lineup_node::node::Node;
 use test_utils::{define_schema, shuffle, Author, Signed};
@@ -583,71 +583,95 @@ async fn a_document_whose_owner_arrives_later_counts_once_it_does() {
 async fn a_document_that_belongs_to_a_key_changes_only_by_that_key() {
     let (node, _dir) = node().await;
     let (mut carol, mut mallory) = (Author::new(91), Author::new(92));
-    let (schema, definition) = define_schema(&mut carol, "profile", &[("owner", "str"), ("name", "str")]);
-    for signed in &definition {
-        publish(&node, signed).await.unwrap();
-    }
-    let profile = |by: &mut Author, owner: &lineup_core::PrivateKey, name: &str| {
-        let log = by.next_log();
-        let fields = fields(&[
-            ("owner", Value::Str(owner.public_key().to_string())),
-            ("name", Value::Str(name.into())),
-        ]);
-        by.sign(log, &Operation::create(schema.clone(), fields))
+    // The festival's profiles belong to one key each.
+    let schema = lineup_schemas::Kind::Profile.schema_id().clone();
+    let profile_fields = |owner: String, name: &str| {
+        fields(&[
+            ("owner", Value::Str(owner)),
+            ("display_name", Value::Str(name.into())),
+            ("about", Value::Str(String::new())),
+        ])
     };
-    let carols = profile(&mut carol, &PrivateKey::from_bytes(&[91; 32]), "Carol");
+    let profile = |by: &mut Author, owner: String, name: &str| {
+        let log = by.next_log();
+        by.sign(
+            log,
+            &Operation::create(schema.clone(), profile_fields(owner, name)),
+        )
+    };
+    let carol_key = carol.key.public_key().to_string();
+    let carols = profile(&mut carol, carol_key.clone(), "Carol");
     publish(&node, &carols).await.unwrap();
+    let names = || async {
+        let query = lineup_node::query::DocumentQuery::default();
+        let documents = node.documents(schema.clone(), query).await.unwrap().items;
+        documents
+            .into_iter()
+            .map(|document| match &document.fields.unwrap()["display_name"].value {
+                Value::Str(name) => name.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect::<Vec<_>>()
+    };
 
     // Over publish, another key's profile or a change of Carol's is refused.
-    let posing = profile(&mut mallory, &PrivateKey::from_bytes(&[91; 32]), "Carol (really)");
+    let posing = profile(&mut mallory, carol_key.clone(), "Carol (really)");
     let refusal = publish(&node, &posing).await.unwrap_err();
     assert!(
         refusal.contains("may not change a document that belongs to"),
         "{refusal}"
     );
-    // Carol's profile is her log 3 (the definition took 0 to 2).
-    let carols_log = 3;
+    let carols_log = 0;
     let rename = |by: &mut Author, log: usize, name: &str| {
         by.update(
             log,
             &schema,
             &carols,
-            fields(&[("name", Value::Str(name.into()))]),
+            fields(&[("display_name", Value::Str(name.into()))]),
         )
     };
     let mallorys_log = mallory.next_log();
     let defaced = rename(&mut mallory, mallorys_log, "Mallory was here");
     assert!(publish(&node, &defaced).await.is_err());
-    let not_a_key = {
-        let log = mallory.next_log();
-        let fields = fields(&[
-            ("owner", Value::Str("carol".into())),
-            ("name", Value::Str("Carol".into())),
-        ]);
-        mallory.sign(log, &Operation::create(schema.clone(), fields))
-    };
-    let refusal = publish(&node, &not_a_key).await.unwrap_err();
-    assert!(refusal.contains("is not a public key"), "{refusal}");
+    for owner in [
+        "carol".to_owned(),
+        mallory.key.public_key().to_string().to_uppercase(),
+    ] {
+        let not_a_key = profile(&mut mallory.copied(), owner, "Carol");
+        let refusal = publish(&node, &not_a_key).await.unwrap_err();
+        assert!(
+            refusal.contains("is not a public key in lower-case hex"),
+            "{refusal}"
+        );
+    }
     // (Signed by a copy: refused, it is not in Carol's log.)
     let taken = {
-        let log = carols_log;
         let previous = DocumentViewId::from(OperationId(carols.0.hash()));
-        carol.copied().sign(
-            log,
-            &Operation::update(
-                schema.clone(),
-                previous,
-                fields(&[("owner", Value::Str(mallory.key.public_key().to_string()))]),
-            ),
-        )
+        let owner = fields(&[("owner", Value::Str(mallory.key.public_key().to_string()))]);
+        carol
+            .copied()
+            .sign(carols_log, &Operation::update(schema.clone(), previous, owner))
     };
     let refusal = publish(&node, &taken).await.unwrap_err();
     assert!(refusal.contains("owner of a document never changes"), "{refusal}");
 
     // From a peer they are kept in their logs but count for nothing.
     from_peer(&node, &[posing, defaced]).await;
-    assert_eq!(stage_names(&node, &schema).await, ["Carol"]);
+    assert_eq!(names().await, ["Carol"]);
     let renamed = rename(&mut carol, carols_log, "Carol B.");
     from_peer(&node, &[renamed]).await;
-    assert_eq!(stage_names(&node, &schema).await, ["Carol B."]);
+    assert_eq!(names().await, ["Carol B."]);
+
+    // Another application's `owner: str` means nothing to key groups.
+    let (todo, definition) = define_schema(&mut carol, "todo", &[("owner", "str"), ("name", "str")]);
+    for signed in &definition {
+        publish(&node, signed).await.unwrap();
+    }
+    let log = mallory.next_log();
+    let todo_fields = fields(&[
+        ("owner", Value::Str("alice".into())),
+        ("name", Value::Str("Milk".into())),
+    ]);
+    let todo_create = mallory.sign(log, &Operation::create(todo, todo_fields));
+    publish(&node, &todo_create).await.unwrap();
 }

@@ -68,10 +68,12 @@ fn is_authorised(schema_id: &SchemaId, registry: &SchemaRegistry, path: &mut Vec
     is_authorised(target, registry, path)
 }
 
-/// An application schema with a field `owner: str`: each document belongs
-/// to the key its `owner` names.
+/// A festival schema with a field `owner: str`: each document belongs to
+/// the key its `owner` names. Only the festival's (of the lock file, the
+/// same on every node): other p2panda applications may call a text field
+/// `owner` and mean nothing by it.
 fn is_key_owned(schema_id: &SchemaId, registry: &SchemaRegistry) -> bool {
-    !schema_id.is_system()
+    lineup_schemas::Kind::of(schema_id).is_some()
         && registry
             .get(schema_id)
             .and_then(|schema| schema.fields().get("owner"))
@@ -115,7 +117,7 @@ pub enum Unauthorised {
         owner: lineup_core::PublicKey,
     },
     /// A document created to belong to something that is not a public key.
-    #[error("the owner {0:?} of a document that belongs to a key is not a public key")]
+    #[error("the owner {0:?} of a document that belongs to a key is not a public key in lower-case hex")]
     OwnerNotAKey(String),
     /// The owner is neither a key group nor an authorised document.
     #[error("{0} cannot own documents: it is neither a key group nor a document of an authorised schema")]
@@ -277,9 +279,11 @@ impl Authority {
                         None => return Ok(Err(Unauthorised::OwnerMissing(*document_id))),
                     },
                 };
-                match owner.parse() {
-                    Ok(key) => Requirement::Key(key),
-                    Err(_) => return Ok(Err(Unauthorised::OwnerNotAKey(owner))),
+                // Exactly as a key is written (lower-case hex), so that
+                // filters on `owner` find every document of a key.
+                match owner.parse::<lineup_core::PublicKey>() {
+                    Ok(key) if key.to_string() == owner => Requirement::Key(key),
+                    _ => return Ok(Err(Unauthorised::OwnerNotAKey(owner))),
                 }
             }
             (Role::Membership | Role::Owned, _) => {
@@ -578,14 +582,14 @@ fn owning_group(
     }
 }
 
-/// Which of `groups` the key `key` is a member of now (with any permission,
-/// directly or through a group; a revoked member is not).
-pub(crate) fn groups_of_key(
+/// For each of `asked` (a group, a need, a schema), whether the key `key`
+/// has it now, directly or through a group (a revoked member has nothing).
+pub(crate) fn key_may(
     connection: &Connection,
     registry: &SchemaRegistry,
     key: lineup_core::PublicKey,
-    groups: &[DocumentId],
-) -> Result<Vec<DocumentId>, StoreError> {
+    asked: &[(DocumentId, Need, Option<SchemaId>)],
+) -> Result<Vec<bool>, StoreError> {
     let key_groups = load(connection, registry)?;
     // Beyond any revocation's cut: what the key would sign next.
     let next = Signed {
@@ -593,13 +597,15 @@ pub(crate) fn groups_of_key(
         log_id: lineup_core::LogId(u64::MAX),
         seq_num: lineup_core::SeqNum::new(u64::MAX).unwrap_or(lineup_core::SeqNum::FIRST),
     };
-    Ok(groups
+    let mut decisions = HashMap::new();
+    Ok(asked
         .iter()
-        .copied()
-        .filter(|group| {
-            let decision = key_groups.decision(*group);
-            Decided::of(&key_groups, &decision)
-                .allows(next, Need::Member, None)
+        .map(|(group, need, schema)| {
+            let decision = decisions
+                .entry(*group)
+                .or_insert_with(|| key_groups.decision(*group));
+            Decided::of(&key_groups, decision)
+                .allows(next, *need, schema.as_ref())
                 .is_some()
         })
         .collect())

@@ -130,7 +130,10 @@ fn main() -> anyhow::Result<()> {
             println!("public key: {}", key.public_key());
         }
         Some(Command::Import) => import(&data_dir, durability)?,
-        Some(Command::Demo) => demo(Node::builder().data_dir(&data_dir).durability(durability))?,
+        Some(Command::Demo) => demo(
+            &data_dir,
+            Node::builder().data_dir(&data_dir).durability(durability),
+        )?,
     }
     Ok(())
 }
@@ -250,7 +253,7 @@ async fn stop_signal() {
     }
 }
 
-fn demo(node: NodeBuilder) -> anyhow::Result<()> {
+fn demo(data_dir: &std::path::Path, node: NodeBuilder) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let node = node.spawn().await.context("starting the node")?;
@@ -258,7 +261,9 @@ fn demo(node: NodeBuilder) -> anyhow::Result<()> {
             println!("The demo festival is here already.");
         } else {
             let began = std::time::Instant::now();
-            let demo = lineup_node::demo::make(&node)
+            // The node made its key on start; the demo keys come from it.
+            let keys = lineup_node::demo::DemoKeys::of(&key_file::load_or_create(data_dir)?);
+            let demo = lineup_node::demo::make(&node, &keys)
                 .await
                 .context("making the demo festival")?;
             println!(

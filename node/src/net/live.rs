@@ -12,7 +12,6 @@ use super::replication::{
 };
 use super::transport::Connection;
 use super::wire::{self, Message};
-use crate::demo::is_demo_key;
 use crate::node::{Node, Stored};
 
 /// What a stream the peer opened was for.
@@ -118,7 +117,7 @@ async fn push(
                 commit
                     .entries
                     .iter()
-                    .filter(|place| shared.contains(&place.schema_id) && !is_demo_key(&place.public_key))
+                    .filter(|place| shared.contains(&place.schema_id) && !node.is_demo_key(&place.public_key))
                     .map(|place| (place.public_key, place.log_id, place.seq_num)),
             );
         }
