@@ -84,6 +84,49 @@ const CREATE_FESTIVAL: &str =
     "mutation { createFestival(name: \"Wiesenklang\", description: \"Three days by the lake\", \
      place: \"Lake Stechlin\", start: 1783591200, end: 1783850400, timeZone: \"Europe/Berlin\") }";
 
+/// Founds a festival on `node`; its id.
+async fn found_festival(node: &RunningNode) -> String {
+    ok(node, CREATE_FESTIVAL, json!({})).await["createFestival"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The festival's key groups, by their field: `owner` (the organisers),
+/// `crew_leads`, `crew`.
+async fn group_of(node: &RunningNode, festival: &str, field: &str) -> String {
+    let query = format!(
+        "{{ {}(id: \"{festival}\") {{ fields {{ {field} {{ meta {{ documentId }} }} }} }} }}",
+        id(Kind::Festival)
+    );
+    ok(node, &query, json!({})).await[id(Kind::Festival)]["fields"][field]["meta"]["documentId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// `node` asks to join `group` of `festival` with an invite; the request's id.
+async fn join(node: &RunningNode, festival: &str, group: &str) -> String {
+    let invite = Invite {
+        festival: festival.parse().unwrap(),
+        group: group.parse().unwrap(),
+    };
+    let join = format!("mutation {{ joinFestival(invite: \"{invite}\") }}");
+    ok(node, &join, json!({})).await["joinFestival"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Waits until `node` has `count` membership requests.
+async fn until_requests(node: &RunningNode, count: u64) {
+    let collection = format!("all_{}", lineup_node::auth::schemas::key_group_schemas().request);
+    until(node, &format!("{{ {collection} {{ totalCount }} }}"), |data| {
+        data[&collection]["totalCount"] == count
+    })
+    .await;
+}
+
 /// Creates a document of `kind` as the node's owner; its id, or the refusal.
 async fn create(node: &RunningNode, kind: Kind, fields: &str) -> Result<String, String> {
     let query = format!(
@@ -125,23 +168,9 @@ async fn slot_title(node: &RunningNode, slot: &str) -> Json {
 #[tokio::test]
 async fn a_volunteer_signs_up_for_a_shift_but_only_an_accepted_organiser_edits_the_programme() {
     let organiser = RunningNode::start();
-    let festival = ok(&organiser, CREATE_FESTIVAL, json!({})).await["createFestival"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let groups = ok(
-        &organiser,
-        &format!("{{ {}(id: \"{festival}\") {{ fields {{ owner {{ meta {{ documentId }} }} crew {{ meta {{ documentId }} }} }} }} }}", id(Kind::Festival)),
-        json!({}),
-    )
-    .await;
-    let group = |name: &str| {
-        groups[id(Kind::Festival)]["fields"][name]["meta"]["documentId"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    let (organisers, crew) = (group("owner"), group("crew"));
+    let festival = found_festival(&organiser).await;
+    let organisers = group_of(&organiser, &festival, "owner").await;
+    let crew = group_of(&organiser, &festival, "crew").await;
     let mine = ok(&organiser, "{ myFestivals { festival role } }", json!({})).await;
     assert_eq!(
         mine["myFestivals"],
@@ -186,12 +215,7 @@ async fn a_volunteer_signs_up_for_a_shift_but_only_an_accepted_organiser_edits_t
         data[id(Kind::Slot)]["fields"]["title"] == "Opening"
     })
     .await;
-    let invite = Invite {
-        festival: festival.parse().unwrap(),
-        group: crew.parse().unwrap(),
-    };
-    let join = format!("mutation {{ joinFestival(invite: \"{invite}\") }}");
-    ok(&volunteer, &join, json!({})).await;
+    join(&volunteer, &festival, &crew).await;
     let theirs = ok(&volunteer, "{ myFestivals { festival role } }", json!({})).await;
     assert_eq!(
         theirs["myFestivals"],
@@ -246,34 +270,15 @@ async fn a_volunteer_signs_up_for_a_shift_but_only_an_accepted_organiser_edits_t
         data[id(Kind::Slot)]["fields"]["title"] == "Opening"
     })
     .await;
-    let invite = Invite {
-        festival: festival.parse().unwrap(),
-        group: organisers.parse().unwrap(),
-    };
-    let request = ok(
-        &device,
-        &format!("mutation {{ joinFestival(invite: \"{invite}\") }}"),
-        json!({}),
-    )
-    .await["joinFestival"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let request = join(&device, &festival, &organisers).await;
     assert_eq!(
         rename_slot(&device, &slot, "Grand opening")
             .await
             .map_err(|error| error.contains("no can_update")),
         Err(true)
     );
-    let requests = format!(
-        "{{ all_{} {{ totalCount }} }}",
-        lineup_node::auth::schemas::key_group_schemas().request
-    );
     // The founding requests (3), the volunteer's and the device's.
-    until(&organiser, &requests, |data| {
-        data[format!("all_{}", lineup_node::auth::schemas::key_group_schemas().request)]["totalCount"] == 5
-    })
-    .await;
+    until_requests(&organiser, 5).await;
     let accept = format!(
         "mutation {{ acceptMembership(request: \"{request}\", canAuthorise: false, canCreate: true, canUpdate: true, canDelete: true) }}"
     );
@@ -348,10 +353,7 @@ fn sign_up(volunteer: &mut Author, shift: DocumentId, at: i64) -> Signed {
 async fn sign_ups_made_apart_beyond_capacity_give_both_nodes_the_same_waiting_list() {
     let data_dir = tempfile::tempdir().unwrap();
     let organiser = RunningNode::start_in(data_dir.path(), &[]);
-    let festival = ok(&organiser, CREATE_FESTIVAL, json!({})).await["createFestival"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let festival = found_festival(&organiser).await;
     let stage = create(
         &organiser,
         Kind::Area,
@@ -537,10 +539,7 @@ async fn slot_count(node: &RunningNode) -> Json {
 #[tokio::test]
 async fn an_organiser_imports_a_schedule_once_and_everyone_downloads_it() {
     let organiser = RunningNode::start();
-    let festival = ok(&organiser, CREATE_FESTIVAL, json!({})).await["createFestival"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let festival = found_festival(&organiser).await;
 
     // A malformed file is refused naming its line, and nothing is stored.
     let broken = SCHEDULE_XML.replacen("</event>", "</evnt>", 1);
@@ -685,19 +684,8 @@ async fn a_plan_with_one_refused_change_stores_none_of_its_changes() {
 #[tokio::test]
 async fn an_accepted_crew_lead_runs_shifts_but_not_the_programme() {
     let organiser = RunningNode::start();
-    let festival = ok(&organiser, CREATE_FESTIVAL, json!({})).await["createFestival"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let query = format!(
-        "{{ {}(id: \"{festival}\") {{ fields {{ crew_leads {{ meta {{ documentId }} }} }} }} }}",
-        id(Kind::Festival)
-    );
-    let crew_leads = ok(&organiser, &query, json!({})).await[id(Kind::Festival)]["fields"]["crew_leads"]
-        ["meta"]["documentId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let festival = found_festival(&organiser).await;
+    let crew_leads = group_of(&organiser, &festival, "crew_leads").await;
     let stage = create(
         &organiser,
         Kind::Area,
@@ -712,27 +700,8 @@ async fn an_accepted_crew_lead_runs_shifts_but_not_the_programme() {
         id(Kind::Area)
     );
     until(&lead, &stage_query, |data| !data[id(Kind::Area)].is_null()).await;
-    let invite = Invite {
-        festival: festival.parse().unwrap(),
-        group: crew_leads.parse().unwrap(),
-    };
-    let request = ok(
-        &lead,
-        &format!("mutation {{ joinFestival(invite: \"{invite}\") }}"),
-        json!({}),
-    )
-    .await["joinFestival"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let requests = format!(
-        "{{ all_{} {{ totalCount }} }}",
-        lineup_node::auth::schemas::key_group_schemas().request
-    );
-    until(&organiser, &requests, |data| {
-        data[format!("all_{}", lineup_node::auth::schemas::key_group_schemas().request)]["totalCount"] == 4
-    })
-    .await;
+    let request = join(&lead, &festival, &crew_leads).await;
+    until_requests(&organiser, 4).await;
     // A member of the crew leads, with no permissions of its own there.
     let accept = format!(
         "mutation {{ acceptMembership(request: \"{request}\", canAuthorise: false, canCreate: false, canUpdate: false, canDelete: false) }}"
