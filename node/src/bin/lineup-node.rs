@@ -49,8 +49,8 @@ struct Cli {
     #[arg(long = "peer")]
     peers: Vec<std::net::SocketAddr>,
 
-    /// A plain p2panda node, without Lineup's own schemas (key groups), as
-    /// p2panda clients and conformance tests expect
+    /// A plain p2panda node, without Lineup's own schemas (key groups and the
+    /// festival's), as p2panda clients and conformance tests expect
     #[arg(long)]
     bare: bool,
 
