@@ -74,21 +74,17 @@ impl DemoKeys {
     }
 }
 
-fn copy(key: &PrivateKey) -> PrivateKey {
-    PrivateKey::from_bytes(&key.to_bytes())
-}
-
 /// A demo key that signs each new document in a log of its own and gives
 /// the entries to the node as a client would.
 struct DemoAuthor<'a> {
     node: &'a Node,
-    key: PrivateKey,
+    key: &'a PrivateKey,
     next_log: u64,
     signed: usize,
 }
 
 impl<'a> DemoAuthor<'a> {
-    fn new(node: &'a Node, key: PrivateKey) -> Self {
+    fn new(node: &'a Node, key: &'a PrivateKey) -> Self {
         Self {
             node,
             key,
@@ -101,7 +97,7 @@ impl<'a> DemoAuthor<'a> {
 impl Creator for DemoAuthor<'_> {
     async fn create(&mut self, schema: &SchemaId, fields: Fields) -> Result<DocumentId, NodeError> {
         let payload = Operation::create(schema.clone(), fields).encode();
-        let (_, entry) = Entry::sign_after(&self.key, LogId(self.next_log), &[], &payload)
+        let (_, entry) = Entry::sign_after(self.key, LogId(self.next_log), &[], &payload)
             .unwrap_or_else(|error| unreachable!("a first entry always signs: {error}"));
         self.node.publish(entry.clone(), payload).await?;
         self.next_log += 1;
@@ -143,7 +139,7 @@ pub async fn make(node: &Node, keys: &DemoKeys) -> Result<DemoFestival, DemoErro
     };
     let day = |number: i64| first_day.checked_add(number.days()).unwrap_or(first_day);
 
-    let mut organiser = DemoAuthor::new(node, copy(&keys.organiser));
+    let mut organiser = DemoAuthor::new(node, &keys.organiser);
     let details = FestivalDetails {
         name: "Wiesenklang (demo)".into(),
         description: "A demo festival: three days of music and talks by the lake. Nothing here is real."
@@ -166,7 +162,7 @@ pub async fn make(node: &Node, keys: &DemoKeys) -> Result<DemoFestival, DemoErro
     // The crew lead joins the crew leads, accepted by the organiser. Being
     // a member is enough (the crew leads' own memberships give the rest);
     // `can_authorise` in the group would let her revoke the organisers'.
-    let mut crew_lead = DemoAuthor::new(node, copy(&keys.crew_lead));
+    let mut crew_lead = DemoAuthor::new(node, &keys.crew_lead);
     join(
         &mut crew_lead,
         &mut organiser,
@@ -185,7 +181,7 @@ pub async fn make(node: &Node, keys: &DemoKeys) -> Result<DemoFestival, DemoErro
 
     let mut volunteers_signed = 0;
     for number in 0..VOLUNTEERS {
-        let mut volunteer = DemoAuthor::new(node, copy(&keys.volunteers[number]));
+        let mut volunteer = DemoAuthor::new(node, &keys.volunteers[number]);
         join(
             &mut volunteer,
             &mut crew_lead,

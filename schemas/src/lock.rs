@@ -78,34 +78,38 @@ impl Kind {
 
     /// The id of the schema's current version, which this code writes.
     pub fn schema_id(self) -> &'static SchemaId {
-        &current()[self as usize]
+        versions()
+            .iter()
+            .rev()
+            .find_map(|(kind, id)| (*kind == self).then_some(id))
+            .unwrap_or_else(|| unreachable!("ids.rs names every festival schema"))
     }
 
     /// The festival schema `schema` is a version of, if any.
     pub fn of(schema: &SchemaId) -> Option<Kind> {
-        let kind = Kind::ALL.into_iter().find(|kind| kind.name() == schema.name())?;
-        ids::VERSIONS
-            .contains(&schema.to_string().as_str())
-            .then_some(kind)
+        versions()
+            .iter()
+            .find_map(|(kind, id)| (id == schema).then_some(*kind))
     }
 }
 
-/// The current schema ids, parsed once.
-fn current() -> &'static [SchemaId; 11] {
-    static CURRENT: OnceLock<[SchemaId; 11]> = OnceLock::new();
-    CURRENT.get_or_init(|| {
-        Kind::ALL.map(|kind| {
-            let id = ids::VERSIONS
-                .iter()
-                .rev()
-                .find(|id| {
-                    id.strip_prefix(kind.name())
-                        .is_some_and(|rest| rest.starts_with("_0020"))
-                })
-                .unwrap_or_else(|| unreachable!("ids.rs names every festival schema"));
-            id.parse()
-                .unwrap_or_else(|error| unreachable!("ids.rs holds valid schema ids: {error}"))
-        })
+/// Every version in `ids.rs`, oldest first, with its schema: parsed once.
+fn versions() -> &'static [(Kind, SchemaId)] {
+    static VERSIONS: OnceLock<Vec<(Kind, SchemaId)>> = OnceLock::new();
+    VERSIONS.get_or_init(|| {
+        ids::VERSIONS
+            .iter()
+            .map(|id| {
+                let id: SchemaId = id
+                    .parse()
+                    .unwrap_or_else(|error| unreachable!("ids.rs holds valid schema ids: {error}"));
+                let kind = Kind::ALL
+                    .into_iter()
+                    .find(|kind| kind.name() == id.name())
+                    .unwrap_or_else(|| unreachable!("ids.rs holds festival schemas only"));
+                (kind, id)
+            })
+            .collect()
     })
 }
 
