@@ -205,15 +205,20 @@ async fn publish_refuses_what_the_author_may_not_do_and_names_the_permission() {
     // Nothing refused was stored: Mallory has only her request here, and
     // Carol's logs end where her allowed entries end.
     let heights = node.log_heights().await.unwrap();
-    let logs_of = |author: &Author| {
-        heights
-            .iter()
-            .filter(|log| log.public_key == author.key.public_key())
-            .map(|log| (log.log_id.0, log.seq_num.get()))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(logs_of(&mallory).len(), 1, "{heights:?}");
-    assert!(logs_of(&carol).iter().all(|(_, seq)| *seq == 1), "{heights:?}");
+    assert_eq!(logs_of(&heights, &mallory).len(), 1, "{heights:?}");
+    assert!(
+        logs_of(&heights, &carol).iter().all(|(_, seq)| *seq == 1),
+        "{heights:?}"
+    );
+}
+
+/// The logs of `author` among `heights`: (log id, last seq num).
+fn logs_of(heights: &[lineup_node::store::logs::LogHeight], author: &Author) -> Vec<(u64, u64)> {
+    heights
+        .iter()
+        .filter(|log| log.public_key == author.key.public_key())
+        .map(|log| (log.log_id.0, log.seq_num.get()))
+        .collect()
 }
 
 /// Gives `node` these entries as a peer would, one at a time.
@@ -654,6 +659,10 @@ async fn a_document_that_belongs_to_a_key_changes_only_by_that_key() {
     };
     let refusal = publish(&node, &taken).await.unwrap_err();
     assert!(refusal.contains("owner of a document never changes"), "{refusal}");
+    // Nothing refused was stored: Mallory has no log here, Carol one entry.
+    let heights = node.log_heights().await.unwrap();
+    assert_eq!(logs_of(&heights, &mallory), [], "{heights:?}");
+    assert_eq!(logs_of(&heights, &carol), [(0, 1)], "{heights:?}");
 
     // From a peer they are kept in their logs but count for nothing.
     from_peer(&node, &[posing, defaced]).await;
