@@ -3,7 +3,9 @@
 
 use std::sync::OnceLock;
 
-use lineup_core::{EncodedEntry, EncodedOperation, SchemaId};
+use std::collections::HashMap;
+
+use lineup_core::{EncodedEntry, EncodedOperation, FieldType, PlainValue, SchemaId};
 
 use crate::ids;
 
@@ -85,6 +87,17 @@ impl Kind {
             .unwrap_or_else(|| unreachable!("ids.rs names every festival schema"))
     }
 
+    /// The fields of the schema's current version, by name, as its signed
+    /// definition in the lock file gives them: what a client asks a node for.
+    pub fn fields(self) -> &'static [(String, FieldType)] {
+        static FIELDS: OnceLock<HashMap<SchemaId, Vec<(String, FieldType)>>> = OnceLock::new();
+        FIELDS
+            .get_or_init(defined_fields)
+            .get(self.schema_id())
+            .map(Vec::as_slice)
+            .unwrap_or_else(|| unreachable!("the lock file defines every version in ids.rs"))
+    }
+
     /// The festival schema `schema` is a version of, if any.
     pub fn of(schema: &SchemaId) -> Option<Kind> {
         versions()
@@ -111,6 +124,43 @@ fn versions() -> &'static [(Kind, SchemaId)] {
             })
             .collect()
     })
+}
+
+/// Every schema the lock file defines, with its fields sorted by name.
+fn defined_fields() -> HashMap<SchemaId, Vec<(String, FieldType)>> {
+    let mut field_definitions = HashMap::new();
+    let mut schemas = HashMap::new();
+    for (entry, operation) in lock_entries() {
+        let Ok(plain) = operation.decode() else {
+            unreachable!("the lock file holds valid operations")
+        };
+        let fields = plain.fields.unwrap_or_default();
+        let text = |name: &str| match fields.get(name) {
+            Some(PlainValue::Str(text)) => text.clone(),
+            _ => unreachable!("the lock file's definitions have a {name}"),
+        };
+        if plain.schema_id == SchemaId::SCHEMA_FIELD_DEFINITION_V1 {
+            let Ok(field_type) = text("type").parse::<FieldType>() else {
+                unreachable!("the lock file's field types are valid")
+            };
+            field_definitions.insert(entry.hash(), (text("name"), field_type));
+        } else if plain.schema_id == SchemaId::SCHEMA_DEFINITION_V1 {
+            let Some(PlainValue::HashLists(views)) = fields.get("fields") else {
+                unreachable!("a schema definition lists its fields")
+            };
+            let mut defined: Vec<(String, FieldType)> = views
+                .iter()
+                .filter_map(|view| field_definitions.get(view.first()?).cloned())
+                .collect();
+            defined.sort_by(|a, b| a.0.cmp(&b.0));
+            let view = lineup_core::DocumentViewId::from(lineup_core::OperationId(entry.hash()));
+            let Ok(id) = SchemaId::application(&text("name"), view) else {
+                unreachable!("the lock file's schema names are valid")
+            };
+            schemas.insert(id, defined);
+        }
+    }
+    schemas
 }
 
 #[cfg(test)]
@@ -143,6 +193,20 @@ mod tests {
     #[test]
     fn the_ids_in_code_are_those_of_the_lock_file() {
         assert_eq!(ids_in_lock(), ids::VERSIONS);
+    }
+
+    #[test]
+    fn every_kind_knows_the_fields_of_its_current_version() {
+        let names = |kind: Kind| -> Vec<&str> { kind.fields().iter().map(|(name, _)| name.as_str()).collect() };
+        assert_eq!(names(Kind::Profile), ["about", "display_name", "owner"]);
+        let slot_area = Kind::Slot.fields().iter().find(|(name, _)| name == "area");
+        assert_eq!(
+            slot_area.map(|(_, field_type)| field_type),
+            Some(&FieldType::Relation(Kind::Area.schema_id().clone()))
+        );
+        for kind in Kind::ALL {
+            assert!(!kind.fields().is_empty(), "{kind:?}");
+        }
     }
 
     #[test]
