@@ -1,0 +1,21 @@
+//! Lineup's app: a festival's programme, shifts, crew and network, served by
+//! any Lineup node to any browser on the festival's network, and shown in
+//! the desktop app. It talks to its node only over GraphQL.
+
+// A binary: `pub` in its modules means "for the other modules".
+#![allow(unreachable_pub)]
+
+mod actions;
+mod api;
+mod app;
+mod components;
+mod context;
+mod favourites;
+mod festival;
+mod session;
+mod time;
+mod views;
+
+fn main() {
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,112 @@
+//! Settings: my name as others see it, my identity, and whether this node
+//! shares the programme on the network.
+
+use leptos::prelude::*;
+use lineup_schemas::model::{Profile, Stored};
+use lineup_schemas::Kind;
+use serde_json::{json, Value as Json};
+
+use crate::actions;
+use crate::api::documents::{read_all, selection, PAGE};
+use crate::components::{Doing, DoingNote, Loading, Problem};
+use crate::context::{use_node, Loaded};
+
+/// The person's settings.
+#[component]
+pub fn Settings() -> impl IntoView {
+    let node = use_node();
+    let profiles = RwSignal::new(Loaded::Loading);
+    node.reload_on_change(profiles, |client| async move {
+        let query = format!(
+            "{{ profiles: all_{id}(first: {PAGE}) {{ documents {{ {selection} }} }} }}",
+            id = Kind::Profile.schema_id(),
+            selection = selection(Kind::Profile)
+        );
+        let answer: Json = client.query(&query, json!({})).await?;
+        Ok(read_all::<Profile>(&answer["profiles"]).0)
+    });
+    move || match node.me.get() {
+        Loaded::Loading => view! { <Loading what="settings" /> }.into_any(),
+        Loaded::Failed(error) => view! { <Problem error /> }.into_any(),
+        Loaded::Ready(me) => {
+            let mine: Option<Stored<Profile>> = profiles.with(|profiles| {
+                profiles.ready().and_then(|profiles| {
+                    lineup_schemas::model::profiles_by_person(profiles)
+                        .get(&me.public_key)
+                        .map(|profile| (*profile).clone())
+                })
+            });
+            view! {
+                <section class="page settings">
+                    <h1>"Settings"</h1>
+                    {if me.owner {
+                        view! { <NameForm mine person=me.public_key /> }.into_any()
+                    } else {
+                        view! { <p class="reason">"You are looking as a visitor: settings belong to the device's owner."</p> }.into_any()
+                    }}
+                    <section class="panel">
+                        <h2>"Identity"</h2>
+                        <p>"This device's public key, which others see your changes signed with:"</p>
+                        <code class="key">{me.public_key.to_string()}</code>
+                    </section>
+                    <section class="panel">
+                        <h2>"Share on the network"</h2>
+                        {if me.shared {
+                            "Other devices on this network can open the programme here (read-only)."
+                        } else {
+                            "Only this device can open Lineup here. Start the node with --http 0.0.0.0:2020 (or switch sharing on in the desktop app) to let visitors read the programme."
+                        }}
+                    </section>
+                    <Show when=move || me.owner>
+                        <button class="quiet" on:click=move |_| {
+                            crate::session::forget_token();
+                            if let Some(window) = web_sys::window() {
+                                let _ = window.location().reload();
+                            }
+                        }>"Forget the owner token on this browser"</button>
+                    </Show>
+                </section>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[component]
+fn NameForm(mine: Option<Stored<Profile>>, person: lineup_core::PublicKey) -> impl IntoView {
+    let node = use_node();
+    let name = RwSignal::new(mine.as_ref().map(|profile| profile.display_name.clone()).unwrap_or_default());
+    let about = RwSignal::new(mine.as_ref().map(|profile| profile.about.clone()).unwrap_or_default());
+    let doing = Doing::new();
+    let saved = RwSignal::new(false);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let profile = Profile {
+            person,
+            display_name: name.get_untracked().trim().to_owned(),
+            about: about.get_untracked(),
+        };
+        let client = node.client();
+        let before = mine.clone();
+        saved.set(false);
+        doing.run(
+            async move {
+                match before {
+                    Some(before) => actions::save(&client, before.id, &before.value, &profile).await,
+                    None => actions::create(&client, &profile).await.map(drop),
+                }
+            },
+            move |_| saved.set(true),
+        );
+    };
+    view! {
+        <form class="panel" on:submit=submit>
+            <h2>"Your name"</h2>
+            <label>"Display name" <input name="display_name" bind:value=name /></label>
+            <label>"About you" <input name="about" bind:value=about placeholder="e.g. lights, first aid" /></label>
+            <button type="submit" disabled=move || doing.pending.get()>"Save"</button>
+            <DoingNote doing />
+            <Show when=move || saved.get()><span class="done" role="status">"Saved"</span></Show>
+        </form>
+    }
+}
