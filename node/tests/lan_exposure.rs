@@ -14,13 +14,11 @@ use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use lineup_node::api::{router, ApiOptions, Exposure};
+use lineup_node::api::{ApiOptions, Exposure};
 use lineup_node::node::Node;
 use running_node::{post_graphql, publish};
 use serde_json::{json, Value as Json};
-use test_utils::{edited_stage, stage_schema, Author};
-
-const TOKEN: &str = "7f3a9c0e5b1d2f4a6c8e0b2d4f6a8c0e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a";
+use test_utils::{edited_stage, local_api, serve_api, stage_schema, Author, OWNER_TOKEN as TOKEN};
 
 fn refused(answer: &Json) -> bool {
     answer["errors"]
@@ -33,17 +31,13 @@ async fn strangers_read_and_publish_within_limits_but_define_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let node = Arc::new(Node::builder().data_dir(dir.path()).spawn().await.unwrap());
     let options = ApiOptions {
-        owner_token: TOKEN.into(),
         exposure: Exposure::Lan {
             per_second: 2.0,
             burst: 30.0,
         },
-        ui_dir: None,
-        replication: None,
+        ..local_api()
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move { axum::serve(listener, router(Arc::clone(&node), options)).await });
+    let url = serve_api(node, options).await;
     let client = reqwest::Client::new();
 
     let mut author = Author::new(5);
@@ -97,5 +91,4 @@ async fn strangers_read_and_publish_within_limits_but_define_nothing() {
     assert!(limited >= 25, "only {limited} of 60 requests were limited");
     let answer = post_graphql(&client, &url, Some(TOKEN), &query).await;
     assert_eq!(answer["data"][format!("all_{schema}")]["totalCount"], json!(1));
-    server.abort();
 }

@@ -4,6 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
 
+mod running_node;
 mod test_utils;
 
 use std::collections::BTreeMap;
@@ -18,7 +19,10 @@ use lineup_node::node::Node;
 use lineup_node::query::DocumentQuery;
 use lineup_node::replica::{CheckedEntry, Ingested};
 use lineup_node::store::forks::ForkedLog;
-use test_utils::{define_schema, edited_stage, eventually, stage_schema, Author, Signed};
+use running_node::post_graphql;
+use test_utils::{
+    define_schema, edited_stage, eventually, local_api, serve_api, stage_schema, Author, Signed,
+};
 
 struct Peer {
     node: Node,
@@ -547,6 +551,16 @@ async fn a_fork_delivered_in_either_order_freezes_the_same_log_everywhere() {
         carol.node.log_heights().await.unwrap(),
         before,
         "nothing of it is stored"
+    );
+
+    // Carol's UI is told which log she froze, and where.
+    let url = serve_api(std::sync::Arc::new(carol.node), local_api()).await;
+    let query = serde_json::json!({ "query": "{ syncStatus { forks { publicKey logId seqNum } } }" });
+    let answer = post_graphql(&reqwest::Client::new(), &url, None, &query).await;
+    assert_eq!(
+        answer["data"]["syncStatus"]["forks"],
+        serde_json::json!([{ "publicKey": dana.key.public_key().to_string(), "logId": log.to_string(), "seqNum": "2" }]),
+        "{answer}"
     );
 }
 

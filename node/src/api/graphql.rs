@@ -155,6 +155,17 @@ fn document_meta_object() -> Object {
         .field(meta("deleted", TypeRef::named_nn(TypeRef::BOOLEAN)))
 }
 
+/// A field of an object whose parent value is a `T`: the non-null text
+/// `text` makes of it.
+pub(crate) fn text_field<T: std::any::Any + Send + Sync>(name: &str, text: fn(&T) -> String) -> Field {
+    Field::new(name, TypeRef::named_nn(TypeRef::STRING), move |ctx| {
+        FieldFuture::new(async move {
+            let parent = ctx.parent_value.try_downcast_ref::<T>()?;
+            Ok(Some(FieldValue::value(text(parent))))
+        })
+    })
+}
+
 fn node<'a>(ctx: &ResolverContext<'a>) -> Result<&'a Arc<Node>, Error> {
     ctx.data::<Arc<Node>>()
 }

@@ -1,14 +1,18 @@
-//! `syncStatus`: how this node stands with its peers, and `addPeer`, for the
-//! UI. Lineup additions; aquadoggo has nothing like them. The status changes
-//! without the store changing, so answers that ask for it are never kept.
+//! `syncStatus`: how this node stands with its peers and which logs it froze
+//! because their author forked them, and `addPeer`, for the UI. Lineup
+//! additions; aquadoggo has nothing like them. The status changes without
+//! the store changing, so answers that ask for it are never kept.
 
 use std::time::UNIX_EPOCH;
 
 use async_graphql::dynamic::{Field, FieldFuture, FieldValue, InputValue, Object, TypeRef};
 use async_graphql::{Error, Value as GqlValue};
 
+use super::graphql::text_field;
 use crate::net::peers::Dialler;
 use crate::net::status::{PeerStatus, SyncStatus, Unreachable};
+use crate::node::Node;
+use crate::store::forks::ForkedLog;
 
 /// The root field's name.
 pub(crate) const FIELD: &str = "syncStatus";
@@ -52,7 +56,7 @@ pub(crate) fn add_peer_field() -> Field {
     .argument(InputValue::new("address", TypeRef::named_nn(TypeRef::STRING)))
 }
 
-pub(crate) fn objects() -> [Object; 3] {
+pub(crate) fn objects() -> [Object; 4] {
     let status = Object::new("SyncStatus")
         .field(Field::new("peers", TypeRef::named_nn_list_nn("Peer"), |ctx| {
             FieldFuture::new(async move {
@@ -73,7 +77,22 @@ pub(crate) fn objects() -> [Object; 3] {
                     )))
                 })
             },
-        ));
+        ))
+        .field(
+            Field::new("forks", TypeRef::named_nn_list_nn("ForkedLog"), |ctx| {
+                FieldFuture::new(async move {
+                    let forks = ctx
+                        .data::<std::sync::Arc<Node>>()?
+                        .forked_logs()
+                        .await
+                        .map_err(|error| Error::new(error.to_string()))?;
+                    Ok(Some(FieldValue::list(
+                        forks.into_iter().map(FieldValue::owned_any),
+                    )))
+                })
+            })
+            .description("The logs this node froze because their author signed two entries at one seq num."),
+        );
     let peer_field = |name: &'static str, ty: TypeRef| {
         Field::new(name, ty, move |ctx| {
             FieldFuture::new(async move {
@@ -114,20 +133,24 @@ pub(crate) fn objects() -> [Object; 3] {
             peer_field("aheadEntries", TypeRef::named_nn(TypeRef::FLOAT))
                 .description("Entries this node has that the peer lacks, as far as the last sync knows."),
         );
-    let unreachable_field = |name: &'static str| {
-        Field::new(name, TypeRef::named_nn(TypeRef::STRING), move |ctx| {
-            FieldFuture::new(async move {
-                let peer = ctx.parent_value.try_downcast_ref::<Unreachable>()?;
-                Ok(Some(FieldValue::value(match name {
-                    "address" => peer.address.to_string(),
-                    _ => peer.error.clone(),
-                })))
-            })
-        })
-    };
     let unreachable = Object::new("UnreachablePeer")
         .description("A peer this node was told to dial and cannot reach.")
-        .field(unreachable_field("address"))
-        .field(unreachable_field("error"));
-    [status, peer, unreachable]
+        .field(text_field("address", |peer: &Unreachable| {
+            peer.address.to_string()
+        }))
+        .field(text_field("error", |peer: &Unreachable| peer.error.clone()));
+    let fork = Object::new("ForkedLog")
+        .description(
+            "A log frozen by a fork: nothing of it from seqNum on counts here, nor anything that builds on it.",
+        )
+        .field(
+            text_field("publicKey", |fork: &ForkedLog| fork.public_key.to_string())
+                .description("The author whose key signed the fork, in hex."),
+        )
+        .field(text_field("logId", |fork: &ForkedLog| fork.log_id.0.to_string()))
+        .field(
+            text_field("seqNum", |fork: &ForkedLog| fork.seq_num.get().to_string())
+                .description("The first seq num with two entries."),
+        );
+    [status, peer, unreachable, fork]
 }

@@ -1,5 +1,5 @@
 //! Fixtures shared by the node's integration tests: authors that sign chains
-//! of entries, and a small festival schema.
+//! of entries, a small festival schema, and a node's API served in process.
 
 #![allow(dead_code)] // each test binary uses part of it
 
@@ -169,6 +169,32 @@ where
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+}
+
+/// The owner token of [`local_api`].
+pub(crate) const OWNER_TOKEN: &str = "7f3a9c0e5b1d2f4a6c8e0b2d4f6a8c0e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a";
+
+/// How a node serves its API to this machine only, without replication.
+pub(crate) fn local_api() -> lineup_node::api::ApiOptions {
+    lineup_node::api::ApiOptions {
+        owner_token: OWNER_TOKEN.into(),
+        exposure: lineup_node::api::Exposure::Local,
+        ui_dir: None,
+        replication: None,
+    }
+}
+
+/// Serves `node`'s API in process on a free port of 127.0.0.1, until the
+/// test ends; its GraphQL URL. Requests come without peer addresses, so on
+/// an API shared with the LAN every one counts as another machine's.
+pub(crate) async fn serve_api(
+    node: std::sync::Arc<lineup_node::node::Node>,
+    options: lineup_node::api::ApiOptions,
+) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, lineup_node::api::router(node, options)).await });
+    url
 }
 
 /// A deterministic shuffle (xorshift-driven Fisher-Yates).
