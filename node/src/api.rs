@@ -21,6 +21,7 @@ mod scalars;
 mod schedule_files;
 mod subscriptions;
 mod sync_status;
+mod this_node;
 
 use std::sync::{Arc, RwLock};
 
@@ -64,6 +65,9 @@ pub struct Replication {
     pub status: crate::net::status::SyncStatus,
     /// To add peers.
     pub dialler: crate::net::peers::Dialler,
+    /// Where other nodes reach this one (QUIC), as bound: the peer code
+    /// `thisNode` gives names it.
+    pub quic_address: std::net::SocketAddr,
 }
 
 /// The routes of the API, serving `node`. Serve them with
@@ -136,7 +140,14 @@ impl ApiState {
             }
         }
         let schemas = self.node.schemas().await?;
-        let schema = graphql::build(Arc::clone(&self.node), self.replication.clone(), &schemas)
+        let reach = this_node::Reach {
+            shared: self.exposure != Exposure::Local,
+            quic: self
+                .replication
+                .as_ref()
+                .map(|replication| replication.quic_address),
+        };
+        let schema = graphql::build(Arc::clone(&self.node), self.replication.clone(), reach, &schemas)
             .map_err(|error| NodeError::Api(format!("cannot build the GraphQL schema: {error}")))?;
         *self.schema.write().unwrap_or_else(|e| e.into_inner()) = Some((generation, schema.clone()));
         Ok(schema)

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use lineup_core::{DocumentId, Operation};
 use lineup_schemas::model::{Document, Shift, ShiftSignup, Stored};
 use lineup_schemas::{rules, Invite, Kind};
-use running_node::{post_graphql, publish_all, RunningNode};
+use running_node::{post_graphql, publish_all, refusal, RunningNode};
 use serde_json::{json, Value as Json};
 use test_utils::{eventually, Author, Signed};
 
@@ -35,14 +35,6 @@ async fn ok(node: &RunningNode, query: &str, variables: Json) -> Json {
     let answer = ask(node, query, variables).await;
     assert!(answer.get("errors").is_none(), "{query}: {answer}");
     answer["data"].clone()
-}
-
-/// The first error's message.
-fn refusal(answer: &Json) -> String {
-    answer["errors"][0]["message"]
-        .as_str()
-        .unwrap_or_else(|| panic!("refused: {answer}"))
-        .to_owned()
 }
 
 fn id(kind: Kind) -> String {

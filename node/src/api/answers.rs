@@ -37,9 +37,14 @@ impl Question {
     }
 }
 
+/// Root fields whose answers are never kept: the sync status changes without
+/// a commit, and `thisNode` tells whether the request is the owner's.
+const NEVER_KEPT: [&str; 2] = [super::sync_status::FIELD, super::this_node::FIELD];
+
 /// Whether an answer to `request` may be kept: every operation it holds is
-/// a query, and it asks for nothing that changes without a commit (the sync
-/// status). Parses the query (the parse is kept in the request).
+/// a query, and it asks for nothing that changes without a commit or from
+/// one request to the next ([`NEVER_KEPT`]). Parses the query (the parse is
+/// kept in the request).
 pub(crate) fn keepable(request: &mut async_graphql::Request) -> bool {
     let Ok(document) = request.parsed_query() else {
         return false;
@@ -58,16 +63,16 @@ pub(crate) fn keepable(request: &mut async_graphql::Request) -> bool {
                 .values()
                 .map(|fragment| &fragment.node.selection_set.node),
         );
-    only_queries && !selections.into_iter().any(asks_sync_status)
+    only_queries && !selections.into_iter().any(asks_never_kept)
 }
 
-fn asks_sync_status(selections: &SelectionSet) -> bool {
+fn asks_never_kept(selections: &SelectionSet) -> bool {
     selections.items.iter().any(|selection| match &selection.node {
         Selection::Field(field) => {
-            field.node.name.node == super::sync_status::FIELD
-                || asks_sync_status(&field.node.selection_set.node)
+            NEVER_KEPT.contains(&field.node.name.node.as_str())
+                || asks_never_kept(&field.node.selection_set.node)
         }
-        Selection::InlineFragment(fragment) => asks_sync_status(&fragment.node.selection_set.node),
+        Selection::InlineFragment(fragment) => asks_never_kept(&fragment.node.selection_set.node),
         Selection::FragmentSpread(_) => false,
     })
 }
@@ -309,6 +314,20 @@ mod tests {
         ));
         assert!(!keepable(
             "{ ...F } fragment F on Query { syncStatus { unreachable { error } } }"
+        ));
+    }
+
+    #[test]
+    fn answers_that_tell_whether_the_request_is_the_owners_are_never_kept() {
+        let keepable = |query: &str| keepable(&mut async_graphql::Request::new(query));
+        assert!(!keepable("{ thisNode { owner } }"));
+        assert!(
+            !keepable("{ a me: thisNode { publicKey } }"),
+            "under an alias too"
+        );
+        assert!(!keepable("{ ... on Query { thisNode { shared } } }"));
+        assert!(!keepable(
+            "query A { a } query B { ...F } fragment F on Query { thisNode { peerCode } }"
         ));
     }
 

@@ -26,6 +26,7 @@ const MAX_COMPLEXITY: usize = 10_000;
 pub(crate) fn build(
     node: Arc<Node>,
     replication: Option<super::Replication>,
+    reach: super::this_node::Reach,
     schemas: &[P2pSchema],
 ) -> Result<Schema, SchemaError> {
     let known: Vec<&SchemaId> = schemas.iter().map(P2pSchema::id).collect();
@@ -36,7 +37,8 @@ pub(crate) fn build(
         .collect();
     let mut query = Object::new("Query")
         .field(next_args_field())
-        .field(super::sync_status::field());
+        .field(super::sync_status::field())
+        .field(super::this_node::field());
     let mut mutation = Object::new("MutationRoot")
         .description("GraphQL mutation root.")
         .field(publish_field(Arc::new(application)))
@@ -76,6 +78,8 @@ pub(crate) fn build(
         )
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .register(super::this_node::object())
+        .data(reach)
         .data(node);
     for object in super::sync_status::objects() {
         builder = builder.register(object);

@@ -9,6 +9,7 @@ use async_graphql::dynamic::{Field, FieldFuture, FieldValue, InputValue, Object,
 use async_graphql::{Error, Value as GqlValue};
 
 use super::graphql::text_field;
+use crate::net::peer_code;
 use crate::net::peers::Dialler;
 use crate::net::status::{PeerStatus, SyncStatus, Unreachable};
 use crate::node::Node;
@@ -30,7 +31,8 @@ pub(crate) fn field() -> Field {
 }
 
 /// `addPeer(address)`: the owner asks the node to dial another node at
-/// `host:port` and keep in sync with it.
+/// `host:port`, or at the addresses of a peer code (the first that
+/// answers), and keep in sync with it.
 pub(crate) fn add_peer_field() -> Field {
     Field::new("addPeer", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
         FieldFuture::new(async move {
@@ -40,19 +42,20 @@ pub(crate) fn add_peer_field() -> Field {
                 ));
             }
             let text = super::scalars::required_text(&ctx.args, "address")?;
-            let address: std::net::SocketAddr = text
-                .parse()
-                .map_err(|_| Error::new(format!("{text} is no address: expected host:port, e.g. 10.0.0.7:2022")))?;
+            let addresses = peer_code::addresses_in(text).map_err(|error| Error::new(error.to_string()))?;
             let dialler = ctx
                 .data_opt::<Dialler>()
                 .ok_or_else(|| Error::new("this node does not replicate"))?;
-            if !dialler.dial(address) {
+            if !dialler.dial_any(addresses) {
                 return Err(Error::new("replication is busy or stopped: try again"));
             }
             Ok(Some(FieldValue::value(true)))
         })
     })
-    .description("Dials the node at `host:port` and keeps in sync with it (owner only; a Lineup addition).")
+    .description(
+        "Dials the node at `host:port`, or at a peer code's addresses (lineup-peer:<ip:port>,...: its thisNode \
+         { peerCode }), and keeps in sync with it (owner only; a Lineup addition).",
+    )
     .argument(InputValue::new("address", TypeRef::named_nn(TypeRef::STRING)))
 }
 

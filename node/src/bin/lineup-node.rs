@@ -213,6 +213,7 @@ fn serve(
             replication: Some(Replication {
                 status: peers.status(),
                 dialler: peers.dialler(),
+                quic_address: quic,
             }),
         };
         if options.exposure != Exposure::Local {

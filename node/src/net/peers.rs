@@ -50,13 +50,21 @@ const DIAL_SECOND: Duration = Duration::from_secs(2);
 /// Asks a running [`Peers`] to dial one more peer (the UI's "add a peer",
 /// for networks where nodes cannot find each other).
 #[derive(Debug, Clone)]
-pub struct Dialler(tokio::sync::mpsc::Sender<SocketAddr>);
+pub struct Dialler(tokio::sync::mpsc::Sender<Vec<SocketAddr>>);
 
 impl Dialler {
     /// Starts dialling `address`, and keeps at it; false if replication has
     /// stopped or too many requests are waiting.
     pub fn dial(&self, address: SocketAddr) -> bool {
-        self.0.try_send(address).is_ok()
+        self.dial_any(vec![address])
+    }
+
+    /// Starts dialling one node at `addresses` (a peer code's: the node's
+    /// interfaces), all at once, keeping the connection of the first that
+    /// answers, and keeps at it; false if replication has stopped or too
+    /// many requests are waiting.
+    pub fn dial_any(&self, addresses: Vec<SocketAddr>) -> bool {
+        !addresses.is_empty() && self.0.try_send(addresses).is_ok()
     }
 }
 
@@ -107,7 +115,7 @@ impl Peers {
             tasks.spawn(keep_dialling(
                 session.clone(),
                 Arc::clone(&transport),
-                address,
+                vec![address],
                 None,
             ));
         }
@@ -215,16 +223,18 @@ async fn dial_remembered(session: Session, transport: Arc<Transport>, given: Vec
         remembered
             .into_iter()
             .filter(|(_, address)| !given.contains(address))
-            .map(|(key, address)| keep_dialling(session.clone(), Arc::clone(&transport), address, Some(key))),
+            .map(|(key, address)| {
+                keep_dialling(session.clone(), Arc::clone(&transport), vec![address], Some(key))
+            }),
     )
     .await;
 }
 
-/// Dials the addresses asked for through a [`Dialler`], each until stopped.
+/// Dials the nodes asked for through a [`Dialler`], each until stopped.
 async fn dial_on_request(
     session: Session,
     transport: Arc<Transport>,
-    mut asked: tokio::sync::mpsc::Receiver<SocketAddr>,
+    mut asked: tokio::sync::mpsc::Receiver<Vec<SocketAddr>>,
 ) {
     // Polled here rather than spawned, so that stopping this task stops them.
     let mut dialling = futures_util::stream::FuturesUnordered::new();
@@ -232,8 +242,8 @@ async fn dial_on_request(
     loop {
         tokio::select! {
             address = asked.recv() => match address {
-                Some(address) if addresses.insert(address) => {
-                    dialling.push(keep_dialling(session.clone(), Arc::clone(&transport), address, None));
+                Some(node) if addresses.insert(node.clone()) => {
+                    dialling.push(keep_dialling(session.clone(), Arc::clone(&transport), node, None));
                 }
                 Some(_) => {}
                 None => return,
@@ -243,10 +253,12 @@ async fn dial_on_request(
     }
 }
 
+/// Keeps a connection open to the node at `addresses` (one, or a peer
+/// code's); once the connection ends, dials again, after a while.
 async fn keep_dialling(
     session: Session,
     transport: Arc<Transport>,
-    address: SocketAddr,
+    addresses: Vec<SocketAddr>,
     expected: Option<PublicKey>,
 ) {
     let mut backoff = FIRST_BACKOFF;
@@ -258,7 +270,7 @@ async fn keep_dialling(
         }
         // Quickly again only after a connection that synced: a peer that
         // fails every session is not hammered.
-        if dial(&session, &transport, address, expected).await == Some(true) {
+        if dial(&session, &transport, &addresses, expected).await == Some(true) {
             backoff = FIRST_BACKOFF;
         }
         tokio::time::sleep(backoff).await;
@@ -266,26 +278,40 @@ async fn keep_dialling(
     }
 }
 
-/// Dials `address` once (expecting the node `expected`, if given) and syncs
-/// with it until the connection breaks: whether a session went through, or
-/// `None` if it could not be reached (noted in the status).
+/// Dials a node once at `addresses` (expecting the node `expected`, if
+/// given) and syncs with it until the connection breaks: whether a session
+/// went through, or `None` if it could not be reached (noted in the
+/// status). Several addresses (one node's interfaces) are dialled at once,
+/// and the first to answer is kept: a dead one takes the whole handshake
+/// timeout to fail.
 async fn dial(
     session: &Session,
     transport: &Transport,
-    address: SocketAddr,
+    addresses: &[SocketAddr],
     expected: Option<PublicKey>,
 ) -> Option<bool> {
-    match transport.connect(address, expected).await {
-        Ok(connection) => {
-            session.connected(&connection, address).await;
-            Some(serve(session.clone(), connection, Opens::AtOnce).await)
-        }
-        Err(error) => {
-            tracing::debug!("cannot reach {address}: {error}");
-            session.status.unreachable_at(address, error.to_string());
-            None
+    let mut attempts: futures_util::stream::FuturesUnordered<_> = addresses
+        .iter()
+        .map(|address| async move { (*address, transport.connect(*address, expected).await) })
+        .collect();
+    while let Some((address, attempt)) = attempts.next().await {
+        match attempt {
+            Ok(connection) => {
+                // The node answered: its other addresses do not matter now.
+                drop(attempts);
+                for other in addresses {
+                    session.status.forget_unreachable(*other);
+                }
+                session.connected(&connection, address).await;
+                return Some(serve(session.clone(), connection, Opens::AtOnce).await);
+            }
+            Err(error) => {
+                tracing::debug!("cannot reach {address}: {error}");
+                session.status.unreachable_at(address, error.to_string());
+            }
         }
     }
+    None
 }
 
 /// Follows each node in `neighbours` while it is there.
@@ -343,7 +369,7 @@ async fn follow_neighbour(
         if !session.status.is_connected(key) {
             for address in addresses {
                 tried.insert(address);
-                if let Some(synced) = dial(&session, &transport, address, Some(key)).await {
+                if let Some(synced) = dial(&session, &transport, &[address], Some(key)).await {
                     if synced {
                         backoff = FIRST_BACKOFF;
                     }

@@ -123,6 +123,14 @@ pub(crate) async fn post_graphql(
     request.send().await.unwrap().json().await.unwrap()
 }
 
+/// The first error's message of a GraphQL answer (panics if it has none).
+pub(crate) fn refusal(answer: &serde_json::Value) -> String {
+    answer["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("refused: {answer}"))
+        .to_owned()
+}
+
 /// Publishes a signed entry and its operation; returns the answer.
 pub(crate) async fn publish(
     client: &reqwest::Client,
