@@ -1,5 +1,6 @@
 //! The festival on a node: founding one with its key groups, asking to
-//! join one with an invite, and which festivals this node belongs to.
+//! join one with an invite, which festivals this node belongs to, and who
+//! is in a festival's groups ([`festival_people`]).
 //!
 //! A festival has three key groups, all founded by whoever creates it:
 //! the *organisers* own the festival and everything in it; the *crew
@@ -8,6 +9,8 @@
 //! organiser may appoint crew leads); the *crew* (everyone working there)
 //! take in new volunteers through the crew leads, who are their member
 //! with `can_authorise`.
+
+mod people;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +27,8 @@ use crate::auth::memberships::{self, Answer, MembershipError};
 use crate::auth::schemas::key_group_schemas;
 use crate::node::{Node, NodeError};
 use crate::query::{Condition, DocumentQuery, Filter, Subject};
+
+pub use people::{festival_people, FestivalGroup, FestivalPeople};
 
 /// What the person founding a festival says about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -280,26 +285,7 @@ pub struct Belonging {
 /// another festival's groups.
 pub async fn festivals_of(node: &Node, key: PublicKey) -> Result<Vec<Belonging>, NodeError> {
     let documents = all_documents(node, Kind::Festival.schema_id()).await?;
-    let groups: Vec<DocumentId> = documents
-        .iter()
-        .filter_map(stored::<Festival>)
-        .flat_map(|festival| [festival.organisers, festival.crew_leads, festival.crew])
-        .collect();
-    let founders = node.documents_by_id(groups).await?;
-    let founded_by = |group: &DocumentId, author: &PublicKey| {
-        founders
-            .get(group)
-            .is_some_and(|group| group.schema_id == key_group_schemas().key_group && group.author == *author)
-    };
-    let festivals: Vec<(PublicKey, Stored<Festival>)> = documents
-        .iter()
-        .filter_map(|document| Some((document.author, stored::<Festival>(document)?)))
-        .filter(|(author, festival)| {
-            [festival.organisers, festival.crew_leads, festival.crew]
-                .iter()
-                .all(|group| founded_by(group, author))
-        })
-        .collect();
+    let festivals = real_festivals(node, &documents).await?;
 
     // An organiser may change the festival; crew leads and crew are members.
     let asked: Vec<_> = festivals
@@ -338,6 +324,35 @@ pub async fn festivals_of(node: &Node, key: PublicKey) -> Result<Vec<Belonging>,
             })
             .or((festival.demo && node.is_demo_key(&author)).then_some(FestivalRole::Demo))?;
             Some(Belonging { festival, role })
+        })
+        .collect())
+}
+
+/// The festivals among `documents` that count, with the key that created
+/// each: those whose three groups that key founded (anyone can write a
+/// festival document naming another festival's groups).
+async fn real_festivals(
+    node: &Node,
+    documents: &[lineup_core::Document],
+) -> Result<Vec<(PublicKey, Stored<Festival>)>, NodeError> {
+    let groups: Vec<DocumentId> = documents
+        .iter()
+        .filter_map(stored::<Festival>)
+        .flat_map(|festival| [festival.organisers, festival.crew_leads, festival.crew])
+        .collect();
+    let founders = node.documents_by_id(groups).await?;
+    let founded_by = |group: &DocumentId, author: &PublicKey| {
+        founders
+            .get(group)
+            .is_some_and(|group| group.schema_id == key_group_schemas().key_group && group.author == *author)
+    };
+    Ok(documents
+        .iter()
+        .filter_map(|document| Some((document.author, stored::<Festival>(document)?)))
+        .filter(|(author, festival)| {
+            [festival.organisers, festival.crew_leads, festival.crew]
+                .iter()
+                .all(|group| founded_by(group, author))
         })
         .collect())
 }

@@ -487,6 +487,16 @@ impl Node {
         self.read(move |reader| Ok(reader.key_may(key, &asked)?)).await
     }
 
+    /// Who is in each of `groups` (in this order) and who asks to join it,
+    /// as decided now.
+    pub async fn key_group_people(
+        &self,
+        groups: Vec<DocumentId>,
+    ) -> Result<Vec<crate::auth::grants::GroupPeople>, NodeError> {
+        self.read(move |reader| Ok(reader.key_group_people(&groups)?))
+            .await
+    }
+
     /// Every log this node has, and how far it goes: what replication tells peers.
     pub async fn log_heights(&self) -> Result<Vec<LogHeight>, NodeError> {
         self.read(|reader| Ok(reader.log_heights()?)).await

@@ -127,6 +127,14 @@ impl Reader {
         crate::auth::authority::key_may(&self.connection, &self.registry, key, asked)
     }
 
+    /// Who is in each of `groups` and who asks to join it, as decided now.
+    pub fn key_group_people(
+        &self,
+        groups: &[DocumentId],
+    ) -> Result<Vec<crate::auth::grants::GroupPeople>, StoreError> {
+        crate::auth::authority::people(&self.connection, &self.registry, groups)
+    }
+
     /// See [`document_view`].
     pub fn document_view(&self, view_id: &DocumentViewId) -> Result<Option<Document>, StoreError> {
         document_view(&self.connection, &self.registry, view_id)

@@ -1,15 +1,21 @@
 //! The festival steps (a Lineup addition, on nodes with the festival
-//! schemas): found a festival, ask to join one with an invite, and which
-//! festivals this node's key belongs to.
+//! schemas): found a festival, ask to join one with an invite, which
+//! festivals this node's key belongs to, and who is in a festival's groups.
 
-use async_graphql::dynamic::{Enum, Field, FieldFuture, FieldValue, InputValue, Object, TypeRef};
-use async_graphql::Error;
+use std::sync::Arc;
+
+use async_graphql::dynamic::{Enum, Field, FieldFuture, FieldValue, InputValue, Object, Type, TypeRef};
+use async_graphql::{Error, Value as GqlValue};
 use jiff::Timestamp;
 use lineup_schemas::Invite;
 
+use super::graphql::{list_field, text_field};
 use super::mutations::owner_node;
 use super::scalars::{parse, required_text};
-use crate::festival::{self, Belonging, FestivalDetails, FestivalRole, Imported};
+use crate::auth::grants::{GroupMember, PendingRequest};
+use crate::festival::{
+    self, Belonging, FestivalDetails, FestivalGroup, FestivalPeople, FestivalRole, Imported,
+};
 use crate::node::Node;
 
 /// The mutation fields.
@@ -80,24 +86,40 @@ pub(crate) fn mutations() -> [Field; 3] {
     ]
 }
 
-/// The query field `myFestivals`.
-pub(crate) fn query() -> Field {
-    Field::new("myFestivals", TypeRef::named_nn_list_nn("MyFestival"), |ctx| {
-        FieldFuture::new(async move {
-            let node = ctx.data::<std::sync::Arc<Node>>()?;
-            let festivals = festival::festivals_of(node, node.public_key())
-                .await
-                .map_err(|error| Error::new(error.to_string()))?;
-            Ok(Some(FieldValue::list(
-                festivals.into_iter().map(FieldValue::owned_any),
-            )))
+/// The query fields `myFestivals` and `festivalPeople`.
+pub(crate) fn queries() -> [Field; 2] {
+    [
+        Field::new("myFestivals", TypeRef::named_nn_list_nn("MyFestival"), |ctx| {
+            FieldFuture::new(async move {
+                let node = ctx.data::<Arc<Node>>()?;
+                let festivals = festival::festivals_of(node, node.public_key())
+                    .await
+                    .map_err(|error| Error::new(error.to_string()))?;
+                Ok(Some(FieldValue::list(
+                    festivals.into_iter().map(FieldValue::owned_any),
+                )))
+            })
         })
-    })
-    .description("The festivals this node's key belongs to, or has asked to join, and what it is there.")
+        .description("The festivals this node's key belongs to, or has asked to join, and what it is there."),
+        Field::new("festivalPeople", TypeRef::named("FestivalPeople"), |ctx| {
+            FieldFuture::new(async move {
+                let festival = parse(required_text(&ctx.args, "festival")?, "document id")?;
+                let people = festival::festival_people(ctx.data::<Arc<Node>>()?, festival)
+                    .await
+                    .map_err(|error| Error::new(error.to_string()))?;
+                Ok(people.map(FieldValue::owned_any))
+            })
+        })
+        .description(
+            "Who is in a festival's organisers, crew leads and crew groups, and who asks to join them, as this \
+             node decides it; null if the document is not a festival that counts here.",
+        )
+        .argument(InputValue::new("festival", TypeRef::named_nn("DocumentId"))),
+    ]
 }
 
 /// The types the festival fields answer with.
-pub(crate) fn types() -> (Object, Enum, Object) {
+pub(crate) fn types() -> Vec<Type> {
     let count = |name: &'static str| {
         Field::new(name, TypeRef::named_nn(TypeRef::INT), move |ctx| {
             FieldFuture::new(async move {
@@ -130,9 +152,7 @@ pub(crate) fn types() -> (Object, Enum, Object) {
         .field(Field::new("role", TypeRef::named_nn("FestivalRole"), |ctx| {
             FieldFuture::new(async move {
                 let belonging = ctx.parent_value.try_downcast_ref::<Belonging>()?;
-                Ok(Some(FieldValue::value(async_graphql::Value::Enum(
-                    async_graphql::Name::new(role_name(belonging.role)),
-                ))))
+                Ok(Some(role_value(belonging.role)))
             })
         }));
     let roles = Enum::new("FestivalRole")
@@ -142,17 +162,97 @@ pub(crate) fn types() -> (Object, Enum, Object) {
         .item("CREW")
         .item("ASKED")
         .item("DEMO");
-    (object, roles, imported)
+    let mut types = vec![Type::from(object), Type::from(roles), Type::from(imported)];
+    types.extend(people_types().map(Type::from));
+    types
 }
 
-fn role_name(role: FestivalRole) -> &'static str {
-    match role {
+/// `FestivalPeople`, `FestivalGroup`, `GroupMember` and `PendingRequest`.
+fn people_types() -> [Object; 4] {
+    let people = Object::new("FestivalPeople")
+        .description("A festival's groups: organisers, crew leads and crew, in that order.")
+        .field(list_field(
+            "groups",
+            "FestivalGroup",
+            |people: &FestivalPeople| &people.groups,
+        ));
+    let group = Object::new("FestivalGroup")
+        .description("One of a festival's key groups, as this node decides it now.")
+        .field(Field::new("role", TypeRef::named_nn("FestivalRole"), |ctx| {
+            FieldFuture::new(async move {
+                let group = ctx.parent_value.try_downcast_ref::<FestivalGroup>()?;
+                Ok(Some(role_value(group.role)))
+            })
+        }))
+        .field(
+            text_field("group", |group: &FestivalGroup| group.group.to_string())
+                .description("The key group's document id."),
+        )
+        .field(
+            text_field("invite", |group: &FestivalGroup| group.invite.to_string())
+                .description("The invite code that asks to join it (joinFestival)."),
+        )
+        .field(
+            list_field("members", "GroupMember", |group: &FestivalGroup| &group.members).description(
+                "Its founder, then the keys its accepted memberships admit, most senior first; not the keys \
+                 of groups that are its members.",
+            ),
+        )
+        .field(
+            list_field("requests", "PendingRequest", |group: &FestivalGroup| {
+                &group.requests
+            })
+            .description("Keys that asked to join and wait: no membership of the group answers them yet."),
+        );
+    let member = Object::new("GroupMember")
+        .description("A key in a group: its founder, or a key an accepted membership admits.")
+        .field(text_field("publicKey", |member: &GroupMember| {
+            member.key.to_string()
+        }))
+        .field(
+            text_field("membership", |member: &GroupMember| {
+                member
+                    .membership
+                    .map(|membership| membership.to_string())
+                    .unwrap_or_default()
+            })
+            .description(
+                "The membership that admits it (revokeMembership takes it); empty for the group's founder, \
+                 whose rights no membership gives.",
+            ),
+        )
+        .field(
+            Field::new("canAuthorise", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+                FieldFuture::new(async move {
+                    let member = ctx.parent_value.try_downcast_ref::<GroupMember>()?;
+                    Ok(Some(FieldValue::value(member.can_authorise)))
+                })
+            })
+            .description("Whether it may accept and reject requests to join the group."),
+        );
+    let request = Object::new("PendingRequest")
+        .description("A key's request to join a group, not answered yet.")
+        .field(
+            text_field("request", |pending: &PendingRequest| pending.request.to_string())
+                .description("The request document (acceptMembership and rejectMembership take it)."),
+        )
+        .field(
+            text_field("publicKey", |pending: &PendingRequest| pending.key.to_string())
+                .description("The key that asks."),
+        );
+    [people, group, member, request]
+}
+
+/// A role as the `FestivalRole` enum's value.
+fn role_value(role: FestivalRole) -> FieldValue<'static> {
+    let name = match role {
         FestivalRole::Organiser => "ORGANISER",
         FestivalRole::CrewLead => "CREW_LEAD",
         FestivalRole::Crew => "CREW",
         FestivalRole::Asked => "ASKED",
         FestivalRole::Demo => "DEMO",
-    }
+    };
+    FieldValue::value(GqlValue::Enum(async_graphql::Name::new(name)))
 }
 
 fn refused(error: festival::FestivalError) -> Error {

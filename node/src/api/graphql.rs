@@ -48,7 +48,9 @@ pub(crate) fn build(
     }
     let festival_schemas = known.contains(&lineup_schemas::Kind::Festival.schema_id());
     if festival_schemas {
-        query = query.field(super::festival::query());
+        for field in super::festival::queries() {
+            query = query.field(field);
+        }
         for field in super::festival::mutations() {
             mutation = mutation.field(field);
         }
@@ -85,8 +87,9 @@ pub(crate) fn build(
         builder = builder.register(object);
     }
     if festival_schemas {
-        let (object, roles, imported) = super::festival::types();
-        builder = builder.register(object).register(roles).register(imported);
+        for festival_type in super::festival::types() {
+            builder = builder.register(festival_type);
+        }
     }
     if let Some(replication) = replication {
         builder = builder.data(replication.status).data(replication.dialler);
@@ -166,6 +169,23 @@ pub(crate) fn text_field<T: std::any::Any + Send + Sync>(name: &str, text: fn(&T
         FieldFuture::new(async move {
             let parent = ctx.parent_value.try_downcast_ref::<T>()?;
             Ok(Some(FieldValue::value(text(parent))))
+        })
+    })
+}
+
+/// A field of an object whose parent value is a `T`: the non-null list of
+/// the `item_type` objects `items` gives of it.
+pub(crate) fn list_field<T, Item>(name: &str, item_type: &str, items: fn(&T) -> &[Item]) -> Field
+where
+    T: std::any::Any + Send + Sync,
+    Item: std::any::Any + Send + Sync,
+{
+    Field::new(name, TypeRef::named_nn_list_nn(item_type), move |ctx| {
+        FieldFuture::new(async move {
+            let parent = ctx.parent_value.try_downcast_ref::<T>()?;
+            Ok(Some(FieldValue::list(
+                items(parent).iter().map(|item| FieldValue::borrowed_any(item)),
+            )))
         })
     })
 }

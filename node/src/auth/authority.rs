@@ -9,7 +9,7 @@ use lineup_core::{
 };
 use rusqlite::Connection;
 
-use super::grants::{previous_of, Authored, Decided, Decision, KeyGroups, Need, Signed};
+use super::grants::{previous_of, Authored, Decided, Decision, GroupPeople, KeyGroups, Need, Signed};
 use super::schemas::key_group_schemas;
 use crate::registry::SchemaRegistry;
 use crate::store::{self, StoreError};
@@ -609,6 +609,16 @@ pub(crate) fn key_may(
                 .is_some()
         })
         .collect())
+}
+
+/// Who is in each of `groups` and who asks to join it, as decided now.
+pub(crate) fn people(
+    connection: &Connection,
+    registry: &SchemaRegistry,
+    groups: &[DocumentId],
+) -> Result<Vec<GroupPeople>, StoreError> {
+    let key_groups = load(connection, registry)?;
+    Ok(groups.iter().map(|group| key_groups.people(*group)).collect())
 }
 
 /// Reads every key-group operation in the store.

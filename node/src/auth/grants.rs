@@ -113,6 +113,8 @@ enum SchemaLimit {
 /// A decided membership: what it grants, to whom, and how senior it is.
 #[derive(Debug, Clone)]
 struct Grant {
+    /// The membership document that grants it.
+    membership: DocumentId,
     depth: u32,
     member: Member,
     /// For a nested group: that group, decided once on this path.
@@ -141,6 +143,39 @@ impl Grant {
                 .is_some_and(|last| signed.seq_num <= *last);
         in_schema && in_time && self.permissions.allow(need)
     }
+}
+
+/// A key in a group: its founder, or a key an accepted membership admits
+/// directly (not through a nested group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMember {
+    /// The key.
+    pub key: PublicKey,
+    /// Its most senior accepted membership, which revoking takes away;
+    /// `None` for the key that created the group, whose rights no
+    /// membership gives and none takes away.
+    pub membership: Option<DocumentId>,
+    /// Whether it may admit others (the founder always may).
+    pub can_authorise: bool,
+}
+
+/// A key's request to join a group that no membership of the group
+/// answers yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRequest {
+    /// The request document.
+    pub request: DocumentId,
+    /// The key that signed it, which it asks to admit.
+    pub key: PublicKey,
+}
+
+/// Who is in a group, as decided, and who asks to join it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupPeople {
+    /// The founder first, then the admitted keys, most senior first.
+    pub members: Vec<GroupMember>,
+    /// Requests by keys that are not members, by request id.
+    pub requests: Vec<PendingRequest>,
 }
 
 /// The key-group documents a node holds.
@@ -227,6 +262,72 @@ impl KeyGroups {
         }
     }
 
+    /// Who is in `group` and who asks to join it. Members are the keys its
+    /// accepted memberships admit directly, as decided by seniority (a
+    /// membership whose CREATE does not count admits no one); a request is
+    /// answered once a membership of the group whose CREATE counts names
+    /// it, accepted or not. A request by a key that is a member already asks
+    /// for nothing.
+    pub fn people(&self, group: DocumentId) -> GroupPeople {
+        let decision = self.decision(group);
+        let mut members: Vec<GroupMember> = decision
+            .creator
+            .map(|key| GroupMember {
+                key,
+                membership: None,
+                can_authorise: true,
+            })
+            .into_iter()
+            .collect();
+        // Grants are in the order they were decided: most senior first.
+        for grant in decision.grants.iter().filter(|grant| grant.accepted) {
+            let Member::Key(key) = grant.member else {
+                continue;
+            };
+            match members.iter_mut().find(|member| member.key == key) {
+                Some(member) => member.can_authorise |= grant.permissions.authorise,
+                None => members.push(GroupMember {
+                    key,
+                    membership: Some(grant.membership),
+                    can_authorise: grant.permissions.authorise,
+                }),
+            }
+        }
+        let answered: HashSet<DocumentId> = self
+            .memberships
+            .get(&group)
+            .into_iter()
+            .flat_map(BTreeMap::values)
+            .filter_map(|operations| create_of(operations))
+            .filter(|create| decision.counted.contains(&create.published.id))
+            .filter_map(
+                |create| match create.published.operation.fields.as_ref()?.get("request")? {
+                    Value::PinnedRelation(view) => view
+                        .operations()
+                        .iter()
+                        .find_map(|operation| self.request_of_operation.get(operation).copied()),
+                    _ => None,
+                },
+            )
+            .collect();
+        let mut requests: Vec<PendingRequest> = self
+            .requests
+            .iter()
+            .filter(|(id, request)| {
+                request.key_group == group
+                    && request.member.is_none()
+                    && !answered.contains(id)
+                    && !members.iter().any(|member| member.key == request.signed.author)
+            })
+            .map(|(id, request)| PendingRequest {
+                request: *id,
+                key: request.signed.author,
+            })
+            .collect();
+        requests.sort_by_key(|pending| pending.request);
+        GroupPeople { members, requests }
+    }
+
     /// Who holds which permissions in `group`.
     pub fn decide(&self, group: DocumentId) -> Decided<'_> {
         Decided {
@@ -292,7 +393,7 @@ impl KeyGroups {
                 decided.allows(op.signed(), Need::Authorise, None).is_some()
             });
             let counted: Vec<OperationId> = counting.iter().map(|op| op.published.id).collect();
-            let grant = decided.grant_of(group, depth, &counting);
+            let grant = decided.grant_of(group, id, depth, &counting);
             decided.decision.to_mut().counted.extend(counted);
             let Some(grant) = grant else {
                 continue;
@@ -408,7 +509,13 @@ impl Decided<'_> {
 
     /// What a membership grants, from those of its operations that count;
     /// `None` if it grants nothing.
-    fn grant_of(&self, group: DocumentId, depth: u32, counting: &[&Authored]) -> Option<Grant> {
+    fn grant_of(
+        &self,
+        group: DocumentId,
+        membership: DocumentId,
+        depth: u32,
+        counting: &[&Authored],
+    ) -> Option<Grant> {
         let published: Vec<PublishedOperation> = counting.iter().map(|op| op.published.clone()).collect();
         let view = Document::reduce(&published).ok()?;
         let fields = view.fields.as_ref()?;
@@ -444,6 +551,7 @@ impl Decided<'_> {
             _ => HashMap::new(),
         };
         Some(Grant {
+            membership,
             depth,
             member,
             nested,
@@ -610,19 +718,27 @@ mod tests {
             request: OperationId,
             perms: Perms,
         ) -> Vec<Authored> {
-            self.accept_limited(by, group, request, perms, "")
+            self.answer(by, group, request, perms, "", true)
         }
 
-        fn accept_limited(
+        /// `by` rejects `request` to join `group`.
+        fn reject(&mut self, by: PublicKey, group: DocumentId, request: OperationId) -> Vec<Authored> {
+            self.answer(by, group, request, Perms(""), "", false)
+        }
+
+        /// `by` answers `request` to join `group`, `accepted` or not, with
+        /// `perms` (for documents of the schema `schema_limit` only, unless empty).
+        fn answer(
             &mut self,
             by: PublicKey,
             group: DocumentId,
             request: OperationId,
             perms: Perms,
             schema_limit: &str,
+            accepted: bool,
         ) -> Vec<Authored> {
             let log = self.new_log(by);
-            let mut fields = Self::membership_fields(&perms, true, "");
+            let mut fields = Self::membership_fields(&perms, accepted, "");
             fields.insert("owner".to_owned(), Value::Relation(group));
             fields.insert(
                 "request".to_owned(),
@@ -760,7 +876,7 @@ mod tests {
         let other: SchemaId = "shift_0020c65567ae37efea293e34a9c7d13f8f2bf23dbdc3b5c7b9ab46293111c48fc78b"
             .parse()
             .unwrap();
-        world.accept_limited(carol, group, request, Perms("cu"), &other.to_string());
+        world.answer(carol, group, request, Perms("cu"), &other.to_string(), true);
         let decided = world.groups.decide(group);
         assert!(decided
             .allows(signed(alice, 0, 1), Need::Create, Some(&other))
@@ -870,5 +986,62 @@ mod tests {
             alice_stays,
             first == DocumentId(alice_membership[0].published.id.0)
         );
+    }
+
+    #[test]
+    fn people_are_the_founder_and_accepted_keys_and_requests_wait_for_a_counting_answer() {
+        let mut world = World::default();
+        let (carol, alice, bob, dave, mallory) = (key(), key(), key(), key(), key());
+        let group = world.group(carol);
+        let alices = world.request(alice, group, None);
+        let bobs = world.request(bob, group, None);
+        let daves = world.request(dave, group, None);
+        // A group asking to join is not a person asking.
+        let other = world.group(mallory);
+        world.request(mallory, group, Some(other));
+        let pending = |world: &World| -> Vec<(DocumentId, PublicKey)> {
+            let people = world.groups.people(group);
+            people
+                .requests
+                .iter()
+                .map(|pending| (pending.request, pending.key))
+                .collect()
+        };
+        let mut asked = vec![
+            (DocumentId(alices.0), alice),
+            (DocumentId(bobs.0), bob),
+            (DocumentId(daves.0), dave),
+        ];
+        asked.sort();
+        assert_eq!(pending(&world), asked);
+        assert_eq!(
+            world.groups.people(group).members,
+            [GroupMember {
+                key: carol,
+                membership: None,
+                can_authorise: true
+            }]
+        );
+
+        let mut alice_membership = world.accept(carol, group, alices, Perms("a"));
+        world.reject(carol, group, bobs);
+        // Mallory may not answer: Dave still waits.
+        world.accept(mallory, group, daves, Perms("acud"));
+        assert_eq!(pending(&world), [(DocumentId(daves.0), dave)]);
+        let alice_in = GroupMember {
+            key: alice,
+            membership: Some(DocumentId(alice_membership[0].published.id.0)),
+            can_authorise: true,
+        };
+        assert_eq!(world.groups.people(group).members[1..], [alice_in]);
+
+        // A second request by a member asks for nothing.
+        world.request(alice, group, None);
+        assert_eq!(pending(&world), [(DocumentId(daves.0), dave)]);
+
+        world.update(&mut alice_membership, carol, Perms("a"), false, "");
+        let people = world.groups.people(group);
+        assert_eq!(people.members.len(), 1, "revoked: {people:?}");
+        assert_eq!(people.requests.len(), 2, "Dave's, and Alice's second");
     }
 }
