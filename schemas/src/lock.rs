@@ -197,7 +197,8 @@ mod tests {
 
     #[test]
     fn every_kind_knows_the_fields_of_its_current_version() {
-        let names = |kind: Kind| -> Vec<&str> { kind.fields().iter().map(|(name, _)| name.as_str()).collect() };
+        let names =
+            |kind: Kind| -> Vec<&str> { kind.fields().iter().map(|(name, _)| name.as_str()).collect() };
         assert_eq!(names(Kind::Profile), ["about", "display_name", "owner"]);
         let slot_area = Kind::Slot.fields().iter().find(|(name, _)| name == "area");
         assert_eq!(

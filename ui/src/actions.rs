@@ -17,7 +17,9 @@ pub async fn create<T: Document>(client: &Client, document: &T) -> Result<Docume
     let query = format!(
         "mutation Create($fields: {id}CreateInput!) {{ created: create_{id}(fields: $fields) {{ meta {{ documentId }} }} }}"
     );
-    let answer: Json = client.query(&query, json!({ "fields": input(&document.fields()) })).await?;
+    let answer: Json = client
+        .query(&query, json!({ "fields": input(&document.fields()) }))
+        .await?;
     answer["created"]["meta"]["documentId"]
         .as_str()
         .and_then(|id| id.parse().ok())
@@ -25,20 +27,33 @@ pub async fn create<T: Document>(client: &Client, document: &T) -> Result<Docume
 }
 
 /// Changes some fields of a document.
-pub async fn update(client: &Client, kind: Kind, document: DocumentId, fields: &Fields) -> Result<(), ApiError> {
+pub async fn update(
+    client: &Client,
+    kind: Kind,
+    document: DocumentId,
+    fields: &Fields,
+) -> Result<(), ApiError> {
     let id = kind.schema_id();
     let query = format!(
         "mutation Update($id: DocumentId!, $fields: {id}UpdateInput!) {{ update_{id}(id: $id, fields: $fields) {{ meta {{ documentId }} }} }}"
     );
     client
-        .query::<Json>(&query, json!({ "id": document.to_string(), "fields": input(fields) }))
+        .query::<Json>(
+            &query,
+            json!({ "id": document.to_string(), "fields": input(fields) }),
+        )
         .await
         .map(drop)
 }
 
 /// Replaces a document's fields by those of `document`, sending only those
 /// that changed.
-pub async fn save<T: Document>(client: &Client, id: DocumentId, before: &T, after: &T) -> Result<(), ApiError> {
+pub async fn save<T: Document>(
+    client: &Client,
+    id: DocumentId,
+    before: &T,
+    after: &T,
+) -> Result<(), ApiError> {
     let (old, new) = (before.fields(), after.fields());
     let changed: Fields = new
         .into_iter()
@@ -67,6 +82,11 @@ pub async fn call(client: &Client, mutation: &str, variables: Json) -> Result<St
     answer
         .as_object()
         .and_then(|fields| fields.values().next())
-        .and_then(|value| value.as_str().map(str::to_owned).or_else(|| Some(value.to_string())))
+        .and_then(|value| {
+            value
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| Some(value.to_string()))
+        })
         .ok_or_else(|| ApiError::Unexpected("an empty answer".into()))
 }

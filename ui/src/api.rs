@@ -81,7 +81,11 @@ impl Client {
             .base
             .strip_prefix("https://")
             .map(|rest| format!("wss://{rest}"))
-            .or_else(|| self.base.strip_prefix("http://").map(|rest| format!("ws://{rest}")))
+            .or_else(|| {
+                self.base
+                    .strip_prefix("http://")
+                    .map(|rest| format!("ws://{rest}"))
+            })
             .unwrap_or_else(|| self.base.clone());
         format!("{rest}/graphql")
     }
@@ -97,7 +101,13 @@ mod tests {
             base: base.into(),
             token: None,
         };
-        assert_eq!(client("http://10.0.0.7:2020").websocket_url(), "ws://10.0.0.7:2020/graphql");
-        assert_eq!(client("https://lineup.example").websocket_url(), "wss://lineup.example/graphql");
+        assert_eq!(
+            client("http://10.0.0.7:2020").websocket_url(),
+            "ws://10.0.0.7:2020/graphql"
+        );
+        assert_eq!(
+            client("https://lineup.example").websocket_url(),
+            "wss://lineup.example/graphql"
+        );
     }
 }

@@ -81,8 +81,15 @@ fn TopBar() -> impl IntoView {
 #[component]
 fn FestivalShell() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("festival").and_then(|id| id.parse::<DocumentId>().ok());
-    move || match id() {
+    // A memo: moving between the festival's pages changes other parameters,
+    // which must not open the festival again.
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("festival")
+            .and_then(|id| id.parse::<DocumentId>().ok())
+    });
+    move || match id.get() {
         None => view! { <p class="state problem">"This address names no festival."</p> }.into_any(),
         Some(id) => {
             let open = Open::new(use_node(), id);
@@ -128,7 +135,11 @@ fn FestivalFrame(open: Open) -> impl IntoView {
             }
         })
     };
-    let edits = move || open.cannot_plan().is_none().then(|| tab("edit", "Edit programme"));
+    let edits = move || {
+        open.cannot_plan()
+            .is_none()
+            .then(|| tab("edit", "Edit programme"))
+    };
     view! {
         <section class="festival">
             {header}

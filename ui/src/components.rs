@@ -34,7 +34,11 @@ pub fn Empty(#[prop(into)] title: String, #[prop(into)] hint: String) -> impl In
 /// Why a control is off, next to it.
 #[component]
 pub fn Reason(reason: Signal<Option<&'static str>>) -> impl IntoView {
-    move || reason.get().map(|reason| view! { <p class="reason">{reason}</p> })
+    move || {
+        reason
+            .get()
+            .map(|reason| view! { <p class="reason">{reason}</p> })
+    }
 }
 
 /// A change the person asked for: pending while the node works on it, then

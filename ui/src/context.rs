@@ -57,7 +57,10 @@ impl Node {
             memberships: RwSignal::new(Loaded::Loading),
         };
         node.reload_on_change(node.me, |client| async move { Me::load(&client).await });
-        node.reload_on_change(node.memberships, |client| async move { my_festivals(&client).await });
+        node.reload_on_change(
+            node.memberships,
+            |client| async move { my_festivals(&client).await },
+        );
         node
     }
 
@@ -133,7 +136,9 @@ impl Open {
     pub fn new(node: Node, id: DocumentId) -> Self {
         let data = RwSignal::new(Loaded::Loading);
         node.reload_on_change(data, move |client| async move {
-            FestivalData::load(&client, id).await.map(|data| data.map(Arc::new))
+            FestivalData::load(&client, id)
+                .await
+                .map(|data| data.map(Arc::new))
         });
         let owner = Memo::new(move |_| node.is_owner());
         let role = Memo::new(move |_| {
@@ -180,7 +185,9 @@ impl Open {
     pub fn cannot_plan(&self) -> Option<&'static str> {
         match self.role.get() {
             Some(role) if role.plans() => None,
-            None if !self.owner.get() => Some("Only the festival's organisers can change this; you are looking as a visitor."),
+            None if !self.owner.get() => {
+                Some("Only the festival's organisers can change this; you are looking as a visitor.")
+            }
             Some(Role::Demo) => Some("The demo festival's organisers are made up: nobody can change it."),
             _ => Some("Only the festival's organisers can change this."),
         }

@@ -44,7 +44,10 @@ impl Favourites {
             }
         });
         if let Some(storage) = storage() {
-            let _ = storage.set_item(&key(&self.festival), &self.slots.with_untracked(|slots| write(slots)));
+            let _ = storage.set_item(
+                &key(&self.festival),
+                &self.slots.with_untracked(|slots| write(slots)),
+            );
         }
     }
 }
@@ -58,7 +61,11 @@ fn key(festival: &DocumentId) -> String {
 }
 
 fn write(slots: &BTreeSet<DocumentId>) -> String {
-    slots.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+    slots
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Ids that no longer parse (a stranger edited the storage) are dropped.

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lineup_core::{DocumentId, PublicKey};
 use lineup_schemas::model::{
-    Announcement, Area, Artist, Booking, Document, Festival, Profile, Resource, Shift, ShiftSignup, Slot, Stored,
-    Task,
+    Announcement, Area, Artist, Booking, Document, Festival, Profile, Resource, Shift, ShiftSignup, Slot,
+    Stored, Task,
 };
 use lineup_schemas::rules::{self, Roster};
 use lineup_schemas::Kind;
@@ -218,7 +218,8 @@ impl FestivalData {
         shifts.sort_by_key(|shift| (shift.start, shift.end, shift.id));
         resources.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
         bookings.sort_by_key(|booking| (booking.start, booking.id));
-        announcements.sort_by_key(|announcement| std::cmp::Reverse((announcement.published_at, announcement.id)));
+        announcements
+            .sort_by_key(|announcement| std::cmp::Reverse((announcement.published_at, announcement.id)));
 
         let members: BTreeSet<&str> = groups
             .iter()

@@ -98,7 +98,11 @@ mod tests {
         let (start, end) = day_bounds(day, &berlin());
         assert_eq!(clock(start, &berlin()), "06:00");
         assert_eq!((end - start).as_hours(), 24);
-        let festival = days_between(start, from_input("2026-07-13T03:00", &berlin()).expect("a time"), &berlin());
+        let festival = days_between(
+            start,
+            from_input("2026-07-13T03:00", &berlin()).expect("a time"),
+            &berlin(),
+        );
         assert_eq!(festival.len(), 2);
     }
 }

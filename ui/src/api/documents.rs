@@ -25,10 +25,16 @@ pub fn selection(kind: Kind) -> String {
             FieldType::Relation(_) => write!(fields, " {name} {{ meta {{ documentId }} }}"),
             FieldType::PinnedRelation(_) => write!(fields, " {name} {{ meta {{ viewId }} }}"),
             FieldType::RelationList(_) => {
-                write!(fields, " {name}(first: {PAGE}) {{ documents {{ meta {{ documentId }} }} }}")
+                write!(
+                    fields,
+                    " {name}(first: {PAGE}) {{ documents {{ meta {{ documentId }} }} }}"
+                )
             }
             FieldType::PinnedRelationList(_) => {
-                write!(fields, " {name}(first: {PAGE}) {{ documents {{ meta {{ viewId }} }} }}")
+                write!(
+                    fields,
+                    " {name}(first: {PAGE}) {{ documents {{ meta {{ viewId }} }} }}"
+                )
             }
             _ => write!(fields, " {name}"),
         };
@@ -55,11 +61,7 @@ pub fn read_all<T: Document>(collection: &Json) -> (Vec<Stored<T>>, usize) {
         .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
-        .filter_map(|document| {
-            read(document)
-                .map_err(|_| unreadable += 1)
-                .ok()
-        })
+        .filter_map(|document| read(document).map_err(|_| unreadable += 1).ok())
         .collect();
     (documents, unreadable)
 }
@@ -84,7 +86,9 @@ fn fields_of(kind: Kind, given: &Json) -> Result<Fields, ApiError> {
             FieldType::Str => Value::Str(value.as_str().ok_or_else(|| missing(name))?.to_owned()),
             FieldType::Bytes => continue,
             FieldType::Relation(_) => Value::Relation(parse(&value["meta"]["documentId"], "document id")?),
-            FieldType::PinnedRelation(_) => Value::PinnedRelation(parse(&value["meta"]["viewId"], "view id")?),
+            FieldType::PinnedRelation(_) => {
+                Value::PinnedRelation(parse(&value["meta"]["viewId"], "view id")?)
+            }
             FieldType::RelationList(_) => Value::RelationList(
                 list(value)
                     .map(|document| parse(&document["meta"]["documentId"], "document id"))
@@ -119,7 +123,9 @@ pub fn input(fields: &Fields) -> Json {
                 Value::Int(number) => json!(number),
                 Value::Float(number) => json!(number),
                 Value::Str(text) => json!(text),
-                Value::Bytes(bytes) => json!(bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>()),
+                Value::Bytes(bytes) => {
+                    json!(bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>())
+                }
                 Value::Relation(id) => json!(id.to_string()),
                 Value::PinnedRelation(view) => json!(view.to_string()),
                 Value::RelationList(ids) => json!(ids.iter().map(ToString::to_string).collect::<Vec<_>>()),
@@ -142,7 +148,10 @@ mod tests {
     fn asks_for_relations_as_the_ids_they_name() {
         let slot = selection(Kind::Slot);
         assert!(slot.contains(" area { meta { documentId } }"), "{slot}");
-        assert!(slot.contains(" artists(first: 10000) { documents { meta { documentId } } }"), "{slot}");
+        assert!(
+            slot.contains(" artists(first: 10000) { documents { meta { documentId } } }"),
+            "{slot}"
+        );
         assert!(slot.contains(" title"), "{slot}");
     }
 

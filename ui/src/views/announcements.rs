@@ -77,10 +77,13 @@ fn NewAnnouncement() -> impl IntoView {
             published_at: time::now(),
         };
         let client = node.client();
-        doing.run(async move { actions::create(&client, &announcement).await }, move |_| {
-            title.set(String::new());
-            body.set(String::new());
-        });
+        doing.run(
+            async move { actions::create(&client, &announcement).await },
+            move |_| {
+                title.set(String::new());
+                body.set(String::new());
+            },
+        );
     };
     view! {
         <Show when=move || cannot_plan.get().is_none()>

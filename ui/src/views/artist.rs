@@ -21,8 +21,15 @@ pub fn ArtistPage() -> impl IntoView {
             return Some(view! { <Empty title="No such artist here" hint="They may not have arrived from the other devices yet." /> }.into_any());
         };
         let zone = data.festival.zone();
-        let slots: Vec<_> = data.slots.iter().filter(|slot| slot.artists.contains(&artist.id)).cloned().collect();
-        let photo = artist.photo.map(|photo| view! { <img class="photo" src=format!("/blobs/{photo}") alt=artist.name.clone() /> });
+        let slots: Vec<_> = data
+            .slots
+            .iter()
+            .filter(|slot| slot.artists.contains(&artist.id))
+            .cloned()
+            .collect();
+        let photo = artist.photo.map(
+            |photo| view! { <img class="photo" src=format!("/blobs/{photo}") alt=artist.name.clone() /> },
+        );
         Some(view! {
             <article class="artist page">
                 <h2>{artist.name.clone()}</h2>

@@ -110,7 +110,11 @@ fn SlotForm() -> impl IntoView {
         RwSignal::new(String::new()),
     );
     let artists: RwSignal<Vec<DocumentId>> = RwSignal::new(Vec::new());
-    let (description, track, cancelled) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(false));
+    let (description, track, cancelled) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(false),
+    );
     let doing = Doing::new();
     let clear = move || {
         editing.set(None);
@@ -143,17 +147,31 @@ fn SlotForm() -> impl IntoView {
             area: area.id,
             start,
             end,
-            status: if cancelled.get() { SlotStatus::Cancelled } else { SlotStatus::Scheduled },
+            status: if cancelled.get() {
+                SlotStatus::Cancelled
+            } else {
+                SlotStatus::Scheduled
+            },
             track: track.get(),
-            language: before.as_ref().map(|slot| slot.language.clone()).unwrap_or_default(),
+            language: before
+                .as_ref()
+                .map(|slot| slot.language.clone())
+                .unwrap_or_default(),
             guid: before.map(|slot| slot.guid.clone()).unwrap_or_default(),
         })
     };
     let warnings = move || {
         let data = open.get()?;
         let slot = draft().ok()?;
-        let id = editing.with(|editing| editing.as_ref().map(|slot| slot.id)).unwrap_or_else(draft_id);
-        let mut slots: Vec<Stored<Slot>> = data.slots.iter().filter(|other| other.id != id).cloned().collect();
+        let id = editing
+            .with(|editing| editing.as_ref().map(|slot| slot.id))
+            .unwrap_or_else(draft_id);
+        let mut slots: Vec<Stored<Slot>> = data
+            .slots
+            .iter()
+            .filter(|other| other.id != id)
+            .cloned()
+            .collect();
         slots.push(Stored {
             id,
             view: lineup_core::DocumentViewId::from(lineup_core::OperationId(id.hash().clone())),
@@ -380,7 +398,11 @@ fn AreaForm() -> impl IntoView {
 fn ArtistForm() -> impl IntoView {
     let open = use_open();
     let node = use_node();
-    let (name, bio, links) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (name, bio, links) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     let doing = Doing::new();
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -402,11 +424,14 @@ fn ArtistForm() -> impl IntoView {
             guid: String::new(),
         };
         let client = node.client();
-        doing.run(async move { actions::create(&client, &artist).await }, move |_| {
-            name.set(String::new());
-            bio.set(String::new());
-            links.set(String::new());
-        });
+        doing.run(
+            async move { actions::create(&client, &artist).await },
+            move |_| {
+                name.set(String::new());
+                bio.set(String::new());
+                links.set(String::new());
+            },
+        );
     };
     let list = move || {
         open.get().map(|data| {

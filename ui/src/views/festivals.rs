@@ -37,7 +37,9 @@ pub fn Festivals() -> impl IntoView {
             (Loaded::Ready(memberships), Loaded::Ready(all)) => {
                 let mine: Vec<(Stored<Festival>, Role)> = memberships
                     .iter()
-                    .filter_map(|(id, role)| Some((all.iter().find(|festival| festival.id == *id)?.clone(), *role)))
+                    .filter_map(|(id, role)| {
+                        Some((all.iter().find(|festival| festival.id == *id)?.clone(), *role))
+                    })
                     .collect();
                 if mine.is_empty() {
                     return view! {
@@ -95,19 +97,30 @@ fn FestivalCard(festival: Stored<Festival>, role: Role) -> impl IntoView {
 fn FoundFestival() -> impl IntoView {
     let node = use_node();
     let navigate = use_navigate();
-    let (name, place, description) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (name, place, description) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
     let (start, end) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let zone = RwSignal::new(browser_time_zone());
     let doing = Doing::new();
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let Ok(time_zone) = jiff::tz::TimeZone::get(&zone.get_untracked()) else {
-            return doing.refuse(format!("{} is not a time zone (e.g. Europe/Berlin)", zone.get_untracked()));
+            return doing.refuse(format!(
+                "{} is not a time zone (e.g. Europe/Berlin)",
+                zone.get_untracked()
+            ));
         };
         let day = |text: String, what: &str| {
-            time::from_input(&format!("{text}T00:00"), &time_zone).ok_or_else(|| format!("choose the {what} day"))
+            time::from_input(&format!("{text}T00:00"), &time_zone)
+                .ok_or_else(|| format!("choose the {what} day"))
         };
-        let (start, end) = match (day(start.get_untracked(), "first"), day(end.get_untracked(), "last")) {
+        let (start, end) = match (
+            day(start.get_untracked(), "first"),
+            day(end.get_untracked(), "last"),
+        ) {
             (Ok(start), Ok(end)) => (start, end),
             (Err(problem), _) | (_, Err(problem)) => return doing.refuse(problem),
         };
@@ -169,8 +182,12 @@ fn JoinFestival() -> impl IntoView {
         let client = node.client();
         doing.run(
             async move {
-                actions::call(&client, "mutation Join($invite: String!) { joinFestival(invite: $invite) }", json!({ "invite": code }))
-                    .await
+                actions::call(
+                    &client,
+                    "mutation Join($invite: String!) { joinFestival(invite: $invite) }",
+                    json!({ "invite": code }),
+                )
+                .await
             },
             move |_| {
                 asked.set(true);
@@ -194,7 +211,8 @@ fn JoinFestival() -> impl IntoView {
 
 /// The browser's time zone, the likely one of a festival founded here.
 fn browser_time_zone() -> String {
-    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+    let options =
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
     js_sys::Reflect::get(&options, &"timeZone".into())
         .ok()
         .and_then(|zone| zone.as_string())

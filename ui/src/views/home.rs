@@ -14,7 +14,10 @@ pub fn Home() -> impl IntoView {
     let open = use_open();
     // The clock moves on: "now" is looked at again every half minute.
     let now = RwSignal::new(time::now());
-    let tick = leptos::prelude::set_interval_with_handle(move || now.set(time::now()), std::time::Duration::from_secs(30));
+    let tick = leptos::prelude::set_interval_with_handle(
+        move || now.set(time::now()),
+        std::time::Duration::from_secs(30),
+    );
     on_cleanup(move || {
         if let Ok(tick) = tick {
             tick.clear();
@@ -24,8 +27,15 @@ pub fn Home() -> impl IntoView {
         let data = open.get()?;
         let zone = data.festival.zone();
         let now = now.get();
-        let live: Vec<_> = data.slots.iter().filter(|slot| slot.status == SlotStatus::Scheduled).collect();
-        let playing: Vec<_> = live.iter().filter(|slot| slot.start <= now && now < slot.end).collect();
+        let live: Vec<_> = data
+            .slots
+            .iter()
+            .filter(|slot| slot.status == SlotStatus::Scheduled)
+            .collect();
+        let playing: Vec<_> = live
+            .iter()
+            .filter(|slot| slot.start <= now && now < slot.end)
+            .collect();
         let next: Vec<_> = data
             .areas
             .iter()
@@ -34,6 +44,12 @@ pub fn Home() -> impl IntoView {
         let today = time::day_of(now, &zone);
         let item = |slot: &lineup_schemas::model::Stored<lineup_schemas::model::Slot>| {
             let artists = data.artist_names(&slot.artists);
+            // Most slots are named after their artist: say it once.
+            let artists = if artists == slot.title {
+                String::new()
+            } else {
+                artists
+            };
             view! {
                 <li class="slot">
                     <span class="when">{time::span(slot.start, slot.end, &zone)}</span>

@@ -22,9 +22,17 @@ pub fn MySchedule() -> impl IntoView {
         let data = open.get()?;
         let zone = data.festival.zone();
         let favourites = open.favourites.all();
-        let me = node.me.with(|me| me.ready().filter(|me| me.owner).map(|me| me.public_key));
+        let me = node
+            .me
+            .with(|me| me.ready().filter(|me| me.owner).map(|me| me.public_key));
         let my_shifts: BTreeSet<DocumentId> = me
-            .map(|me| data.signups.iter().filter(|signup| signup.person == me).map(|signup| signup.shift).collect())
+            .map(|me| {
+                data.signups
+                    .iter()
+                    .filter(|signup| signup.person == me)
+                    .map(|signup| signup.shift)
+                    .collect()
+            })
             .unwrap_or_default();
         let clashes = match (me, node.me.with(|me| me.ready().map(|me| me.public_key))) {
             (Some(me), _) => own_clashes(&me, &data.shifts, &data.signups, &data.slots, &favourites),
@@ -33,24 +41,49 @@ pub fn MySchedule() -> impl IntoView {
             (None, Some(node_key)) => own_clashes(&node_key, &[], &[], &data.slots, &favourites),
             (None, None) => Vec::new(),
         };
-        let clashing: BTreeSet<Commitment> = clashes.iter().flat_map(|clash| [clash.first, clash.second]).collect();
+        let clashing: BTreeSet<Commitment> = clashes
+            .iter()
+            .flat_map(|clash| [clash.first, clash.second])
+            .collect();
         let mut entries: Vec<(jiff::Timestamp, Commitment, String, String)> = data
             .slots
             .iter()
             .filter(|slot| favourites.contains(&slot.id))
             .map(|slot| {
                 let artists = data.artist_names(&slot.artists);
-                let what = if artists.is_empty() { slot.title.clone() } else { format!("{} — {artists}", slot.title) };
-                (slot.start, Commitment::Slot(slot.id), what, format!("{} · {}", time::span(slot.start, slot.end, &zone), data.area_name(&slot.area)))
-            })
-            .chain(data.shifts.iter().filter(|shift| my_shifts.contains(&shift.id)).map(|shift| {
+                let what = if artists.is_empty() {
+                    slot.title.clone()
+                } else {
+                    format!("{} — {artists}", slot.title)
+                };
                 (
-                    shift.start,
-                    Commitment::Shift(shift.id),
-                    format!("Shift: {}", shift.role),
-                    format!("{} · {}", time::span(shift.start, shift.end, &zone), data.area_name(&shift.area)),
+                    slot.start,
+                    Commitment::Slot(slot.id),
+                    what,
+                    format!(
+                        "{} · {}",
+                        time::span(slot.start, slot.end, &zone),
+                        data.area_name(&slot.area)
+                    ),
                 )
-            }))
+            })
+            .chain(
+                data.shifts
+                    .iter()
+                    .filter(|shift| my_shifts.contains(&shift.id))
+                    .map(|shift| {
+                        (
+                            shift.start,
+                            Commitment::Shift(shift.id),
+                            format!("Shift: {}", shift.role),
+                            format!(
+                                "{} · {}",
+                                time::span(shift.start, shift.end, &zone),
+                                data.area_name(&shift.area)
+                            ),
+                        )
+                    }),
+            )
             .collect();
         entries.sort_by_key(|(start, commitment, ..)| (*start, *commitment));
         if entries.is_empty() {
@@ -64,9 +97,17 @@ pub fn MySchedule() -> impl IntoView {
             artists: data.artists.clone(),
             slots: data.slots.clone(),
         };
-        let shifts: Vec<_> = data.shifts.iter().filter(|shift| my_shifts.contains(&shift.id)).cloned().collect();
+        let shifts: Vec<_> = data
+            .shifts
+            .iter()
+            .filter(|shift| my_shifts.contains(&shift.id))
+            .cloned()
+            .collect();
         let calendar = personal_ical(&programme, &favourites, &shifts, time::now());
-        let download = format!("data:text/calendar;charset=utf-8,{}", js_sys::encode_uri_component(&calendar));
+        let download = format!(
+            "data:text/calendar;charset=utf-8,{}",
+            js_sys::encode_uri_component(&calendar)
+        );
         let mut day = None;
         Some(view! {
             <div class="my-schedule">

@@ -58,7 +58,8 @@ struct Answer {
     sync_status: SyncStatus,
 }
 
-const QUERY: &str = "{ syncStatus { peers { publicKey address connected lastSync sentEntries receivedEntries \
+const QUERY: &str =
+    "{ syncStatus { peers { publicKey address connected lastSync sentEntries receivedEntries \
     behindEntries aheadEntries } unreachable { address error } forks { publicKey logId seqNum } } }";
 
 /// Peers, progress, and adding one.
@@ -186,7 +187,14 @@ fn AddPeer() -> impl IntoView {
         let client = node.client();
         let asked = text.clone();
         doing.run(
-            async move { actions::call(&client, "mutation Add($address: String!) { addPeer(address: $address) }", json!({ "address": text })).await },
+            async move {
+                actions::call(
+                    &client,
+                    "mutation Add($address: String!) { addPeer(address: $address) }",
+                    json!({ "address": text }),
+                )
+                .await
+            },
             move |_| {
                 added.set(Some(asked));
                 address.set(String::new());
@@ -210,7 +218,9 @@ fn AddPeer() -> impl IntoView {
 fn MyCode() -> impl IntoView {
     let node = use_node();
     move || {
-        let code = node.me.with(|me| me.ready().and_then(|me| me.peer_code.clone()))?;
+        let code = node
+            .me
+            .with(|me| me.ready().and_then(|me| me.peer_code.clone()))?;
         let copied = RwSignal::new(false);
         let text = code.clone();
         let copy = move |_| {

@@ -192,7 +192,8 @@ fn ProgrammeGrid(
     // From the hour the first slot starts in to the end of the last one.
     let first = slots.iter().map(|slot| slot.start).min().unwrap_or(now);
     let last = slots.iter().map(|slot| slot.end).max().unwrap_or(now);
-    let from = Timestamp::from_second(first.as_second() - first.as_second().rem_euclid(3600)).unwrap_or(first);
+    let from =
+        Timestamp::from_second(first.as_second() - first.as_second().rem_euclid(3600)).unwrap_or(first);
     let minutes = |time: Timestamp| (time.as_second() - from.as_second()) as f64 / 60.0;
     let height = minutes(last).max(60.0) * SCALE;
     let hours: Vec<Timestamp> = (0..)

@@ -102,10 +102,13 @@ fn NewResource() -> impl IntoView {
             description: description.get_untracked(),
         };
         let client = node.client();
-        doing.run(async move { actions::create(&client, &resource).await }, move |_| {
-            name.set(String::new());
-            description.set(String::new());
-        });
+        doing.run(
+            async move { actions::create(&client, &resource).await },
+            move |_| {
+                name.set(String::new());
+                description.set(String::new());
+            },
+        );
     };
     view! {
         <form class="panel" on:submit=submit>
@@ -137,11 +140,20 @@ fn NewBooking() -> impl IntoView {
         event.prevent_default();
         let Some(data) = open.get_untracked() else { return };
         let zone = data.festival.zone();
-        let Some(me) = node.me.with_untracked(|me| me.ready().map(|me| me.public_key)) else { return };
-        let Some(resource) = data.resources.iter().find(|candidate| candidate.id.to_string() == resource.get_untracked()) else {
+        let Some(me) = node.me.with_untracked(|me| me.ready().map(|me| me.public_key)) else {
+            return;
+        };
+        let Some(resource) = data
+            .resources
+            .iter()
+            .find(|candidate| candidate.id.to_string() == resource.get_untracked())
+        else {
             return doing.refuse("choose what to book");
         };
-        let (Some(start), Some(end)) = (time::from_input(&start.get_untracked(), &zone), time::from_input(&end.get_untracked(), &zone)) else {
+        let (Some(start), Some(end)) = (
+            time::from_input(&start.get_untracked(), &zone),
+            time::from_input(&end.get_untracked(), &zone),
+        ) else {
             return doing.refuse("give the booking a start and an end");
         };
         if end <= start {
@@ -157,7 +169,10 @@ fn NewBooking() -> impl IntoView {
             note: note.get_untracked(),
         };
         let client = node.client();
-        doing.run(async move { actions::create(&client, &booking).await }, move |_| note.set(String::new()));
+        doing.run(
+            async move { actions::create(&client, &booking).await },
+            move |_| note.set(String::new()),
+        );
     };
     let resources = move || {
         open.get().map(|data| {

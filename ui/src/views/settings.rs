@@ -75,8 +75,16 @@ pub fn Settings() -> impl IntoView {
 #[component]
 fn NameForm(mine: Option<Stored<Profile>>, person: lineup_core::PublicKey) -> impl IntoView {
     let node = use_node();
-    let name = RwSignal::new(mine.as_ref().map(|profile| profile.display_name.clone()).unwrap_or_default());
-    let about = RwSignal::new(mine.as_ref().map(|profile| profile.about.clone()).unwrap_or_default());
+    let name = RwSignal::new(
+        mine.as_ref()
+            .map(|profile| profile.display_name.clone())
+            .unwrap_or_default(),
+    );
+    let about = RwSignal::new(
+        mine.as_ref()
+            .map(|profile| profile.about.clone())
+            .unwrap_or_default(),
+    );
     let doing = Doing::new();
     let saved = RwSignal::new(false);
     let submit = move |event: leptos::ev::SubmitEvent| {

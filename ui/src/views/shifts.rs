@@ -20,19 +20,29 @@ use crate::time;
 pub fn Shifts() -> impl IntoView {
     let open = use_open();
     let node = use_node();
-    let me = move || node.me.with(|me| me.ready().filter(|me| me.owner).map(|me| me.public_key));
+    let me = move || {
+        node.me
+            .with(|me| me.ready().filter(|me| me.owner).map(|me| me.public_key))
+    };
     let board = move || {
         let data = open.get()?;
         let rosters = data.rosters();
         let me = me();
         if data.shifts.is_empty() {
-            return Some(view! { <Empty title="No shifts yet" hint="Crew leads and organisers add shifts below." /> }.into_any());
+            return Some(
+                view! { <Empty title="No shifts yet" hint="Crew leads and organisers add shifts below." /> }
+                    .into_any(),
+            );
         }
         let mine: Vec<Stored<Shift>> = me
             .map(|me| {
                 data.shifts
                     .iter()
-                    .filter(|shift| rosters.get(&shift.id).is_some_and(|roster| roster.standing(&me).is_some()))
+                    .filter(|shift| {
+                        rosters
+                            .get(&shift.id)
+                            .is_some_and(|roster| roster.standing(&me).is_some())
+                    })
                     .cloned()
                     .collect()
             })
@@ -144,7 +154,10 @@ fn ShiftCard(
     };
     let remove = move |_| {
         let client = node.client();
-        doing.run(async move { actions::delete(&client, Kind::Shift, shift_id).await }, |_| ());
+        doing.run(
+            async move { actions::delete(&client, Kind::Shift, shift_id).await },
+            |_| (),
+        );
     };
     let cannot_work = Signal::derive(move || open.cannot_work());
     let signed_up = standing.is_some();
@@ -208,7 +221,11 @@ fn NewShift() -> impl IntoView {
         event.prevent_default();
         let Some(data) = open.get() else { return };
         let zone = data.festival.zone();
-        let Some(area) = data.areas.iter().find(|candidate| candidate.id.to_string() == area.get_untracked()) else {
+        let Some(area) = data
+            .areas
+            .iter()
+            .find(|candidate| candidate.id.to_string() == area.get_untracked())
+        else {
             return doing.refuse("choose the area of the shift");
         };
         let (Some(start), Some(end)) = (
@@ -242,13 +259,12 @@ fn NewShift() -> impl IntoView {
         });
     };
     let areas = move || {
-        open.get()
-            .map(|data| {
-                data.areas
-                    .iter()
-                    .map(|area| view! { <option value=area.id.to_string()>{area.name.clone()}</option> })
-                    .collect_view()
-            })
+        open.get().map(|data| {
+            data.areas
+                .iter()
+                .map(|area| view! { <option value=area.id.to_string()>{area.name.clone()}</option> })
+                .collect_view()
+        })
     };
     view! {
         <form class="panel" on:submit=submit>

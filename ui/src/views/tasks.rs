@@ -18,12 +18,17 @@ pub fn Tasks() -> impl IntoView {
         let data = open.get()?;
         let zone = data.festival.zone();
         if data.tasks.is_empty() {
-            return Some(view! { <Empty title="No tasks yet" hint="Crew leads and organisers add tasks below." /> }.into_any());
+            return Some(
+                view! { <Empty title="No tasks yet" hint="Crew leads and organisers add tasks below." /> }
+                    .into_any(),
+            );
         }
         let mut tasks: Vec<Stored<Task>> = data.tasks.clone();
         tasks.sort_by_key(|task| (task.done, task.due.is_none(), task.due, task.id));
         let can_change = open.cannot_lead().is_none();
-        let me = node.me.with(|me| me.ready().filter(|me| me.owner).map(|me| me.public_key));
+        let me = node
+            .me
+            .with(|me| me.ready().filter(|me| me.owner).map(|me| me.public_key));
         Some(view! {
             <ul class="tasks">
                 {tasks.into_iter().map(|task| {
@@ -101,7 +106,11 @@ fn NewTask() -> impl IntoView {
             festival: open.id,
             title: title.get_untracked().trim().to_owned(),
             description: description.get_untracked(),
-            area: data.areas.iter().find(|candidate| candidate.id.to_string() == area.get_untracked()).map(|area| area.id),
+            area: data
+                .areas
+                .iter()
+                .find(|candidate| candidate.id.to_string() == area.get_untracked())
+                .map(|area| area.id),
             assignee: None,
             due: time::from_input(&due.get_untracked(), &data.festival.zone()),
             done: false,
