@@ -24,16 +24,20 @@ mod sync_status;
 mod this_node;
 
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use async_graphql::dynamic::Schema;
 use async_graphql::Data;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket};
 use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::watch;
 use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -42,6 +46,9 @@ use crate::node::{Node, NodeError};
 
 /// The largest request body: entries and operations are small.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long a websocket's client has to answer the close frame the node
+/// sends when it stops.
+const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
 
 pub use exposure::Exposure;
 
@@ -70,10 +77,65 @@ pub struct Replication {
     pub quic_address: std::net::SocketAddr,
 }
 
-/// The routes of the API, serving `node`. Serve them with
-/// `into_make_service_with_connect_info::<SocketAddr>()` so that requests
-/// from this machine are told from others.
+/// The routes of an API serving `node` that is never stopped: its
+/// websockets end when their clients leave. See [`Api`].
 pub fn router(node: Arc<Node>, options: ApiOptions) -> Router {
+    Api::new(node, options).router()
+}
+
+/// The API of a node: its routes, and what it runs beside requests (a task
+/// per websocket, the document loads that requests start), which
+/// [`Api::stop`] ends. Dropped without a stop, it leaves them to end on
+/// their own.
+#[derive(Debug)]
+pub struct Api {
+    router: Router,
+    /// Becomes `true` when the API stops. Everything the API runs beside
+    /// requests holds a receiver, so the channel also tells when all of it
+    /// has ended.
+    stopping: watch::Sender<bool>,
+}
+
+impl Api {
+    /// The API serving `node`.
+    pub fn new(node: Arc<Node>, options: ApiOptions) -> Self {
+        let (stopping, stopping_receiver) = watch::channel(false);
+        Self {
+            router: routes(node, options, stopping_receiver),
+            stopping,
+        }
+    }
+
+    /// The routes. Serve them with
+    /// `into_make_service_with_connect_info::<SocketAddr>()` so that requests
+    /// from this machine are told from others.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// Stops the API, once its server has stopped (axum's graceful shutdown
+    /// waits for requests, not for the websockets they upgraded to): closes
+    /// every websocket with a close frame ("going away", which tells a
+    /// graphql-ws client to connect again later), ends the document loads,
+    /// and waits up to `within` for all of it, and every copy of the routes,
+    /// to be gone; whether it all was.
+    pub async fn stop(self, within: Duration) -> bool {
+        let Self { router, stopping } = self;
+        drop(router);
+        stopping.send_replace(true);
+        tokio::time::timeout(within, stopping.closed()).await.is_ok()
+    }
+}
+
+/// Resolves once the API stops; never if its [`Api`] was dropped without
+/// stopping it.
+async fn stopped(stopping: &mut watch::Receiver<bool>) {
+    if stopping.wait_for(|stopping| *stopping).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+fn routes(node: Arc<Node>, options: ApiOptions, stopping: watch::Receiver<bool>) -> Router {
     let state = Arc::new(ApiState {
         schema: RwLock::new(None),
         answers: answers::Answers::default(),
@@ -83,6 +145,7 @@ pub fn router(node: Arc<Node>, options: ApiOptions) -> Router {
         exposure: options.exposure,
         rate_limits: exposure::RateLimits::default(),
         replication: options.replication,
+        stopping,
     });
     let routes = Router::new()
         .route(
@@ -128,6 +191,8 @@ struct ApiState {
     answers: answers::Answers,
     parsed: parsed::ParsedQueries,
     replication: Option<Replication>,
+    /// Whether the API is stopping; see [`Api`].
+    stopping: watch::Receiver<bool>,
 }
 
 impl ApiState {
@@ -215,7 +280,7 @@ async fn execute(
             )])
         }
     };
-    let mut request = request.data(documents::Loaders::new(Arc::clone(&state.node)));
+    let mut request = request.data(documents::Loaders::new(Arc::clone(&state.node), &state.stopping));
     if state.is_owner(headers) {
         request = request.data(mutations::Owner);
     } else if exposure::is_stranger(state, peer) {
@@ -234,8 +299,6 @@ async fn subscribe(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let schema = state.schema().await;
-    let node = Arc::clone(&state.node);
-    let connecting = Arc::clone(&state);
     let stranger = exposure::is_stranger(&state, peer);
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
@@ -244,27 +307,73 @@ async fn subscribe(
             let Ok(schema) = schema else {
                 return;
             };
-            let mut data = Data::default();
-            data.insert(documents::Loaders::new(node));
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .with_data(data)
-                // The owner token, if any, comes in `connection_init`'s payload
-                // as `token` (browsers cannot set headers on websockets).
-                .on_connection_init(move |payload| async move {
-                    let mut data = Data::default();
-                    match payload.get("token").and_then(|token| token.as_str()) {
-                        // A stranger's websocket is held to the same rules as
-                        // its HTTP requests (publish goes both ways).
-                        None if stranger => data.insert(exposure::Stranger),
-                        None => {}
-                        Some(token) if same_secret(token, &connecting.owner_token) => {
-                            data.insert(mutations::Owner)
-                        }
-                        Some(_) => return Err(async_graphql::Error::new("wrong owner token")),
-                    }
-                    Ok(data)
-                })
-                .serve()
-                .await;
+            let connection = Connection {
+                schema,
+                protocol,
+                stranger,
+            };
+            serve_websocket(state.stopping.clone(), socket, connection, state).await;
         })
+}
+
+/// What one websocket connection serves.
+struct Connection {
+    schema: Schema,
+    protocol: GraphQLProtocol,
+    /// Whether the client is another machine without the owner token.
+    stranger: bool,
+}
+
+/// Serves GraphQL over `socket` until the client leaves, or until the API
+/// stops: then closes it with a close frame, and the subscriptions with it.
+async fn serve_websocket(
+    // The first argument is dropped last: the API's stop waits for it.
+    mut stopping: watch::Receiver<bool>,
+    socket: WebSocket,
+    connection: Connection,
+    state: Arc<ApiState>,
+) {
+    let Connection {
+        schema,
+        protocol,
+        stranger,
+    } = connection;
+    let (mut sink, mut stream) = socket.split();
+    let mut data = Data::default();
+    data.insert(documents::Loaders::new(Arc::clone(&state.node), &stopping));
+    let serving = GraphQLWebSocket::new_with_pair(&mut sink, &mut stream, schema, protocol)
+        .with_data(data)
+        // The owner token, if any, comes in `connection_init`'s payload
+        // as `token` (browsers cannot set headers on websockets).
+        .on_connection_init(move |payload| async move {
+            let mut data = Data::default();
+            match payload.get("token").and_then(|token| token.as_str()) {
+                // A stranger's websocket is held to the same rules as
+                // its HTTP requests (publish goes both ways).
+                None if stranger => data.insert(exposure::Stranger),
+                None => {}
+                Some(token) if same_secret(token, &state.owner_token) => data.insert(mutations::Owner),
+                Some(_) => return Err(async_graphql::Error::new("wrong owner token")),
+            }
+            Ok(data)
+        })
+        .serve();
+    let api_stopped = tokio::select! {
+        () = serving => false,
+        () = stopped(&mut stopping) => true,
+    };
+    if api_stopped {
+        let close = Message::Close(Some(CloseFrame {
+            code: close_code::AWAY,
+            reason: "the node is stopping".into(),
+        }));
+        // The client answers with a close frame of its own, and the
+        // connection ends; a client that does not answer is not waited for.
+        let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
+            if sink.send(close).await.is_ok() {
+                while let Some(Ok(_)) = stream.next().await {}
+            }
+        })
+        .await;
+    }
 }

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use lineup_core::{
     Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Entry, LogId, Operation,
@@ -186,7 +187,7 @@ impl NodeBuilder {
                             events: thread_events,
                             stored: thread_stored,
                         };
-                        // Runs until every handle is dropped or stop is called.
+                        // Runs until stop is called or every handle is dropped.
                         state.run(&inbox);
                     }
                     Err(error) => {
@@ -199,7 +200,7 @@ impl NodeBuilder {
         let reads = Arc::new(ReadPool::new(&database, Arc::clone(&schema_generation)));
         Ok(Node {
             commands,
-            thread: Some(thread),
+            thread: tokio::sync::Mutex::new(Some(thread)),
             public_key,
             demo_keys: Arc::new(demo_keys),
             events,
@@ -226,6 +227,8 @@ enum Command {
     Work(Box<dyn FnOnce(&mut StoreThread) + Send>),
     /// A client's publish: publishes waiting together are committed together.
     Publish(Box<PublishRequest>),
+    /// Close the store, after the work sent before.
+    Stop,
 }
 
 struct PublishRequest {
@@ -236,11 +239,15 @@ struct PublishRequest {
 /// At most this many publishes share one transaction.
 const MAX_PUBLISH_GROUP: usize = 256;
 
+/// How often [`Node::stop_shared`] looks whether the others let go.
+const RELEASE_POLL: Duration = Duration::from_millis(10);
+
 /// A running node.
 #[derive(Debug)]
 pub struct Node {
     commands: std_mpsc::Sender<Command>,
-    thread: Option<JoinHandle<()>>,
+    /// The store thread, until the node is stopped.
+    thread: tokio::sync::Mutex<Option<JoinHandle<()>>>,
     public_key: PublicKey,
     /// The keys of this installation's demo festival (`crate::demo`).
     demo_keys: Arc<std::collections::HashSet<PublicKey>>,
@@ -373,7 +380,11 @@ impl Node {
         &self,
         work: impl FnOnce(&Reader) -> Result<T, NodeError> + Send + 'static,
     ) -> Result<T, NodeError> {
-        self.reads.read(work).await?
+        match self.reads.read(work).await {
+            Ok(value) => value,
+            Err(StoreError::Closed) => Err(NodeError::Stopped),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// The current view of a document, deleted or not.
@@ -596,23 +607,46 @@ impl Node {
         self.commits.get()
     }
 
-    /// Stops the node: finishes the work already sent, then closes the database.
-    pub async fn stop(mut self) -> Result<(), NodeError> {
-        let (replace, _) = std_mpsc::channel();
-        drop(std::mem::replace(&mut self.commands, replace));
-        if let Some(thread) = self.thread.take() {
-            tokio::task::spawn_blocking(move || thread.join())
-                .await
-                .map_err(|_| NodeError::Stopped)?
-                .map_err(|_| NodeError::Stopped)?;
-        }
+    /// Stops the node: finishes the work already sent, then closes the
+    /// database. Whatever else holds the node gets [`NodeError::Stopped`]
+    /// from then on; stopping it again does nothing.
+    pub async fn stop(&self) -> Result<(), NodeError> {
+        // Held until the thread has ended: a second caller waits for it too.
+        let mut thread = self.thread.lock().await;
+        let Some(running) = thread.take() else {
+            return Ok(());
+        };
+        // The readers close first, so that the writer, closing last, folds
+        // the write-ahead log into the database.
+        self.reads.close().await;
+        // If the thread is gone already (a panic), the join below tells.
+        let _ = self.commands.send(Command::Stop);
+        tokio::task::spawn_blocking(move || running.join())
+            .await
+            .map_err(|_| NodeError::Stopped)?
+            .map_err(|_| NodeError::Stopped)?;
         Ok(())
+    }
+
+    /// Stops a node that other tasks may still hold (the API's, the
+    /// replication's): waits up to `within` for them to let go, then stops
+    /// it regardless, so that the store closes cleanly either way. Tells how
+    /// many other handles were left.
+    pub async fn stop_shared(node: Arc<Node>, within: Duration) -> Result<usize, NodeError> {
+        let deadline = tokio::time::Instant::now() + within;
+        // Handles go as their tasks end, which nothing announces: look often.
+        while Arc::strong_count(&node) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(RELEASE_POLL).await;
+        }
+        let others = Arc::strong_count(&node) - 1;
+        node.stop().await?;
+        Ok(others)
     }
 }
 
 impl StoreThread {
-    /// Takes commands until every handle is gone; publishes that wait
-    /// together are committed in one transaction.
+    /// Takes commands until told to stop or every handle is gone;
+    /// publishes that wait together are committed in one transaction.
     fn run(&mut self, inbox: &std_mpsc::Receiver<Command>) {
         let mut next = None;
         loop {
@@ -625,6 +659,7 @@ impl StoreThread {
             };
             match command {
                 Command::Work(work) => work(self),
+                Command::Stop => return,
                 Command::Publish(first) => {
                     let mut group = vec![*first];
                     while group.len() < MAX_PUBLISH_GROUP {
@@ -927,6 +962,47 @@ mod tests {
         assert_eq!(node.public_key(), public_key);
         let document = node.document(id).await.unwrap().unwrap();
         assert_eq!(document.fields.unwrap()["name"].value, Value::Str("Tent".into()));
+        node.stop().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_shared_node_stops_once_the_others_let_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Arc::new(Node::builder().data_dir(dir.path()).spawn().await.unwrap());
+        let held = Arc::clone(&node);
+        let letting_go = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            drop(held);
+        });
+        let left = Node::stop_shared(node, Duration::from_secs(10)).await.unwrap();
+        assert_eq!(left, 0);
+        letting_go.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_node_still_held_elsewhere_stops_and_closes_its_store_regardless() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Arc::new(Node::builder().data_dir(dir.path()).spawn().await.unwrap());
+        let schema = define_stage_schema(&node).await;
+        let id = node.create(schema.clone(), stage("Main", 500)).await.unwrap();
+        // A reader is open beside the writer.
+        assert!(node.document(id).await.unwrap().is_some());
+        let held = Arc::clone(&node);
+
+        let left = Node::stop_shared(node, Duration::from_millis(50)).await.unwrap();
+
+        assert_eq!(left, 1);
+        assert!(matches!(
+            held.create(schema, stage("Late", 1)).await,
+            Err(NodeError::Stopped)
+        ));
+        assert!(matches!(held.document(id).await, Err(NodeError::Stopped)));
+        // Every connection closed: the write-ahead log is folded in and gone.
+        assert!(!dir.path().join(format!("{DATABASE_FILE_NAME}-wal")).exists());
+        // Stopping again does nothing.
+        held.stop().await.unwrap();
+        let node = Node::builder().data_dir(dir.path()).spawn().await.unwrap();
+        assert!(node.document(id).await.unwrap().is_some());
         node.stop().await.unwrap();
     }
 

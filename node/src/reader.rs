@@ -209,9 +209,11 @@ impl Reader {
 #[derive(Debug)]
 pub struct ReadPool {
     path: PathBuf,
-    idle: Mutex<Vec<Reader>>,
+    /// The readers not in use; `None` once the pool is closed.
+    idle: Mutex<Option<Vec<Reader>>>,
     /// More readers than cores only make them wait for each other.
     permits: Semaphore,
+    readers: u32,
     schema_generation: Arc<AtomicU64>,
 }
 
@@ -228,10 +230,12 @@ impl ReadPool {
     /// `schema_generation` moves on.
     pub(crate) fn new(path: &Path, schema_generation: Arc<AtomicU64>) -> Self {
         let readers = std::thread::available_parallelism().map_or(2, usize::from) * 2;
+        let readers = u32::try_from(readers).unwrap_or(64);
         Self {
             path: path.to_owned(),
-            idle: Mutex::new(Vec::new()),
-            permits: Semaphore::new(readers),
+            idle: Mutex::new(Some(Vec::new())),
+            permits: Semaphore::new(readers as usize),
+            readers,
             schema_generation,
         }
     }
@@ -241,28 +245,44 @@ impl ReadPool {
         self: &Arc<Self>,
         work: impl FnOnce(&Reader) -> T + Send + 'static,
     ) -> Result<T, StoreError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| StoreError::Corrupt("the read pool is closed".into()))?;
+        let _permit = self.permits.acquire().await.map_err(|_| StoreError::Closed)?;
         let pool = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let generation = pool.schema_generation.load(Ordering::Acquire);
-            let reader = pool.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+            let reader = pool
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_mut()
+                .ok_or(StoreError::Closed)?
+                .pop();
             let reader = match reader {
                 Some(reader) if reader.generation == generation => reader,
                 // New schemas since this reader last looked: start afresh.
                 _ => Reader::open(&pool.path, generation)?,
             };
             let value = work(&reader);
-            pool.idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(reader);
+            // A read that outlived its caller finds the pool closed: its
+            // reader closes here rather than stay open.
+            if let Some(idle) = pool.idle.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
+                idle.push(reader);
+            }
             Ok(value)
         })
         .await
         .map_err(|error| StoreError::Corrupt(format!("a read failed: {error}")))?
+    }
+
+    /// Waits for the reads under way, then closes every reader: the writer
+    /// can then be the last connection, which folds the write-ahead log
+    /// into the database. Reads from now on fail with [`StoreError::Closed`].
+    pub(crate) async fn close(&self) {
+        // Every permit: no read is under way, and none starts (the
+        // semaphore is fair, so reads that come later queue behind).
+        if let Ok(all) = self.permits.acquire_many(self.readers).await {
+            all.forget();
+        }
+        self.permits.close();
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).take();
     }
 }

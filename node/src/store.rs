@@ -57,6 +57,9 @@ pub enum StoreError {
     /// damaged file, never bad input from outside (that is never stored).
     #[error("corrupt store: {0}")]
     Corrupt(String),
+    /// The store was closed: the node has stopped.
+    #[error("the store is closed")]
+    Closed,
 }
 
 /// Each migration takes the database from the version before it to its index + 1.

@@ -9,13 +9,10 @@ mod test_utils;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use running_node::{publish_all, RunningNode};
+use running_node::{publish_all, subscribe, RunningNode, Socket};
 use serde_json::{json, Value as Json};
 use test_utils::{edited_stage, stage_schema, Author};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The next `next` payload of the subscription, if one comes within `wait`.
 async fn next_change(socket: &mut Socket, wait: Duration) -> Option<Json> {
@@ -40,30 +37,9 @@ async fn a_subscriber_sees_every_change_of_a_burst_in_order() {
     publish_all(&client, &node.graphql, &definition).await;
     let chain = edited_stage(&mut author, &schema, "Main", 120);
 
-    let mut request = node
-        .graphql
-        .replace("http://", "ws://")
-        .into_client_request()
-        .unwrap();
-    request
-        .headers_mut()
-        .insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    socket
-        .send(Message::text(r#"{"type":"connection_init","payload":{}}"#))
-        .await
-        .unwrap();
-    let ack = socket.next().await.unwrap().unwrap();
-    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack}");
-    let subscription = json!({
-        "id": "1",
-        "type": "subscribe",
-        "payload": {"query": format!("subscription {{ all_{schema} {{ meta {{ viewId }} fields {{ capacity }} }} }}")},
-    });
-    socket
-        .send(Message::text(subscription.to_string()))
-        .await
-        .unwrap();
+    let mut socket = node.graphql_ws().await;
+    let query = format!("subscription {{ all_{schema} {{ meta {{ viewId }} fields {{ capacity }} }} }}");
+    subscribe(&mut socket, "1", &query).await;
 
     // The subscription starts at some point after the message: publish one
     // entry at a time until the first change arrives.

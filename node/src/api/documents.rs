@@ -9,6 +9,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::dynamic::ResolverContext;
 use async_graphql::Error;
 use lineup_core::{Document, DocumentId, DocumentViewId, FieldValue as DocumentField, Schema, Value};
+use tokio::sync::watch;
 
 use super::cursor::{self, Cursor};
 use super::filters;
@@ -46,8 +47,19 @@ pub(crate) struct CollectionPage {
 pub(crate) struct Loaders(DataLoader<DocumentLoader>);
 
 impl Loaders {
-    pub(crate) fn new(node: Arc<Node>) -> Self {
-        Self(DataLoader::new(DocumentLoader(node), tokio::spawn))
+    /// Loaders reading from `node`; their loads run as tasks of their own,
+    /// which end when the API stops (`stopping`), and which it waits for.
+    pub(crate) fn new(node: Arc<Node>, stopping: &watch::Receiver<bool>) -> Self {
+        let stopping = stopping.clone();
+        Self(DataLoader::new(DocumentLoader(node), move |load| {
+            let mut stopping = stopping.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = load => {}
+                    () = super::stopped(&mut stopping) => {}
+                }
+            })
+        }))
     }
 
     /// The current view of a live document.

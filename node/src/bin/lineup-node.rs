@@ -7,8 +7,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use lineup_core::{EncodedEntry, EncodedOperation};
 use std::sync::Arc;
+use std::time::Duration;
 
-use lineup_node::api::{ApiOptions, Exposure, Replication};
+use lineup_node::api::{Api, ApiOptions, Exposure, Replication};
 use lineup_node::net::discovery::{Discovery, SERVICE_TYPE};
 use lineup_node::net::peers::Peers;
 use lineup_node::net::replication::Replicated;
@@ -138,6 +139,14 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How long requests under way may take to finish once the node is told
+/// to stop.
+const REQUESTS_WITHIN: Duration = Duration::from_secs(2);
+/// How long the API's websockets and loads may take to end after that.
+const API_WITHIN: Duration = Duration::from_secs(2);
+/// How long whatever else holds the node may take to let go of it.
+const RELEASE_WITHIN: Duration = Duration::from_secs(1);
+
 /// Where the node listens, whom it dials, and what it replicates.
 struct Networking {
     http: std::net::SocketAddr,
@@ -219,25 +228,45 @@ fn serve(
         if options.exposure != Exposure::Local {
             println!("shared:     other machines can read; their writes are limited");
         }
-        let router = lineup_node::api::router(Arc::clone(&node), options);
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop_signal())
-        .await
-        .context("serving HTTP")?;
+        let api = Api::new(Arc::clone(&node), options);
+        serve_http(listener, api.router()).await?;
+        if !api.stop(API_WITHIN).await {
+            tracing::warn!("websockets or loads of the API still ran after {API_WITHIN:?}");
+        }
         if let Some(discovery) = discovery {
             discovery.stop().await;
         }
         peers.stop().await;
-        // Every request has finished: the last handle stops the store cleanly.
-        match Arc::try_unwrap(node) {
-            Ok(node) => node.stop().await?,
-            Err(_) => anyhow::bail!("the node is still in use after the server stopped"),
+        // The store closes cleanly even if something still holds the node.
+        let left = Node::stop_shared(node, RELEASE_WITHIN).await?;
+        if left > 0 {
+            tracing::warn!("stopped the node while {left} other handles of it were left");
         }
         Ok(())
     })
+}
+
+/// Serves the API until SIGINT or SIGTERM, then lets the requests under way
+/// finish, for at most [`REQUESTS_WITHIN`].
+async fn serve_http(listener: tokio::net::TcpListener, router: axum::Router) -> anyhow::Result<()> {
+    let (signalled, signal) = tokio::sync::oneshot::channel();
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        stop_signal().await;
+        let _ = signalled.send(());
+    });
+    let mut server = std::pin::pin!(std::future::IntoFuture::into_future(server));
+    tokio::select! {
+        served = &mut server => return served.context("serving HTTP"),
+        Ok(()) = signal => {}
+    }
+    if tokio::time::timeout(REQUESTS_WITHIN, server).await.is_err() {
+        tracing::warn!("requests still under way after {REQUESTS_WITHIN:?}: stopping regardless");
+    }
+    Ok(())
 }
 
 async fn stop_signal() {

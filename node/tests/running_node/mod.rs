@@ -4,7 +4,9 @@
 #![allow(dead_code)] // each test binary uses part of it
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// A `lineup-node` process serving on a free port of 127.0.0.1.
 pub(crate) struct RunningNode {
@@ -18,6 +20,7 @@ pub(crate) struct RunningNode {
     pub(crate) mdns: String,
     /// The token that lets requests write with the node's key.
     pub(crate) owner_token: String,
+    data_dir: PathBuf,
     _data_dir: Option<tempfile::TempDir>,
 }
 
@@ -47,7 +50,7 @@ impl RunningNode {
         if !arguments.iter().any(|argument| *argument == "--quic") {
             command.args(["--quic", "127.0.0.1:0"]);
         }
-        Self::launch(command.args(arguments))
+        Self::launch(command.args(arguments), data_dir)
     }
 
     /// Starts the node with its defaults (QUIC on every interface, mDNS on)
@@ -61,14 +64,14 @@ impl RunningNode {
             .arg("--data-dir")
             .arg(data_dir.path())
             .args(["--http", "127.0.0.1:0"]);
-        let mut node = Self::launch(&mut command);
+        let mut node = Self::launch(&mut command, data_dir.path());
         node._data_dir = Some(data_dir);
         node
     }
 
     /// Spawns `command` (a `lineup-node`: `ip netns exec` becomes it) and
     /// reads what it prints on start.
-    fn launch(command: &mut Command) -> Self {
+    fn launch(command: &mut Command, data_dir: &Path) -> Self {
         let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut printed = |label: &str| {
@@ -97,9 +100,78 @@ impl RunningNode {
             quic,
             mdns,
             owner_token,
+            data_dir: data_dir.to_owned(),
             _data_dir: None,
         }
     }
+
+    /// Where it keeps its data.
+    pub(crate) fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Sends it SIGTERM, as a service manager does (Ctrl-C sends SIGINT,
+    /// which it takes the same way), and waits up to `within` for it to
+    /// exit: its exit status, or `None` if it is still running.
+    pub(crate) fn terminate(&mut self, within: Duration) -> Option<ExitStatus> {
+        rustix::process::kill_process(
+            rustix::process::Pid::from_child(&self.child),
+            rustix::process::Signal::TERM,
+        )
+        .unwrap();
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// A websocket to a node's API.
+pub(crate) type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl RunningNode {
+    /// Opens a websocket to its API, as the web UI does (graphql-ws), and
+    /// starts the connection, without the owner token: `subscribe`
+    /// messages may follow.
+    pub(crate) async fn graphql_ws(&self) -> Socket {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::Message;
+
+        let mut request = self
+            .graphql
+            .replace("http://", "ws://")
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        socket
+            .send(Message::text(r#"{"type":"connection_init","payload":{}}"#))
+            .await
+            .unwrap();
+        let ack = socket.next().await.unwrap().unwrap();
+        assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack}");
+        socket
+    }
+}
+
+/// Starts the subscription `id` on a websocket of [`RunningNode::graphql_ws`].
+pub(crate) async fn subscribe(socket: &mut Socket, id: &str, query: &str) {
+    use futures_util::SinkExt;
+    let message = serde_json::json!({"id": id, "type": "subscribe", "payload": {"query": query}});
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::text(message.to_string()))
+        .await
+        .unwrap();
 }
 
 impl Drop for RunningNode {
