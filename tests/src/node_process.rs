@@ -347,8 +347,8 @@ impl Drop for NodeProcess {
 }
 
 /// The `lineup-node` executable of this workspace, built by cargo on first
-/// use in this test process (cargo finds it fresh when `cargo test` built it
-/// already), with the profile the tests were built with.
+/// use in this process with the profile the tests were built with: a
+/// no-op of a second when `cargo test` built the workspace already.
 pub fn lineup_node_binary() -> anyhow::Result<&'static Path> {
     static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BINARY
@@ -357,13 +357,30 @@ pub fn lineup_node_binary() -> anyhow::Result<&'static Path> {
         .map_err(|error| anyhow::anyhow!("{error}"))
 }
 
+/// A test target of this crate: asking for it makes cargo resolve features
+/// with dev-dependencies on, as `cargo test` does.
+const HARNESS_TEST: &str = "harness";
+
+/// Builds `lineup-node` as `cargo test` at the workspace root builds it, so
+/// that cargo finds every unit fresh instead of compiling the node's tree a
+/// second time.
+///
+/// Cargo unifies features over the packages a command selects, and counts
+/// dev-dependencies only when the command builds a target that needs them:
+/// `cargo build -p lineup-node` resolves other features than `cargo test`
+/// does and compiles ~100 units again. Without `-p`, cargo selects the
+/// default members as `cargo test` does; `--test harness` turns the
+/// dev-dependencies on while adding just one target `cargo test` builds
+/// too (`--all-targets` would also compile the benchmarks, which `cargo
+/// test` leaves out). After `cargo test -p lineup-tests` alone, this is
+/// still correct, only not free: it compiles the node's tree once.
 fn build_lineup_node() -> anyhow::Result<PathBuf> {
     // Cargo sets CARGO for the tests it runs, and while it compiles them.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
     let manifest = workspace_root().join("Cargo.toml");
     let mut command = Command::new(&cargo);
     command
-        .args(["build", "--package", "lineup-node", "--bin", "lineup-node"])
+        .args(["build", "--bin", "lineup-node", "--test", HARNESS_TEST])
         .args(["--message-format", "json-render-diagnostics"])
         .arg("--manifest-path")
         .arg(&manifest);
@@ -377,14 +394,18 @@ fn build_lineup_node() -> anyhow::Result<PathBuf> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     anyhow::ensure!(
         output.status.success(),
-        "cargo build -p lineup-node failed ({}):\n{stderr}",
+        "cargo build --bin lineup-node failed ({}):\n{stderr}",
         output.status
     );
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|message| {
-            message["reason"] == "compiler-artifact" && message["target"]["name"] == "lineup-node"
+            message["reason"] == "compiler-artifact"
+                && message["target"]["name"] == "lineup-node"
+                && message["target"]["kind"]
+                    .as_array()
+                    .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
         })
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
         .with_context(|| format!("cargo built no lineup-node executable:\n{stderr}"))
