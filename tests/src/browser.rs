@@ -335,6 +335,127 @@ impl Browser {
         .await
     }
 
+    /// Waits until an element that matches the CSS `selector` shows `text`
+    /// (one of them, if several match).
+    pub async fn wait_for_text_in(&self, selector: &str, text: &str) -> anyhow::Result<()> {
+        self.poll(async || {
+            let shown = self
+                .script(
+                    &format!("looking for {selector}"),
+                    TEXTS_OF,
+                    vec![json!(selector)],
+                )
+                .await?;
+            let shown: Vec<&str> = shown
+                .as_array()
+                .map(|texts| texts.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            Ok(if shown.iter().any(|shown| shown.contains(text)) {
+                Ok(())
+            } else if shown.is_empty() {
+                Err(format!("nothing on the page matches {selector:?}"))
+            } else {
+                Err(format!(
+                    "no {selector:?} shows {text:?}; they show {}",
+                    listed(&json!(shown))
+                ))
+            })
+        })
+        .await
+    }
+
+    /// The text shown by the first element that matches the CSS `selector`
+    /// within the part of the page headed `heading` (the `<section>`, or
+    /// else the element, around an `<h1>`–`<h3>` that says it), once there
+    /// is one.
+    pub async fn text_under_heading(&self, heading: &str, selector: &str) -> anyhow::Result<String> {
+        self.poll(async || {
+            let found = self
+                .script(
+                    &format!("looking for {selector} under {heading:?}"),
+                    TEXT_UNDER_HEADING,
+                    vec![json!(heading), json!(selector)],
+                )
+                .await?;
+            Ok(match found["text"].as_str() {
+                Some(text) => Ok(text.to_owned()),
+                None if found["headed"] == true => Err(format!(
+                    "nothing under the heading {heading:?} matches {selector:?}"
+                )),
+                None => Err(format!(
+                    "no heading says {heading:?}; the page has {}",
+                    listed(&found["headings"])
+                )),
+            })
+        })
+        .await
+    }
+
+    /// Ticks the checkbox whose `<label>` says `label`, unless it is ticked
+    /// already; waits until the page shows it.
+    pub async fn check(&self, label: &str) -> anyhow::Result<()> {
+        let (element, kind) = self.find_field(label).await?;
+        if kind != "checkbox" {
+            return Err(self
+                .failure(format!("the field {label:?} is {kind:?}, not a checkbox"))
+                .await);
+        }
+        let checked = self
+            .script("reading a checkbox", CHECKED, vec![json!(element)])
+            .await?;
+        if checked != true {
+            self.command(&format!("ticking {label:?}"), element.click())
+                .await?;
+        }
+        self.poll(async || {
+            let checked = self
+                .script("reading a checkbox", CHECKED, vec![json!(element)])
+                .await?;
+            Ok(if checked == true {
+                Ok(())
+            } else {
+                Err(format!("the checkbox {label:?} stays unticked"))
+            })
+        })
+        .await
+    }
+
+    /// Waits until the page's address contains `part`, and answers the
+    /// address.
+    pub async fn wait_for_url(&self, part: &str) -> anyhow::Result<String> {
+        self.poll(async || {
+            let url = self.current_url().await?;
+            Ok(if url.contains(part) {
+                Ok(url)
+            } else {
+                Err(format!("the address {url} does not contain {part:?}"))
+            })
+        })
+        .await
+    }
+
+    /// Marks the document the browser shows, so that
+    /// [`is_marked`](Browser::is_marked) can tell later whether it is still
+    /// the same one: that the page changed without being loaded again.
+    pub async fn mark_page(&self) -> anyhow::Result<()> {
+        self.script("marking the page", "window.lineupTestMark = true;", vec![])
+            .await
+            .map(drop)
+    }
+
+    /// Whether the document shown is the one [`mark_page`](Browser::mark_page)
+    /// marked: it was not loaded again since.
+    pub async fn is_marked(&self) -> anyhow::Result<bool> {
+        let marked = self
+            .script(
+                "reading the page's mark",
+                "return window.lineupTestMark === true;",
+                vec![],
+            )
+            .await?;
+        Ok(marked == true)
+    }
+
     /// Saves a screenshot of the window as `target/e2e/<name>.png` in the
     /// workspace, and answers its path.
     pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
@@ -805,3 +926,29 @@ const TEXT_OF: &str = r#"
 const element = document.querySelector(arguments[0]);
 return element ? element.innerText : null;
 "#;
+
+/// The texts of every element matching a CSS selector (`arguments[0]`).
+const TEXTS_OF: &str = r#"
+return [...document.querySelectorAll(arguments[0])].map((e) => e.innerText);
+"#;
+
+/// The text of the first element matching a CSS selector (`arguments[1]`)
+/// in the part of the page a heading (`arguments[0]`) heads: `{ text,
+/// headed, headings }`.
+const TEXT_UNDER_HEADING: &str = concat!(
+    prelude!(),
+    r#"
+const [wanted, selector] = arguments;
+const headings = [...document.querySelectorAll('h1, h2, h3')].filter(shown);
+const heading = headings.find((h) => norm(h.innerText) === norm(wanted));
+if (!heading) {
+    return { text: null, headed: false, headings: headings.map((h) => norm(h.innerText)) };
+}
+const part = heading.closest('section') || heading.parentElement;
+const element = part.querySelector(selector);
+return { text: element ? element.innerText : null, headed: true, headings: [] };
+"#
+);
+
+/// Whether a checkbox (`arguments[0]`) is ticked.
+const CHECKED: &str = "return arguments[0].checked === true;";

@@ -23,6 +23,7 @@ pub mod browser;
 mod child_output;
 pub mod graphql;
 pub mod node_process;
+pub mod steps;
 pub mod workspace;
 
 pub use browser::{Browser, Window};
