@@ -245,6 +245,10 @@ impl Browser {
             if disabled {
                 return Ok(Err(format!("the button {label:?} stays disabled")));
             }
+            // As a person scrolls it into sight: WebDriver scrolls it only
+            // to the window's edge, where the app's top bar covers it.
+            self.script("scrolling to a button", SCROLL_TO_MIDDLE, vec![json!(element)])
+                .await?;
             Ok(match self.within(element.click()).await {
                 Ok(()) => Ok(()),
                 // Something covers it, or the page re-rendered it: look again.
@@ -404,6 +408,8 @@ impl Browser {
             .script("reading a checkbox", CHECKED, vec![json!(element)])
             .await?;
         if checked != true {
+            self.script("scrolling to a checkbox", SCROLL_TO_MIDDLE, vec![json!(element)])
+                .await?;
             self.command(&format!("ticking {label:?}"), element.click())
                 .await?;
         }
@@ -952,3 +958,6 @@ return { text: element ? element.innerText : null, headed: true, headings: [] };
 
 /// Whether a checkbox (`arguments[0]`) is ticked.
 const CHECKED: &str = "return arguments[0].checked === true;";
+
+/// Scrolls an element (`arguments[0]`) to the middle of the window.
+const SCROLL_TO_MIDDLE: &str = "arguments[0].scrollIntoView({ block: 'center', inline: 'center' });";

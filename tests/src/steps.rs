@@ -5,7 +5,13 @@
 //! Times are given as a `datetime-local` field takes them, in the
 //! festival's time zone: `2027-07-10T20:00`.
 
-use crate::{Browser, NodeProcess};
+use std::time::Duration;
+
+use crate::{built_ui, Browser, NodeProcess};
+
+/// How long a page may take to show what another node did: replication,
+/// then the app's reload once the changes settle, on a slow machine.
+pub const ACROSS_NODES: Duration = Duration::from_secs(60);
 
 /// A festival to found with the "Found a festival" form.
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +57,16 @@ pub struct NewSlot<'a> {
     pub artists: &'a [&'a str],
 }
 
+/// A slot the scenarios share: "Opening Night" on the Main Stage, Saturday
+/// 10 July 2027, 20:00–21:00, with no artist.
+pub const OPENING_NIGHT: NewSlot<'static> = NewSlot {
+    title: "Opening Night",
+    area: "Main Stage",
+    starts: "2027-07-10T20:00",
+    ends: "2027-07-10T21:00",
+    artists: &[],
+};
+
 /// A shift for the "Add a shift" form.
 #[derive(Debug, Clone, Copy)]
 pub struct NewShift<'a> {
@@ -64,6 +80,24 @@ pub struct NewShift<'a> {
     pub ends: &'a str,
     /// How many people it needs.
     pub people: u32,
+}
+
+/// Two nodes serving the app, the second keeping in sync with the first
+/// over QUIC on 127.0.0.1 (`--peer`).
+pub fn two_nodes() -> anyhow::Result<(NodeProcess, NodeProcess)> {
+    let first = NodeProcess::builder().ui_dir(built_ui()?).start()?;
+    let second = NodeProcess::builder()
+        .ui_dir(built_ui()?)
+        .peer(first.quic_addr())
+        .start()?;
+    Ok((first, second))
+}
+
+/// A browser whose helpers wait [`ACROSS_NODES`] for what they look for.
+pub async fn browser_across_nodes() -> anyhow::Result<Browser> {
+    let mut browser = Browser::start().await?;
+    browser.set_timeout(ACROSS_NODES);
+    Ok(browser)
 }
 
 /// Opens the node's owner link, as its owner does from what the node
