@@ -24,6 +24,7 @@ pub fn EditProgramme() -> impl IntoView {
             <div class="edit">
                 <Findings />
                 <SlotForm />
+                <ImportSchedule />
                 <div class="columns">
                     <AreaForm />
                     <ArtistForm />
@@ -239,6 +240,9 @@ fn SlotForm() -> impl IntoView {
     };
     let artist_choices = move || {
         open.get().map(|data| {
+            if data.artists.is_empty() {
+                return view! { <p class="hint">"No artists yet: add them below."</p> }.into_any();
+            }
             data.artists
                 .iter()
                 .map(|artist| {
@@ -261,11 +265,15 @@ fn SlotForm() -> impl IntoView {
                     }
                 })
                 .collect_view()
+                .into_any()
         })
     };
     let list = move || {
         let data = open.get()?;
         let zone = data.festival.zone();
+        if data.slots.is_empty() {
+            return Some(view! { <p class="hint">"No slots yet."</p> }.into_any());
+        }
         Some(
             data.slots
                 .iter()
@@ -287,7 +295,8 @@ fn SlotForm() -> impl IntoView {
                         </li>
                     }
                 })
-                .collect_view(),
+                .collect_view()
+                .into_any(),
         )
     };
     view! {
@@ -461,5 +470,65 @@ fn ArtistForm() -> impl IntoView {
             </form>
             <ul class="plain">{list}</ul>
         </section>
+    }
+}
+
+/// Imports a `schedule.xml` or `schedule.json` (what pretalx and frab
+/// write) into the festival, all or nothing.
+#[component]
+fn ImportSchedule() -> impl IntoView {
+    let open = use_open();
+    let node = use_node();
+    let file: NodeRef<leptos::html::Input> = NodeRef::new();
+    let doing = Doing::new();
+    let imported = RwSignal::new(None::<String>);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(chosen) = file
+            .get()
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0))
+        else {
+            return doing.refuse("choose a schedule.xml or schedule.json file");
+        };
+        let client = node.client();
+        let festival = open.id.to_string();
+        imported.set(None);
+        doing.run(
+            async move {
+                let text = wasm_bindgen_futures::JsFuture::from(chosen.text())
+                    .await
+                    .ok()
+                    .and_then(|text| text.as_string())
+                    .ok_or_else(|| crate::api::ApiError::Refused("the file could not be read".into()))?;
+                let answer: serde_json::Value = client
+                    .query(
+                        "mutation Import($festival: String!, $file: String!) { importSchedule(festival: $festival, file: $file) { created updated } }",
+                        serde_json::json!({ "festival": festival, "file": text }),
+                    )
+                    .await?;
+                Ok(format!(
+                    "Imported: {} new, {} changed.",
+                    answer["importSchedule"]["created"], answer["importSchedule"]["updated"]
+                ))
+            },
+            move |message| imported.set(Some(message)),
+        );
+    };
+    view! {
+        <form class="panel" on:submit=submit>
+            <h2>"Import a schedule"</h2>
+            <p class="hint">
+                "A schedule.xml or schedule.json as pretalx and frab export it. Areas, artists and slots are added or updated; a file that does not fit changes nothing. Export: "
+                <a href=format!("/festivals/{}/schedule.xml", open.id) download="schedule.xml">"schedule.xml"</a> ", "
+                <a href=format!("/festivals/{}/schedule.json", open.id) download="schedule.json">"schedule.json"</a>
+            </p>
+            <label>"Schedule file" <input name="schedule_file" type="file" accept=".xml,.json" node_ref=file /></label>
+            <button type="submit" disabled=move || doing.pending.get()>
+                {move || if doing.pending.get() { "Importing…" } else { "Import" }}
+            </button>
+            <DoingNote doing />
+            {move || imported.get().map(|message| view! { <p class="done" role="status">{message}</p> })}
+        </form>
     }
 }

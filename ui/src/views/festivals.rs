@@ -113,19 +113,23 @@ fn FoundFestival() -> impl IntoView {
                 zone.get_untracked()
             ));
         };
+        // A festival day runs from 06:00 to 06:00 the next morning: the
+        // festival starts when its first day does and ends when its last does.
         let day = |text: String, what: &str| {
-            time::from_input(&format!("{text}T00:00"), &time_zone)
-                .ok_or_else(|| format!("choose the {what} day"))
+            text.parse::<jiff::civil::Date>()
+                .map(|day| time::day_bounds(day, &time_zone))
+                .map_err(|_| format!("choose the {what} day"))
         };
         let (start, end) = match (
             day(start.get_untracked(), "first"),
             day(end.get_untracked(), "last"),
         ) {
-            (Ok(start), Ok(end)) => (start, end),
+            (Ok(first), Ok(last)) => (first.0, last.1),
             (Err(problem), _) | (_, Err(problem)) => return doing.refuse(problem),
         };
-        // The festival ends when its last day does (06:00 the next morning).
-        let end = time::day_bounds(time::day_of(end, &time_zone), &time_zone).1;
+        if end <= start {
+            return doing.refuse("the last day cannot be before the first");
+        }
         if name.get_untracked().trim().is_empty() {
             return doing.refuse("give the festival a name");
         }

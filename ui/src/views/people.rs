@@ -45,13 +45,28 @@ fn cannot_authorise(open: &Open, group: Role) -> Option<&'static str> {
 fn GroupCard(open: Open, group: Group) -> impl IntoView {
     let node = use_node();
     let data = open.get_untracked();
+    let me = node.me.with_untracked(|me| {
+        me.ready()
+            .filter(|me| me.owner)
+            .map(|me| me.public_key.to_string())
+    });
     let name_of = move |key: &str| {
+        let short = short_key(key);
         let name = key
             .parse()
             .ok()
             .and_then(|key| data.as_ref().map(|data| data.name_of(&key)))
-            .unwrap_or_else(|| short_key(key));
-        format!("{name} ({})", short_key(key))
+            .unwrap_or_else(|| short.clone());
+        let named = if name == short {
+            short
+        } else {
+            format!("{name} ({short})")
+        };
+        if me.as_deref() == Some(key) {
+            format!("{named}, you")
+        } else {
+            named
+        }
     };
     let reason = cannot_authorise(&open, group.role);
     // Organisers need every right over the festival's documents; crew leads
