@@ -72,6 +72,7 @@ async fn a_volunteer_joins_the_crew_with_its_invite_fills_a_shift_and_cannot_edi
     organiser_browser
         .wait_for_text_in(".requests", &volunteer)
         .await?;
+    organiser_browser.scroll_to("Accept").await?;
     organiser_browser
         .screenshot(&format!("{TEST}-request-arrived"))
         .await?;
@@ -79,6 +80,7 @@ async fn a_volunteer_joins_the_crew_with_its_invite_fills_a_shift_and_cannot_edi
     organiser_browser.wait_for_text_gone("Accept").await?;
     let crew = organiser_browser.text_under_heading("Crew", ".members").await?;
     assert!(crew.contains(&volunteer), "the crew lists the volunteer: {crew}");
+    organiser_browser.scroll_to(&volunteer).await?;
     organiser_browser.screenshot(&format!("{TEST}-accepted")).await?;
 
     // The volunteer's app shows the festival as crew.

@@ -426,6 +426,15 @@ impl Browser {
         .await
     }
 
+    /// Scrolls the innermost element that shows `text` to the middle of
+    /// the window, for a screenshot of it; waits until the page shows it.
+    pub async fn scroll_to(&self, text: &str) -> anyhow::Result<()> {
+        self.wait_for_text(text).await?;
+        self.script("scrolling to a text", SCROLL_TO_TEXT, vec![json!(text)])
+            .await
+            .map(drop)
+    }
+
     /// Waits until the page's address contains `part`, and answers the
     /// address.
     pub async fn wait_for_url(&self, part: &str) -> anyhow::Result<String> {
@@ -473,19 +482,13 @@ impl Browser {
     /// What the page wrote on its console since the last call, as `LEVEL
     /// message` lines.
     pub async fn console(&self) -> anyhow::Result<Vec<String>> {
-        let client = reqwest::Client::builder()
-            .timeout(COMMAND_TIMEOUT)
-            .build()
-            .context("making an HTTP client")?;
-        let answer: Value = client
-            .post(format!("{}/session/{}/se/log", self.driver_url, self.session_id))
-            .json(&json!({ "type": "browser" }))
-            .send()
-            .await
-            .context("asking chromedriver for the console's log")?
-            .json()
-            .await
-            .context("reading the console's log")?;
+        let answer = self
+            .session_post(
+                "se/log",
+                json!({ "type": "browser" }),
+                "asking for the console's log",
+            )
+            .await?;
         let entries = answer["value"].as_array().cloned().unwrap_or_default();
         Ok(entries
             .iter()
@@ -497,6 +500,42 @@ impl Browser {
                 )
             })
             .collect())
+    }
+
+    /// Runs `script` in every page the browser opens from now on, before
+    /// the page's own scripts (Chromium's
+    /// `Page.addScriptToEvaluateOnNewDocument`): to watch a page from its
+    /// very start.
+    pub async fn run_before_every_page(&self, script: &str) -> anyhow::Result<()> {
+        let answer = self
+            .session_post(
+                "goog/cdp/execute",
+                json!({ "cmd": "Page.addScriptToEvaluateOnNewDocument", "params": { "source": script } }),
+                "adding a script to every page",
+            )
+            .await?;
+        match answer["value"].get("error") {
+            Some(error) => anyhow::bail!("chromedriver refused to add a script to every page: {error}"),
+            None => Ok(()),
+        }
+    }
+
+    /// Posts `body` to chromedriver's `path` in this session, for what
+    /// fantoccini does not do, and answers chromedriver's JSON.
+    async fn session_post(&self, path: &str, body: Value, doing: &str) -> anyhow::Result<Value> {
+        let client = reqwest::Client::builder()
+            .timeout(COMMAND_TIMEOUT)
+            .build()
+            .context("making an HTTP client")?;
+        client
+            .post(format!("{}/session/{}/{path}", self.driver_url, self.session_id))
+            .json(&body)
+            .send()
+            .await
+            .with_context(|| format!("{doing}: posting to chromedriver"))?
+            .json()
+            .await
+            .with_context(|| format!("{doing}: reading chromedriver's answer"))
     }
 
     /// Ends the session, which closes Chromium, and stops chromedriver.
@@ -961,3 +1000,15 @@ const CHECKED: &str = "return arguments[0].checked === true;";
 
 /// Scrolls an element (`arguments[0]`) to the middle of the window.
 const SCROLL_TO_MIDDLE: &str = "arguments[0].scrollIntoView({ block: 'center', inline: 'center' });";
+
+/// Scrolls the innermost element whose text contains `arguments[0]` to the
+/// middle of the window.
+const SCROLL_TO_TEXT: &str = r#"
+const wanted = arguments[0];
+let element = document.body;
+for (let deeper = element; deeper; ) {
+    element = deeper;
+    deeper = [...element.children].find((child) => (child.innerText || '').includes(wanted));
+}
+element.scrollIntoView({ block: 'center', inline: 'center' });
+"#;
