@@ -46,7 +46,7 @@ impl Favourites {
         if let Some(storage) = storage() {
             let _ = storage.set_item(
                 &key(&self.festival),
-                &self.slots.with_untracked(|slots| write(slots)),
+                &self.slots.with_untracked(write),
             );
         }
     }

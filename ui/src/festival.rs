@@ -212,11 +212,11 @@ impl FestivalData {
             .map(|people| people.groups)
             .unwrap_or_default();
 
-        areas.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
-        artists.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        areas.sort_by_key(|document| document.name.to_lowercase());
+        artists.sort_by_key(|document| document.name.to_lowercase());
         slots.sort_by_key(|slot| (slot.start, slot.end, slot.id));
         shifts.sort_by_key(|shift| (shift.start, shift.end, shift.id));
-        resources.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        resources.sort_by_key(|document| document.name.to_lowercase());
         bookings.sort_by_key(|booking| (booking.start, booking.id));
         announcements
             .sort_by_key(|announcement| std::cmp::Reverse((announcement.published_at, announcement.id)));

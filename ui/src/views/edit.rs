@@ -175,7 +175,7 @@ fn SlotForm() -> impl IntoView {
             .collect();
         slots.push(Stored {
             id,
-            view: lineup_core::DocumentViewId::from(lineup_core::OperationId(id.hash().clone())),
+            view: lineup_core::DocumentViewId::from(lineup_core::OperationId(*id.hash())),
             value: slot,
         });
         let findings: Vec<Finding> = rules::findings(&slots, &[], &[], &[])

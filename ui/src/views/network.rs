@@ -124,7 +124,7 @@ fn PeerList(status: SyncStatus) -> impl IntoView {
                                 "in sync".to_owned()
                             };
                             let total = peer.received_entries + peer.behind_entries;
-                            let percent = if total == 0 { 100 } else { peer.received_entries * 100 / total };
+                            let percent = (peer.received_entries * 100).checked_div(total).unwrap_or(100);
                             let last = peer.last_sync.map(|at| ago(now - at)).unwrap_or_else(|| "never".into());
                             view! {
                                 <tr class:connected=peer.connected>
