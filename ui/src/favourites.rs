@@ -44,10 +44,7 @@ impl Favourites {
             }
         });
         if let Some(storage) = storage() {
-            let _ = storage.set_item(
-                &key(&self.festival),
-                &self.slots.with_untracked(write),
-            );
+            let _ = storage.set_item(&key(&self.festival), &self.slots.with_untracked(write));
         }
     }
 }
