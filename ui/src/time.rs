@@ -31,6 +31,12 @@ pub fn day_of(time: Timestamp, zone: &TimeZone) -> Date {
     festival_day(time, zone, DAY_CHANGE)
 }
 
+/// The last festival day of something that ends at `end`: an end at 06:00
+/// closes the day before.
+pub fn last_day(end: Timestamp, zone: &TimeZone) -> Date {
+    day_of(Timestamp::from_second(end.as_second() - 1).unwrap_or(end), zone)
+}
+
 /// When a festival day begins and ends (06:00 to 06:00 the next morning).
 pub fn day_bounds(day: Date, zone: &TimeZone) -> (Timestamp, Timestamp) {
     let begins = |date: Date| {
@@ -98,6 +104,7 @@ mod tests {
         let (start, end) = day_bounds(day, &berlin());
         assert_eq!(clock(start, &berlin()), "06:00");
         assert_eq!((end - start).as_hours(), 24);
+        assert_eq!(last_day(end, &berlin()), day);
         let festival = days_between(
             start,
             from_input("2026-07-13T03:00", &berlin()).expect("a time"),

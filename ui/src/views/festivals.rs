@@ -78,7 +78,7 @@ fn FestivalCard(festival: Stored<Festival>, role: Role) -> impl IntoView {
     let dates = format!(
         "{} – {}",
         time::day_name(time::day_of(festival.start, &zone)),
-        time::day_name(time::day_of(festival.end, &zone))
+        time::day_name(time::last_day(festival.end, &zone))
     );
     let name = festival.name.clone();
     view! {

@@ -65,7 +65,7 @@ pub fn Home() -> impl IntoView {
             <div class="home">
                 <p class="today">
                     {if during { format!("Today: {}", time::day_name(today)) } else {
-                        format!("{} – {}", time::day_name(time::day_of(data.festival.start, &zone)), time::day_name(time::day_of(data.festival.end, &zone)))
+                        format!("{} – {}", time::day_name(time::day_of(data.festival.start, &zone)), time::day_name(time::last_day(data.festival.end, &zone)))
                     }}
                 </p>
                 <p class="description">{data.festival.description.clone()}</p>

@@ -226,14 +226,18 @@ fn ProgrammeGrid(
                 </div>
                 {areas.iter().map(|area| {
                     let column: Vec<_> = slots.iter().filter(|slot| slot.area == area.id).cloned().collect();
+                    let (lanes, count) = lanes(&column);
                     view! {
                         <div class="area-column" style=format!("height: {height:.0}px")>
-                            {column.into_iter().map(|slot| {
+                            {column.into_iter().zip(lanes).map(|(slot, lane)| {
                                 let cancelled = slot.status == SlotStatus::Cancelled;
+                                // Clashing slots stand side by side, not on top of each other.
                                 let style = format!(
-                                    "top: {:.0}px; height: {:.0}px",
+                                    "top: {:.0}px; height: {:.0}px; left: calc({:.3}% + 3px); width: calc({:.3}% - 6px); right: auto",
                                     minutes(slot.start) * SCALE,
-                                    ((slot.end.as_second() - slot.start.as_second()) as f64 / 60.0 * SCALE).max(18.0)
+                                    ((slot.end.as_second() - slot.start.as_second()) as f64 / 60.0 * SCALE).max(18.0),
+                                    100.0 * lane as f64 / count as f64,
+                                    100.0 / count as f64,
                                 );
                                 view! {
                                     <div class="block" class:cancelled=cancelled class:favourite=move || open.favourites.contains(&slot.id) style=style>
@@ -251,4 +255,24 @@ fn ProgrammeGrid(
             </div>
         </div>
     }
+}
+
+/// Which lane each of an area's slots (sorted by start) takes so that slots
+/// at the same time sit side by side, and how many lanes there are.
+fn lanes(slots: &[Stored<Slot>]) -> (Vec<usize>, usize) {
+    let mut ends: Vec<Timestamp> = Vec::new();
+    let lanes = slots
+        .iter()
+        .map(|slot| match ends.iter().position(|end| *end <= slot.start) {
+            Some(lane) => {
+                ends[lane] = slot.end;
+                lane
+            }
+            None => {
+                ends.push(slot.end);
+                ends.len() - 1
+            }
+        })
+        .collect();
+    (lanes, ends.len().max(1))
 }

@@ -111,6 +111,7 @@ fn NewResource() -> impl IntoView {
         );
     };
     view! {
+        <Show when=move || open.owner.get()>
         <form class="panel" on:submit=submit>
             <h2>"Add a resource"</h2>
             <Reason reason=cannot_lead />
@@ -121,6 +122,7 @@ fn NewResource() -> impl IntoView {
             </fieldset>
             <DoingNote doing />
         </form>
+        </Show>
     }
 }
 
@@ -183,6 +185,7 @@ fn NewBooking() -> impl IntoView {
         })
     };
     view! {
+        <Show when=move || open.owner.get()>
         <form class="panel" on:submit=submit>
             <h2>"Book"</h2>
             <Reason reason=cannot_lead />
@@ -197,5 +200,6 @@ fn NewBooking() -> impl IntoView {
             </fieldset>
             <DoingNote doing />
         </form>
+        </Show>
     }
 }

@@ -54,7 +54,7 @@ pub fn Shifts() -> impl IntoView {
             .cloned()
             .collect();
         Some(view! {
-            <section class="my-shifts">
+            <section class="my-shifts" class:hidden=me.is_none()>
                 <h2>"My shifts"</h2>
                 {if mine.is_empty() {
                     view! { <p class="hint">"You have not signed up for a shift."</p> }.into_any()
@@ -267,6 +267,7 @@ fn NewShift() -> impl IntoView {
         })
     };
     view! {
+        <Show when=move || open.owner.get()>
         <form class="panel" on:submit=submit>
             <h2>"Add a shift"</h2>
             <Reason reason=cannot_lead />
@@ -283,5 +284,6 @@ fn NewShift() -> impl IntoView {
             </fieldset>
             <DoingNote doing />
         </form>
+        </Show>
     }
 }

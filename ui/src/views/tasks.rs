@@ -130,6 +130,7 @@ fn NewTask() -> impl IntoView {
         })
     };
     view! {
+        <Show when=move || open.owner.get()>
         <form class="panel" on:submit=submit>
             <h2>"Add a task"</h2>
             <Reason reason=cannot_lead />
@@ -144,5 +145,6 @@ fn NewTask() -> impl IntoView {
             </fieldset>
             <DoingNote doing />
         </form>
+        </Show>
     }
 }
