@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::ApiError;
+use crate::context::use_open;
 
 /// Something is on its way.
 #[component]
@@ -95,5 +96,19 @@ pub fn DoingNote(doing: Doing) -> impl IntoView {
             <span class="pending" role="status">"Saving…"</span>
         </Show>
         {move || doing.error.get().map(|error| view! { <p class="state problem" role="alert">{error}</p> })}
+    }
+}
+
+/// The open festival's areas as a `<select>`'s options.
+#[component]
+pub fn AreaOptions() -> impl IntoView {
+    let open = use_open();
+    move || {
+        open.get().map(|data| {
+            data.areas
+                .iter()
+                .map(|area| view! { <option value=area.id.to_string()>{area.name.clone()}</option> })
+                .collect_view()
+        })
     }
 }

@@ -10,7 +10,7 @@ use lineup_schemas::rules::{Roster, Standing};
 use lineup_schemas::Kind;
 
 use crate::actions;
-use crate::components::{Doing, DoingNote, Empty, Reason};
+use crate::components::{AreaOptions, Doing, DoingNote, Empty, Reason};
 use crate::context::{use_node, use_open, Open};
 use crate::festival::FestivalData;
 use crate::time;
@@ -258,21 +258,13 @@ fn NewShift() -> impl IntoView {
             description.set(String::new());
         });
     };
-    let areas = move || {
-        open.get().map(|data| {
-            data.areas
-                .iter()
-                .map(|area| view! { <option value=area.id.to_string()>{area.name.clone()}</option> })
-                .collect_view()
-        })
-    };
     view! {
         <Show when=move || open.owner.get()>
         <form class="panel" on:submit=submit>
             <h2>"Add a shift"</h2>
             <Reason reason=cannot_lead />
             <fieldset disabled=move || cannot_lead.get().is_some()>
-                <label>"Area" <select name="area" bind:value=area><option value="">"Choose…"</option>{areas}</select></label>
+                <label>"Area" <select name="area" bind:value=area><option value="">"Choose…"</option><AreaOptions /></select></label>
                 <label>"Role" <input name="role" bind:value=role placeholder="Bar" /></label>
                 <div class="row">
                     <label>"Starts" <input name="start" type="datetime-local" bind:value=start /></label>

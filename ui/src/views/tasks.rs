@@ -5,7 +5,7 @@ use lineup_schemas::model::{Stored, Task};
 use lineup_schemas::Kind;
 
 use crate::actions;
-use crate::components::{Doing, DoingNote, Empty, Reason};
+use crate::components::{AreaOptions, Doing, DoingNote, Empty, Reason};
 use crate::context::{use_node, use_open};
 use crate::time;
 
@@ -121,14 +121,6 @@ fn NewTask() -> impl IntoView {
             description.set(String::new());
         });
     };
-    let areas = move || {
-        open.get().map(|data| {
-            data.areas
-                .iter()
-                .map(|area| view! { <option value=area.id.to_string()>{area.name.clone()}</option> })
-                .collect_view()
-        })
-    };
     view! {
         <Show when=move || open.owner.get()>
         <form class="panel" on:submit=submit>
@@ -138,7 +130,7 @@ fn NewTask() -> impl IntoView {
                 <label>"Task" <input name="task_title" bind:value=title /></label>
                 <div class="row">
                     <label>"Due" <input name="task_due" type="datetime-local" bind:value=due /></label>
-                    <label>"Where" <select name="task_area" bind:value=area><option value="">"Anywhere"</option>{areas}</select></label>
+                    <label>"Where" <select name="task_area" bind:value=area><option value="">"Anywhere"</option><AreaOptions /></select></label>
                 </div>
                 <label>"Details" <textarea name="task_description" bind:value=description></textarea></label>
                 <button type="submit" disabled=move || doing.pending.get()>"Add task"</button>
