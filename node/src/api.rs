@@ -167,7 +167,10 @@ fn routes(node: Arc<Node>, options: ApiOptions, stopping: watch::Receiver<bool>)
     let routes = match options.ui_dir {
         Some(ui_dir) => {
             let index = ui_dir.join("index.html");
-            routes.fallback_service(ServeDir::new(ui_dir).fallback(ServeFile::new(index)))
+            let files = ServeDir::new(ui_dir).fallback(ServeFile::new(index));
+            // The app is a megabyte and a half of WebAssembly; gzipped, a
+            // phone on festival Wi-Fi fetches a third of it.
+            routes.fallback_service(tower_http::compression::Compression::new(files))
         }
         None => routes,
     };

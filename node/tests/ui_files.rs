@@ -33,3 +33,27 @@ async fn serves_the_ui_and_its_index_for_the_uis_own_routes() {
     .await;
     assert_eq!(answer["data"]["all_blob_v1"]["totalCount"], 0);
 }
+
+#[tokio::test]
+async fn serves_the_ui_gzipped_to_browsers_that_take_it() {
+    let ui = tempfile::tempdir().unwrap();
+    let app = "fn main() {} ".repeat(1000);
+    std::fs::write(ui.path().join("index.html"), "<h1>Lineup</h1>").unwrap();
+    std::fs::write(ui.path().join("app.wasm"), &app).unwrap();
+    let node = RunningNode::start_with(&["--ui-dir".as_ref(), ui.path().as_os_str()]);
+    let url = format!("{}/app.wasm", node.graphql.trim_end_matches("/graphql"));
+    let client = reqwest::Client::new();
+    let gzipped = client
+        .get(&url)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let bytes = gzipped.bytes().await.unwrap();
+    assert!(bytes.len() < app.len() / 10, "{} bytes", bytes.len());
+    // A client that does not take gzip gets the file as it is.
+    let plain = client.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), app);
+}
