@@ -6,7 +6,10 @@ use std::future::Future;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::ApiError;
+use lineup_schemas::model::{Document, Stored};
+
+use crate::actions;
+use crate::api::{ApiError, Client};
 use crate::context::use_open;
 
 /// Something is on its way.
@@ -80,6 +83,23 @@ impl Doing {
                 Err(error) => self.error.set(Some(error.to_string())),
             }
         });
+    }
+
+    /// Changes a document as `edit` says, sending only the fields that
+    /// changed; nothing when the document is not (or no longer) here.
+    pub fn change<T: Document + Clone + 'static>(
+        self,
+        client: Client,
+        before: Option<Stored<T>>,
+        edit: impl FnOnce(&mut T),
+    ) {
+        let Some(before) = before else { return };
+        let mut after = before.value.clone();
+        edit(&mut after);
+        self.run(
+            async move { actions::save(&client, before.id, &before.value, &after).await },
+            |_| (),
+        );
     }
 
     /// Shows it fail, without asking the node: a form that cannot be sent.

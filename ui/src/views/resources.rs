@@ -47,11 +47,8 @@ pub fn Resources() -> impl IntoView {
                                             let id = booking.id;
                                             let doing = Doing::new();
                                             let cancel = move |_| {
-                                                let client = node.client();
-                                                let Some(data) = open.get_untracked() else { return };
-                                                let Some(before) = data.bookings.iter().find(|booking| booking.id == id).cloned() else { return };
-                                                let after = Booking { state: BookingState::Cancelled, ..before.value.clone() };
-                                                doing.run(async move { actions::save(&client, id, &before.value, &after).await }, |_| ());
+                                                let before = open.get_untracked().and_then(|data| data.bookings.iter().find(|booking| booking.id == id).cloned());
+                                                doing.change(node.client(), before, |booking: &mut Booking| booking.state = BookingState::Cancelled);
                                             };
                                             let clash = clashing.contains(&id);
                                             view! {

@@ -35,20 +35,9 @@ pub fn Tasks() -> impl IntoView {
                     let doing = Doing::new();
                     let id = task.id;
                     let done = task.done;
-                    let toggle = move |_| {
-                        let client = node.client();
-                        let Some(data) = open.get_untracked() else { return };
-                        let Some(before) = data.tasks.iter().find(|task| task.id == id).cloned() else { return };
-                        let after = Task { done: !done, ..before.value.clone() };
-                        doing.run(async move { actions::save(&client, id, &before.value, &after).await }, |_| ());
-                    };
-                    let take = move |_| {
-                        let client = node.client();
-                        let Some(data) = open.get_untracked() else { return };
-                        let Some(before) = data.tasks.iter().find(|task| task.id == id).cloned() else { return };
-                        let after = Task { assignee: me, ..before.value.clone() };
-                        doing.run(async move { actions::save(&client, id, &before.value, &after).await }, |_| ());
-                    };
+                    let current = move || open.get_untracked().and_then(|data| data.tasks.iter().find(|task| task.id == id).cloned());
+                    let toggle = move |_| doing.change(node.client(), current(), |task: &mut Task| task.done = !done);
+                    let take = move |_| doing.change(node.client(), current(), |task: &mut Task| task.assignee = me);
                     let remove = move |_| {
                         let client = node.client();
                         doing.run(async move { actions::delete(&client, Kind::Task, id).await }, |_| ());
