@@ -59,8 +59,8 @@ pub struct ApiOptions {
     pub owner_token: String,
     /// Whether other machines can reach the API.
     pub exposure: Exposure,
-    /// A built web UI to serve at `/`, if any.
-    pub ui_dir: Option<std::path::PathBuf>,
+    /// The web UI's files, served at `/`, if any: see [`ui_files`].
+    pub ui: Option<Router>,
     /// The node's replication, if it replicates.
     pub replication: Option<Replication>,
 }
@@ -75,6 +75,13 @@ pub struct Replication {
     /// Where other nodes reach this one (QUIC), as bound: the peer code
     /// `thisNode` gives names it.
     pub quic_address: std::net::SocketAddr,
+}
+
+/// Serves a built web UI from `dir`; unknown paths get its `index.html`, so
+/// that the UI's own routes load it.
+pub fn ui_files(dir: &std::path::Path) -> Router {
+    let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
+    Router::new().fallback_service(files)
 }
 
 /// The routes of an API serving `node` that is never stopped: its
@@ -162,16 +169,11 @@ fn routes(node: Arc<Node>, options: ApiOptions, stopping: watch::Receiver<bool>)
         .route("/blobs/{document_id}", get(blobs::current))
         .route("/blobs/{document_id}/{view_id}", get(blobs::at_view))
         .route("/festivals/{festival}/{file}", get(schedule_files::file));
-    // Anything else is a file of the UI; unknown paths get its index, so that
-    // the UI's own routes load it.
-    let routes = match options.ui_dir {
-        Some(ui_dir) => {
-            let index = ui_dir.join("index.html");
-            let files = ServeDir::new(ui_dir).fallback(ServeFile::new(index));
-            // The app is a megabyte and a half of WebAssembly; gzipped, a
-            // phone on festival Wi-Fi fetches a third of it.
-            routes.fallback_service(tower_http::compression::Compression::new(files))
-        }
+    // Anything else is a file of the UI.
+    let routes = match options.ui {
+        // The app is a megabyte and a half of WebAssembly; gzipped, a phone
+        // on festival Wi-Fi fetches a third of it.
+        Some(ui) => routes.fallback_service(ui.layer(tower_http::compression::CompressionLayer::new())),
         None => routes,
     };
     routes

@@ -18,4 +18,5 @@ pub mod query;
 pub mod reader;
 pub mod registry;
 pub mod replica;
+pub mod service;
 pub mod store;

@@ -6,16 +6,13 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use lineup_core::{EncodedEntry, EncodedOperation};
-use std::sync::Arc;
-use std::time::Duration;
 
-use lineup_node::api::{Api, ApiOptions, Exposure, Replication};
-use lineup_node::net::discovery::{Discovery, SERVICE_TYPE};
-use lineup_node::net::peers::Peers;
+use lineup_node::api::ui_files;
+use lineup_node::net::discovery::SERVICE_TYPE;
 use lineup_node::net::replication::Replicated;
-use lineup_node::net::transport::Transport;
 use lineup_node::node::{Node, NodeBuilder, DATABASE_FILE_NAME};
 use lineup_node::replica::{Ingested, Replica};
+use lineup_node::service::{Service, ServiceOptions};
 use lineup_node::store::Durability;
 use lineup_node::{data_dir::default_data_dir, key_file};
 
@@ -107,11 +104,8 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         None => serve(
             &data_dir,
-            Node::builder()
-                .data_dir(&data_dir)
-                .durability(durability)
-                .bare(cli.bare),
-            Networking {
+            Node::builder().durability(durability).bare(cli.bare),
+            ServiceOptions {
                 http: cli.http,
                 quic: cli.quic,
                 peers: cli.peers,
@@ -121,8 +115,8 @@ fn main() -> anyhow::Result<()> {
                 } else {
                     Replicated::Only(cli.replicate.into_iter().collect())
                 },
+                ui: cli.ui_dir.as_deref().map(ui_files),
             },
-            cli.ui_dir,
         )?,
         Some(Command::Identity) => {
             let key = key_file::load_or_create(&data_dir)
@@ -139,134 +133,37 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How long requests under way may take to finish once the node is told
-/// to stop.
-const REQUESTS_WITHIN: Duration = Duration::from_secs(2);
-/// How long the API's websockets and loads may take to end after that.
-const API_WITHIN: Duration = Duration::from_secs(2);
-/// How long whatever else holds the node may take to let go of it.
-const RELEASE_WITHIN: Duration = Duration::from_secs(1);
-
-/// Where the node listens, whom it dials, and what it replicates.
-struct Networking {
-    http: std::net::SocketAddr,
-    quic: std::net::SocketAddr,
-    peers: Vec<std::net::SocketAddr>,
-    /// Whether to find and be found on the LAN.
-    mdns: bool,
-    replicated: Replicated,
-}
-
 /// Runs the node, its API and its replication until SIGINT or SIGTERM.
-fn serve(
-    data_dir: &std::path::Path,
-    node: NodeBuilder,
-    networking: Networking,
-    ui_dir: Option<PathBuf>,
-) -> anyhow::Result<()> {
-    let Networking {
-        http,
-        quic,
-        peers,
-        mdns,
-        replicated,
-    } = networking;
+fn serve(data_dir: &std::path::Path, node: NodeBuilder, options: ServiceOptions) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
-        let node = node
-            .spawn()
+        let serving_ui = options.ui.is_some();
+        let service = Service::start(data_dir, node, options)
             .await
             .with_context(|| format!("starting the node in {}", data_dir.display()))?;
-        let node = Arc::new(node);
-        // The node made its key on start; other nodes see it as its identity.
-        let key = key_file::load_or_create(data_dir)?;
-        let transport =
-            Transport::bind(quic, &key).with_context(|| format!("listening for nodes on {quic}"))?;
-        let mut peers = Peers::start(Arc::clone(&node), transport, peers, replicated);
-        let quic = peers.local_addr()?;
-        // A node on loopback has no one on the LAN to find or be found by.
-        let discovery = if mdns && !quic.ip().is_loopback() {
-            let discovery = Discovery::start(node.public_key(), quic)
-                .map_err(|error| eprintln!("not on the LAN (mDNS): {error}; nodes must be added by address"))
-                .ok();
-            if let Some(discovery) = &discovery {
-                peers.dial_neighbours(discovery.neighbours());
-            }
-            discovery
-        } else {
-            None
-        };
-        let owner_token = key_file::owner_token(data_dir)?;
-        let listener = tokio::net::TcpListener::bind(http)
-            .await
-            .with_context(|| format!("listening on {http}"))?;
-        let address = listener.local_addr()?;
+        let address = service.http_address();
         println!("data dir:   {}", data_dir.display());
-        println!("public key: {}", node.public_key());
+        println!("public key: {}", service.node().public_key());
         println!("graphql:    http://{address}/graphql");
-        println!("quic:       {quic}");
-        match &discovery {
-            Some(_) => println!("mdns:       announcing and browsing {SERVICE_TYPE}"),
-            None => println!("mdns:       off"),
+        println!("quic:       {}", service.quic_address());
+        if service.discovering() {
+            println!("mdns:       announcing and browsing {SERVICE_TYPE}");
+        } else {
+            println!("mdns:       off");
         }
-        if let Some(ui_dir) = &ui_dir {
-            println!("ui:         http://{address}/ (from {})", ui_dir.display());
+        if serving_ui {
+            println!("ui:         http://{address}/");
         }
         // The token in the fragment stays in the browser: servers never see it.
-        println!("owner:      http://{address}/#token={owner_token}");
-        std::io::stdout().flush()?;
-        let options = ApiOptions {
-            owner_token,
-            exposure: Exposure::of(address),
-            ui_dir,
-            replication: Some(Replication {
-                status: peers.status(),
-                dialler: peers.dialler(),
-                quic_address: quic,
-            }),
-        };
-        if options.exposure != Exposure::Local {
+        println!("owner:      http://{address}/#token={}", service.owner_token());
+        if service.shared() {
             println!("shared:     other machines can read; their writes are limited");
         }
-        let api = Api::new(Arc::clone(&node), options);
-        serve_http(listener, api.router()).await?;
-        if !api.stop(API_WITHIN).await {
-            tracing::warn!("websockets or loads of the API still ran after {API_WITHIN:?}");
-        }
-        if let Some(discovery) = discovery {
-            discovery.stop().await;
-        }
-        peers.stop().await;
-        // The store closes cleanly even if something still holds the node.
-        let left = Node::stop_shared(node, RELEASE_WITHIN).await?;
-        if left > 0 {
-            tracing::warn!("stopped the node while {left} other handles of it were left");
-        }
+        std::io::stdout().flush()?;
+        stop_signal().await;
+        service.stop().await?;
         Ok(())
     })
-}
-
-/// Serves the API until SIGINT or SIGTERM, then lets the requests under way
-/// finish, for at most [`REQUESTS_WITHIN`].
-async fn serve_http(listener: tokio::net::TcpListener, router: axum::Router) -> anyhow::Result<()> {
-    let (signalled, signal) = tokio::sync::oneshot::channel();
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        stop_signal().await;
-        let _ = signalled.send(());
-    });
-    let mut server = std::pin::pin!(std::future::IntoFuture::into_future(server));
-    tokio::select! {
-        served = &mut server => return served.context("serving HTTP"),
-        Ok(()) = signal => {}
-    }
-    if tokio::time::timeout(REQUESTS_WITHIN, server).await.is_err() {
-        tracing::warn!("requests still under way after {REQUESTS_WITHIN:?}: stopping regardless");
-    }
-    Ok(())
 }
 
 async fn stop_signal() {

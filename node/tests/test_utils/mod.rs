@@ -179,7 +179,7 @@ pub(crate) fn local_api() -> lineup_node::api::ApiOptions {
     lineup_node::api::ApiOptions {
         owner_token: OWNER_TOKEN.into(),
         exposure: lineup_node::api::Exposure::Local,
-        ui_dir: None,
+        ui: None,
         replication: None,
     }
 }
