@@ -12,6 +12,7 @@ pub mod demo;
 pub mod festival;
 pub mod ingest;
 pub mod key_file;
+pub mod logging;
 pub mod net;
 pub mod node;
 pub mod query;

@@ -65,15 +65,24 @@ impl Window {
 #[derive(Debug)]
 pub struct Browser {
     client: Client,
-    driver: Child,
-    driver_output: ChildOutput,
-    /// `http://127.0.0.1:PORT` of chromedriver.
-    driver_url: String,
+    driver: Driver,
     session_id: String,
     timeout: Duration,
     closed: bool,
     // Removed after the browser stopped: fields drop after `Drop::drop`.
-    _profile: tempfile::TempDir,
+    _profile: Option<tempfile::TempDir>,
+}
+
+/// A WebDriver server this harness started in a process group of its own,
+/// which the browser it starts joins.
+#[derive(Debug)]
+pub(crate) struct Driver {
+    pub(crate) child: Child,
+    pub(crate) output: ChildOutput,
+    /// `http://127.0.0.1:PORT`
+    pub(crate) url: String,
+    /// For messages: `chromedriver`, `tauri-driver`.
+    pub(crate) name: &'static str,
 }
 
 impl Browser {
@@ -95,8 +104,13 @@ impl Browser {
             .prefix("lineup-e2e-chromium-")
             .tempdir()
             .context("making a profile dir for Chromium")?;
-        let (mut driver, driver_output, port) = start_driver(&chromedriver)?;
-        let driver_url = format!("http://127.0.0.1:{port}");
+        let (child, output, port) = start_driver(&chromedriver)?;
+        let driver = Driver {
+            child,
+            output,
+            url: format!("http://127.0.0.1:{port}"),
+            name: "chromedriver",
+        };
         let (width, height) = window.size();
         let mut chrome_options = json!({
             "binary": chromium,
@@ -125,6 +139,16 @@ impl Browser {
         capabilities.insert("goog:chromeOptions".into(), chrome_options);
         // The page's console, for failure messages.
         capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+        Self::connect(driver, capabilities, Some(profile)).await
+    }
+
+    /// Starts a session with `capabilities` on `driver`, which the browser
+    /// owns from then on (and stops, with what it started, on failure).
+    pub(crate) async fn connect(
+        mut driver: Driver,
+        mut capabilities: fantoccini::wd::Capabilities,
+        profile: Option<tempfile::TempDir>,
+    ) -> anyhow::Result<Self> {
         let command_timeout = COMMAND_TIMEOUT.as_millis() as u64;
         capabilities.insert(
             "timeouts".into(),
@@ -135,7 +159,7 @@ impl Browser {
             SESSION_TIMEOUT,
             ClientBuilder::new(connector)
                 .capabilities(capabilities)
-                .connect(&driver_url),
+                .connect(&driver.url),
         )
         .await;
         let client = match connected {
@@ -145,30 +169,44 @@ impl Browser {
                     Ok(Err(error)) => error.to_string(),
                     _ => format!("no session within {SESSION_TIMEOUT:?}"),
                 };
-                stop_driver(&mut driver);
+                stop_driver(&mut driver.child);
                 anyhow::bail!(
-                    "starting Chromium through chromedriver failed: {reason}\nchromedriver's output:\n{}",
-                    driver_output.text_after_exit()
+                    "starting a session through {} failed: {reason}\nits output:\n{}",
+                    driver.name,
+                    driver.output.text_after_exit()
                 );
             }
         };
         let session_id = match client.session_id().await {
             Ok(Some(id)) => id,
             _ => {
-                stop_driver(&mut driver);
-                anyhow::bail!("chromedriver gave the new session no id");
+                stop_driver(&mut driver.child);
+                anyhow::bail!("{} gave the new session no id", driver.name);
             }
         };
         Ok(Browser {
             client,
             driver,
-            driver_output,
-            driver_url,
             session_id,
             timeout: DEFAULT_TIMEOUT,
             closed: false,
             _profile: profile,
         })
+    }
+
+    /// Waits until the new session's page runs scripts: tauri-driver may
+    /// drop the first command while the window still starts.
+    pub(crate) async fn settle(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + SESSION_TIMEOUT;
+        loop {
+            match self.within(self.client.execute("return 1", Vec::new())).await {
+                Ok(_) => return Ok(()),
+                Err(error) if Instant::now() >= deadline => {
+                    return Err(error.context(format!("the window ran no script within {SESSION_TIMEOUT:?}")))
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
     }
 
     /// Sets how long the helpers wait for the page (15 s unless set).
@@ -528,21 +566,21 @@ impl Browser {
             .build()
             .context("making an HTTP client")?;
         client
-            .post(format!("{}/session/{}/{path}", self.driver_url, self.session_id))
+            .post(format!("{}/session/{}/{path}", self.driver.url, self.session_id))
             .json(&body)
             .send()
             .await
-            .with_context(|| format!("{doing}: posting to chromedriver"))?
+            .with_context(|| format!("{doing}: posting to {}", self.driver.name))?
             .json()
             .await
-            .with_context(|| format!("{doing}: reading chromedriver's answer"))
+            .with_context(|| format!("{doing}: reading {}'s answer", self.driver.name))
     }
 
     /// Ends the session, which closes Chromium, and stops chromedriver.
     pub async fn close(mut self) -> anyhow::Result<()> {
         self.closed = true;
         let closed = tokio::time::timeout(COMMAND_TIMEOUT, self.client.clone().close()).await;
-        stop_driver(&mut self.driver);
+        stop_driver(&mut self.driver.child);
         match closed {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(anyhow::anyhow!("closing the browser: {error}")),
@@ -661,7 +699,7 @@ impl Browser {
         match tokio::time::timeout(COMMAND_TIMEOUT, command).await {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(error)) => Err(anyhow::anyhow!("{error}")),
-            Err(_) => anyhow::bail!("chromedriver did not answer within {COMMAND_TIMEOUT:?}"),
+            Err(_) => anyhow::bail!("{} did not answer within {COMMAND_TIMEOUT:?}", self.driver.name),
         }
     }
 
@@ -690,9 +728,9 @@ impl Browser {
                 message.push_str(&format!("\nscreenshot: {}", path.display()));
             }
         }
-        let driver_output = self.driver_output.text();
-        if !driver_output.trim().is_empty() && message.contains("chromedriver") {
-            message.push_str(&format!("\nchromedriver's output:\n{driver_output}"));
+        let driver_output = self.driver.output.text();
+        if !driver_output.trim().is_empty() && message.contains(self.driver.name) {
+            message.push_str(&format!("\n{}'s output:\n{driver_output}", self.driver.name));
         }
         anyhow::anyhow!(message)
     }
@@ -714,11 +752,11 @@ impl Drop for Browser {
         if !self.closed {
             // Drop cannot wait for the async client: end the session in a
             // plain request, which makes chromedriver close Chromium.
-            if let Err(error) = delete_session(&self.driver_url, &self.session_id) {
+            if let Err(error) = delete_session(&self.driver.url, &self.session_id) {
                 eprintln!("ending the browser's session: {error:#}");
             }
         }
-        stop_driver(&mut self.driver);
+        stop_driver(&mut self.driver.child);
     }
 }
 
@@ -786,7 +824,7 @@ fn start_driver(chromedriver: &Path) -> anyhow::Result<(Child, ChildOutput, u16)
 
 /// Stops chromedriver and whatever it started (its process group: Chromium
 /// and its helpers), with SIGTERM and then SIGKILL.
-fn stop_driver(driver: &mut Child) {
+pub(crate) fn stop_driver(driver: &mut Child) {
     use rustix::process::{kill_process_group, Pid, Signal};
 
     if matches!(driver.try_wait(), Ok(Some(_))) {

@@ -21,11 +21,13 @@
 
 pub mod browser;
 mod child_output;
+pub mod desktop_app;
 pub mod graphql;
 pub mod node_process;
 pub mod steps;
 pub mod workspace;
 
 pub use browser::{Browser, Window};
+pub use desktop_app::DesktopApp;
 pub use node_process::{NodeProcess, NodeProcessBuilder};
 pub use workspace::{built_ui, workspace_root};

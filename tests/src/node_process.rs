@@ -351,8 +351,21 @@ impl Drop for NodeProcess {
 /// no-op of a second when `cargo test` built the workspace already.
 pub fn lineup_node_binary() -> anyhow::Result<&'static Path> {
     static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BINARY
-        .get_or_init(|| build_lineup_node().map_err(|error| format!("{error:#}")))
+    built_once(&BINARY, "lineup-node")
+}
+
+/// The desktop app's executable (`lineup`), built like [`lineup_node_binary`].
+pub fn lineup_app_binary() -> anyhow::Result<&'static Path> {
+    static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    built_once(&BINARY, "lineup")
+}
+
+fn built_once(
+    binary: &'static OnceLock<Result<PathBuf, String>>,
+    name: &str,
+) -> anyhow::Result<&'static Path> {
+    binary
+        .get_or_init(|| build_binary(name).map_err(|error| format!("{error:#}")))
         .as_deref()
         .map_err(|error| anyhow::anyhow!("{error}"))
 }
@@ -361,9 +374,9 @@ pub fn lineup_node_binary() -> anyhow::Result<&'static Path> {
 /// with dev-dependencies on, as `cargo test` does.
 const HARNESS_TEST: &str = "harness";
 
-/// Builds `lineup-node` as `cargo test` at the workspace root builds it, so
-/// that cargo finds every unit fresh instead of compiling the node's tree a
-/// second time.
+/// Builds the executable `name` (`lineup-node`, or the app's `lineup`) as
+/// `cargo test` at the workspace root builds it, so that cargo finds every
+/// unit fresh instead of compiling the node's tree a second time.
 ///
 /// Cargo unifies features over the packages a command selects, and counts
 /// dev-dependencies only when the command builds a target that needs them:
@@ -374,13 +387,13 @@ const HARNESS_TEST: &str = "harness";
 /// too (`--all-targets` would also compile the benchmarks, which `cargo
 /// test` leaves out). After `cargo test -p lineup-tests` alone, this is
 /// still correct, only not free: it compiles the node's tree once.
-fn build_lineup_node() -> anyhow::Result<PathBuf> {
+fn build_binary(name: &str) -> anyhow::Result<PathBuf> {
     // Cargo sets CARGO for the tests it runs, and while it compiles them.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
     let manifest = workspace_root().join("Cargo.toml");
     let mut command = Command::new(&cargo);
     command
-        .args(["build", "--bin", "lineup-node", "--test", HARNESS_TEST])
+        .args(["build", "--bin", name, "--test", HARNESS_TEST])
         .args(["--message-format", "json-render-diagnostics"])
         .arg("--manifest-path")
         .arg(&manifest);
@@ -394,7 +407,7 @@ fn build_lineup_node() -> anyhow::Result<PathBuf> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     anyhow::ensure!(
         output.status.success(),
-        "cargo build --bin lineup-node failed ({}):\n{stderr}",
+        "cargo build --bin {name} failed ({}):\n{stderr}",
         output.status
     );
     String::from_utf8_lossy(&output.stdout)
@@ -402,13 +415,13 @@ fn build_lineup_node() -> anyhow::Result<PathBuf> {
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|message| {
             message["reason"] == "compiler-artifact"
-                && message["target"]["name"] == "lineup-node"
+                && message["target"]["name"] == name
                 && message["target"]["kind"]
                     .as_array()
                     .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
         })
         .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .with_context(|| format!("cargo built no lineup-node executable:\n{stderr}"))
+        .with_context(|| format!("cargo built no {name} executable:\n{stderr}"))
 }
 
 /// Runs `lineup-node demo` on `data_dir`, within [`DEMO_TIMEOUT`].

@@ -44,6 +44,12 @@ struct GraphQlError {
 }
 
 impl Client {
+    /// The address of `path` (`/festivals/…`, `/blobs/…`) on the node: in
+    /// the desktop app, the page's own origin is not the node's.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
     /// Asks the node; `T` is the shape of `data`.
     pub async fn query<T: DeserializeOwned>(&self, query: &str, variables: Json) -> Result<T, ApiError> {
         let body = serde_json::json!({ "query": query, "variables": variables });

@@ -7,14 +7,15 @@ use leptos_router::hooks::{use_location, use_params_map};
 use leptos_router::path;
 use lineup_core::DocumentId;
 
+use crate::api::{ApiError, Client};
 use crate::components::{Loading, Problem};
 use crate::context::{use_node, Loaded, Node, Open};
 use crate::views;
 
 /// The whole app.
 #[component]
-pub fn App() -> impl IntoView {
-    let node = Node::connect(crate::session::client());
+pub fn App(client: Client) -> impl IntoView {
+    let node = Node::connect(client);
     provide_context(node);
     view! {
         <Router>
@@ -39,6 +40,19 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Instead of the app, when there is no node to talk to.
+#[component]
+pub fn NoNode(error: ApiError) -> impl IntoView {
+    view! {
+        <main>
+            <section class="page">
+                <h1>"Lineup could not start"</h1>
+                <Problem error />
+            </section>
+        </main>
     }
 }
 

@@ -16,6 +16,16 @@ mod session;
 mod time;
 mod views;
 
+use leptos::mount::mount_to_body;
+use leptos::prelude::*;
+
 fn main() {
-    leptos::mount::mount_to_body(app::App);
+    // In the desktop app the node's address comes from the app, which
+    // answers once its node is up.
+    wasm_bindgen_futures::spawn_local(async {
+        match session::connect().await {
+            Ok(client) => mount_to_body(move || view! { <app::App client /> }),
+            Err(error) => mount_to_body(move || view! { <app::NoNode error /> }),
+        }
+    });
 }

@@ -57,11 +57,26 @@ impl Me {
     }
 }
 
-/// The client for the node that served this page, with the owner token if
-/// this browser was given one. A token in the address (`#token=...`, the
-/// node's owner link) is kept and taken out of the address, so it is not
-/// shared by copying the address bar.
-pub fn client() -> Client {
+/// The client for this app's node. In the desktop app, the app says where
+/// its node listens and hands over the owner token; in a browser, it is the
+/// node that served the page, with the owner token if this browser was
+/// given one.
+pub async fn connect() -> Result<Client, ApiError> {
+    match desktop_app::connection().await {
+        Some(connection) => connection,
+        None => Ok(served_page()),
+    }
+}
+
+/// Whether the app runs in the desktop app's window, not in a browser.
+pub fn in_desktop_app() -> bool {
+    desktop_app::internals().is_some()
+}
+
+/// The client for the node that served this page. A token in the address
+/// (`#token=...`, the node's owner link) is kept and taken out of the
+/// address, so it is not shared by copying the address bar.
+fn served_page() -> Client {
     let Some(window) = web_sys::window() else {
         return Client {
             base: String::new(),
@@ -102,6 +117,66 @@ fn token_in_fragment(fragment: &str) -> Option<&str> {
         .split('&')
         .find_map(|part| part.strip_prefix("token="))
         .filter(|token| !token.is_empty())
+}
+
+/// The desktop app's side: its window has Tauri's bridge, through which the
+/// page asks the app for its node.
+mod desktop_app {
+    use js_sys::{Function, Promise, Reflect};
+    use serde::Deserialize;
+    use wasm_bindgen::{JsCast, JsValue};
+
+    use crate::api::{ApiError, Client};
+
+    /// What the app's `connection` command answers.
+    #[derive(Deserialize)]
+    struct Connection {
+        /// `http://127.0.0.1:<port>`
+        address: String,
+        token: String,
+    }
+
+    /// Tauri's bridge, present only in the app's window.
+    pub(super) fn internals() -> Option<JsValue> {
+        let window = web_sys::window()?;
+        Reflect::get(&window, &JsValue::from_str("__TAURI_INTERNALS__"))
+            .ok()
+            .filter(|internals| internals.is_object())
+    }
+
+    /// Asks the app where its node listens, once the node is up; `None`
+    /// outside the app.
+    pub(super) async fn connection() -> Option<Result<Client, ApiError>> {
+        let internals = internals()?;
+        Some(ask(&internals).await.map(|connection| Client {
+            base: connection.address,
+            token: Some(connection.token),
+        }))
+    }
+
+    async fn ask(internals: &JsValue) -> Result<Connection, ApiError> {
+        let failed = |error: JsValue| {
+            ApiError::Unexpected(format!(
+                "the app did not say where its node is: {}",
+                error.as_string().unwrap_or_else(|| format!("{error:?}"))
+            ))
+        };
+        let invoke: Function = Reflect::get(internals, &JsValue::from_str("invoke"))
+            .map_err(failed)?
+            .dyn_into()
+            .map_err(failed)?;
+        let promise: Promise = invoke
+            .call1(internals, &JsValue::from_str("connection"))
+            .map_err(failed)?
+            .dyn_into()
+            .map_err(failed)?;
+        let answer = wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .map_err(failed)?;
+        let json: String = js_sys::JSON::stringify(&answer).map_err(failed)?.into();
+        serde_json::from_str(&json)
+            .map_err(|error| ApiError::Unexpected(format!("the app's answer about its node: {error}")))
+    }
 }
 
 #[cfg(test)]

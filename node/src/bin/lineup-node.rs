@@ -88,14 +88,7 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    // Warnings on stderr; RUST_LOG (e.g. `lineup_node=debug`) tells more.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    lineup_node::logging::to_stderr();
     let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
     let durability = match cli.durability {
         DurabilityArg::Normal => Durability::Normal,

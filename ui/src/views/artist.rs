@@ -28,7 +28,7 @@ pub fn ArtistPage() -> impl IntoView {
             .cloned()
             .collect();
         let photo = artist.photo.map(
-            |photo| view! { <img class="photo" src=format!("/blobs/{photo}") alt=artist.name.clone() /> },
+            |photo| view! { <img class="photo" src=crate::context::use_node().client().url(&format!("/blobs/{photo}")) alt=artist.name.clone() /> },
         );
         Some(view! {
             <article class="artist page">

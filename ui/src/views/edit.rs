@@ -520,8 +520,8 @@ fn ImportSchedule() -> impl IntoView {
             <h2>"Import a schedule"</h2>
             <p class="hint">
                 "A schedule.xml or schedule.json as pretalx and frab export it. Areas, artists and slots are added or updated; a file that does not fit changes nothing. Export: "
-                <a href=format!("/festivals/{}/schedule.xml", open.id) download="schedule.xml">"schedule.xml"</a> ", "
-                <a href=format!("/festivals/{}/schedule.json", open.id) download="schedule.json">"schedule.json"</a>
+                <a href=node.client().url(&format!("/festivals/{}/schedule.xml", open.id)) download="schedule.xml">"schedule.xml"</a> ", "
+                <a href=node.client().url(&format!("/festivals/{}/schedule.json", open.id)) download="schedule.json">"schedule.json"</a>
             </p>
             <label>"Schedule file" <input name="schedule_file" type="file" accept=".xml,.json" node_ref=file /></label>
             <button type="submit" disabled=move || doing.pending.get()>

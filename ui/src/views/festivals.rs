@@ -83,9 +83,9 @@ fn FestivalCard(festival: Stored<Festival>, role: Role) -> impl IntoView {
     let name = festival.name.clone();
     view! {
         <li class="card">
-            <A href=format!("/f/{}", festival.id)>
-                <h2>{name}</h2>
-            </A>
+            <h2>
+                <A href=format!("/f/{}", festival.id)>{name}</A>
+            </h2>
             <p class="where">{festival.place.clone()} " · " {dates}</p>
             <span class="badge">{role.label()}</span>
         </li>

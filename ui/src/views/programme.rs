@@ -99,7 +99,7 @@ pub fn ProgrammePage() -> impl IntoView {
                     <div class="views" role="group" aria-label="View">
                         <button class:current=!list on:click={ let go = go_view.clone(); move |_| go(Some(day), false) }>"Grid"</button>
                         <button class:current=list on:click=move |_| go_view(Some(day), true)>"List"</button>
-                        <a href=format!("/festivals/{}/programme.ics", open.id) download="programme.ics">"Calendar (.ics)"</a>
+                        <a href=crate::context::use_node().client().url(&format!("/festivals/{}/programme.ics", open.id)) download="programme.ics">"Calendar (.ics)"</a>
                     </div>
                 </div>
                 {body}

@@ -51,13 +51,13 @@ pub fn Settings() -> impl IntoView {
                     </section>
                     <section class="panel">
                         <h2>"Share on the network"</h2>
-                        {if me.shared {
-                            "Other devices on this network can open the programme here (read-only)."
-                        } else {
-                            "Only this device can open Lineup here. Start the node with --http 0.0.0.0:2020 (or switch sharing on in the desktop app) to let visitors read the programme."
+                        {match (me.shared, crate::session::in_desktop_app()) {
+                            (true, _) => "Other devices on this network can open the programme here (read-only).",
+                            (false, true) => "Only this device can open Lineup here. Switch on \"Share programme on this network\" in the Lineup menu to let visitors read the programme.",
+                            (false, false) => "Only this device can open Lineup here. Start the node with --http 0.0.0.0:2020 to let visitors read the programme.",
                         }}
                     </section>
-                    <Show when=move || me.owner>
+                    <Show when=move || me.owner && !crate::session::in_desktop_app()>
                         <button class="quiet" on:click=move |_| {
                             crate::session::forget_token();
                             if let Some(window) = web_sys::window() {

@@ -1,0 +1,44 @@
+//! The desktop app in a real window (WebKitGTK under Xvfb): the UI finds the
+//! app's own node, a festival planned there shows in its programme, and
+//! nothing acknowledged is lost when the app is killed.
+//!
+//! One test: WebKitWebDriver drives one window at a time.
+
+use lineup_tests::steps::{self, NewFestival};
+use lineup_tests::DesktopApp;
+
+#[tokio::test]
+async fn a_programme_planned_in_the_app_survives_the_app_being_killed() -> anyhow::Result<()> {
+    const TEST: &str = "desktop_app";
+    let app = DesktopApp::new()?;
+
+    let window = app.open().await?;
+    // The owner's forms: the app handed the UI its node and owner token.
+    window.wait_for_text("Found a festival").await?;
+    window.wait_for_text("Live").await?;
+    steps::found_festival(&window, &NewFestival::in_july("Wiesenklang")).await?;
+    window.click_button("Edit programme").await?;
+    steps::add_area(&window, "Main Stage").await?;
+    steps::add_slot(&window, &steps::OPENING_NIGHT).await?;
+    window.click_button("Programme").await?;
+    window.click_button("Sat 10").await?;
+    window.wait_for_text("20:00–21:00").await?;
+    window.wait_for_text("Opening Night").await?;
+    window.screenshot(&format!("{TEST}-programme")).await?;
+    assert!(
+        app.node_data_dir().join("private-key").is_file(),
+        "the node keeps its data in the app's data dir"
+    );
+
+    // A crash: no chance to stop the node cleanly.
+    app.kill_app()?;
+    drop(window);
+
+    let window = app.open().await?;
+    window.click_button("Wiesenklang").await?;
+    window.click_button("Programme").await?;
+    window.click_button("Sat 10").await?;
+    window.wait_for_text("Opening Night").await?;
+    window.screenshot(&format!("{TEST}-after-kill")).await?;
+    window.close().await
+}

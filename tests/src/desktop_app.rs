@@ -1,0 +1,241 @@
+//! Lineup's desktop app in a real window: under Xvfb, in a D-Bus session of
+//! its own (the single-instance plugin asks the session bus), driven over
+//! WebDriver by `tauri-driver`, which runs Debian's `WebKitWebDriver`.
+//!
+//! WebKitWebDriver holds one session at a time: the app's tests run one
+//! after another, in one test binary.
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde_json::json;
+
+use crate::browser::{stop_driver, Browser, Driver};
+use crate::child_output::ChildOutput;
+use crate::node_process::lineup_app_binary;
+
+/// The app's identifier (`tauri.conf.json`): its data dir's name.
+const APP_IDENTIFIER: &str = "org.lineup.festival";
+/// How long Xvfb and tauri-driver may take to listen.
+const START_TIMEOUT: Duration = Duration::from_secs(15);
+/// The X screen: a laptop's.
+const SCREEN: &str = "1280x800x24";
+
+/// The desktop app with a data home of its own (`XDG_DATA_HOME`), on an X
+/// display of its own. Each [`open`](DesktopApp::open) starts the app; its
+/// data stays until this is dropped.
+#[derive(Debug)]
+pub struct DesktopApp {
+    app: &'static Path,
+    display: Xvfb,
+    data_home: tempfile::TempDir,
+}
+
+impl DesktopApp {
+    /// Builds the app if needed and starts an X display for it.
+    pub fn new() -> anyhow::Result<Self> {
+        let app = lineup_app_binary()?;
+        let data_home = tempfile::Builder::new()
+            .prefix("lineup-e2e-app-")
+            .tempdir()
+            .context("making the app's data home")?;
+        Ok(Self {
+            app,
+            display: Xvfb::start()?,
+            data_home,
+        })
+    }
+
+    /// Where the app's node keeps its data.
+    pub fn node_data_dir(&self) -> PathBuf {
+        self.data_home.path().join(APP_IDENTIFIER).join("node")
+    }
+
+    /// Starts the app and a WebDriver session with its window.
+    pub async fn open(&self) -> anyhow::Result<Browser> {
+        let tauri_driver = tauri_driver()?;
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let mut child = Command::new("dbus-run-session")
+            .arg("--")
+            .arg(&tauri_driver)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("DISPLAY", self.display.name())
+            .env("XDG_DATA_HOME", self.data_home.path())
+            // Off the LAN: the node's QUIC on loopback turns mDNS off too.
+            .env("LINEUP_QUIC", "127.0.0.1:0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .context("starting tauri-driver in dbus-run-session (apt-get install dbus-user-session)")?;
+        let output = ChildOutput::collect(child.stderr.take());
+        let stdout = ChildOutput::collect(child.stdout.take());
+        if let Err(error) = wait_for_port(port, &mut child) {
+            stop_driver(&mut child);
+            anyhow::bail!(
+                "{error:#}\ntauri-driver's output:\n{}{}",
+                stdout.text(),
+                output.text()
+            );
+        }
+        let driver = Driver {
+            child,
+            output,
+            url: format!("http://127.0.0.1:{port}"),
+            name: "tauri-driver",
+        };
+        let mut capabilities = fantoccini::wd::Capabilities::new();
+        capabilities.insert("tauri:options".into(), json!({ "application": self.app }));
+        let browser = Browser::connect(driver, capabilities, None).await?;
+        browser.settle().await?;
+        Ok(browser)
+    }
+
+    /// The running app's process (the app's binary with this data home),
+    /// if there is one.
+    pub fn app_process(&self) -> Option<u32> {
+        let wanted = format!("XDG_DATA_HOME={}", self.data_home.path().display());
+        std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
+            if exe != self.app {
+                return None;
+            }
+            let environ = std::fs::read(entry.path().join("environ")).ok()?;
+            environ
+                .split(|byte| *byte == 0)
+                .any(|variable| variable == wanted.as_bytes())
+                .then_some(pid)
+        })
+    }
+
+    /// Kills the app with SIGKILL, as a crash or a pulled battery would end
+    /// it, and waits until it is gone.
+    pub fn kill_app(&self) -> anyhow::Result<()> {
+        use rustix::process::{kill_process, Pid, Signal};
+
+        let pid = self.app_process().context("the app is not running")?;
+        let process = Pid::from_raw(pid as i32).context("no process has PID 0")?;
+        kill_process(process, Signal::KILL).with_context(|| format!("killing the app ({pid})"))?;
+        let deadline = Instant::now() + START_TIMEOUT;
+        while self.app_process().is_some() {
+            anyhow::ensure!(Instant::now() < deadline, "the app ({pid}) outlived SIGKILL");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+}
+
+/// `tauri-driver`, as `scripts/setup` installs it.
+fn tauri_driver() -> anyhow::Result<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let installed = home.join(".cargo/bin/tauri-driver");
+    anyhow::ensure!(
+        installed.is_file(),
+        "no {}: scripts/setup installs it (cargo install tauri-driver --locked)",
+        installed.display()
+    );
+    Ok(installed)
+}
+
+/// A port of 127.0.0.1 free a moment ago.
+fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Waits until something listens on `port`, or `child` exits.
+fn wait_for_port(port: u16, child: &mut Child) -> anyhow::Result<()> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        if let Some(status) = child.try_wait()? {
+            anyhow::bail!("tauri-driver stopped ({status}) before it listened");
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {port} within {START_TIMEOUT:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// An X server of this harness, on a display number no other uses.
+#[derive(Debug)]
+struct Xvfb {
+    child: Child,
+    number: u32,
+}
+
+impl Xvfb {
+    fn start() -> anyhow::Result<Self> {
+        // Xvfb takes the display's lock file, or fails if another server
+        // has it: try the next one then.
+        for number in 90..190 {
+            if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+                continue;
+            }
+            let mut child = Command::new("Xvfb")
+                .arg(format!(":{number}"))
+                .args(["-screen", "0", SCREEN, "-nolisten", "tcp"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("starting Xvfb (apt-get install xvfb)")?;
+            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+            let deadline = Instant::now() + START_TIMEOUT;
+            loop {
+                if let Some(_exited) = child.try_wait()? {
+                    break;
+                }
+                if socket.exists() {
+                    return Ok(Self { child, number });
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    anyhow::bail!("Xvfb :{number} did not start within {START_TIMEOUT:?}");
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        anyhow::bail!("no free X display from :90 to :189")
+    }
+
+    fn name(&self) -> String {
+        format!(":{}", self.number)
+    }
+}
+
+impl Drop for Xvfb {
+    /// SIGTERM, so that Xvfb removes its lock file and socket.
+    fn drop(&mut self) {
+        use rustix::process::{kill_process, Pid, Signal};
+
+        if let Some(pid) = Pid::from_raw(self.child.id() as i32) {
+            let _ = kill_process(pid, Signal::TERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
