@@ -46,6 +46,43 @@ pub fn load_or_create(data_dir: &Path) -> Result<PrivateKey, KeyFileError> {
         .map_err(|_| KeyFileError::Malformed(data_dir.join(KEY_FILE_NAME)))
 }
 
+/// Loads the node's key from `data_dir` if it has one, without creating one.
+pub fn load(data_dir: &Path) -> Result<Option<PrivateKey>, KeyFileError> {
+    let path = data_dir.join(KEY_FILE_NAME);
+    match fs::read_to_string(&path) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| KeyFileError::Malformed(path)),
+        Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(io_error(&path)(error)),
+    }
+}
+
+/// Replaces the node's key in `data_dir` with `key`, creating the directory
+/// if needed. No node may run on `data_dir` meanwhile: it would go on signing
+/// with the key it loaded.
+pub fn replace(data_dir: &Path, key: &PrivateKey) -> Result<(), KeyFileError> {
+    fs::create_dir_all(data_dir).map_err(io_error(data_dir))?;
+    let text = zeroize::Zeroizing::new(hex::encode(key.to_bytes()));
+    let temporary = write_temporary(data_dir, KEY_FILE_NAME, &text)?;
+    let path = data_dir.join(KEY_FILE_NAME);
+    // Renamed over the old file, so that whatever happens the key file holds
+    // one key or the other, whole.
+    if let Err(error) = fs::rename(&temporary, &path) {
+        let _ = fs::remove_file(&temporary);
+        return Err(io_error(&path)(error));
+    }
+    // Without this a power cut could bring the old key back after the import
+    // said it was done.
+    #[cfg(unix)]
+    fs::File::open(data_dir)
+        .and_then(|directory| directory.sync_all())
+        .map_err(io_error(data_dir))?;
+    Ok(())
+}
+
 /// Loads the token that grants the node's owner the right to write through
 /// the API, creating it on first start; kept like the key.
 pub fn owner_token(data_dir: &Path) -> Result<String, KeyFileError> {
@@ -78,17 +115,9 @@ fn create(data_dir: &Path, name: &str, generate: &dyn Fn() -> String) -> Result<
     fs::create_dir_all(data_dir).map_err(io_error(data_dir))?;
     let secret = generate();
     let path = data_dir.join(name);
-    // Write a temporary file and rename it, so that a crash never leaves a
+    // Write a temporary file and link it, so that a crash never leaves a
     // half-written secret behind, and two processes starting at once agree on one.
-    let temporary = data_dir.join(format!(".{name}.{}", std::process::id()));
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temporary).map_err(io_error(&temporary))?;
-    file.write_all(format!("{secret}\n").as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(io_error(&temporary))?;
+    let temporary = write_temporary(data_dir, name, &secret)?;
     match fs::hard_link(&temporary, &path) {
         Ok(()) => {}
         // Another process created it first: use theirs.
@@ -100,6 +129,26 @@ fn create(data_dir: &Path, name: &str, generate: &dyn Fn() -> String) -> Result<
     }
     fs::remove_file(&temporary).map_err(io_error(&temporary))?;
     Ok(secret)
+}
+
+/// Writes `secret` and a line ending to a new file readable by its owner only,
+/// beside the file `name` it is meant to become, and returns its path.
+fn write_temporary(data_dir: &Path, name: &str, secret: &str) -> Result<PathBuf, KeyFileError> {
+    let temporary = data_dir.join(format!(".{name}.{}", std::process::id()));
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temporary).map_err(io_error(&temporary))?;
+    if let Err(error) = file
+        .write_all(secret.as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .and_then(|()| file.sync_all())
+    {
+        let _ = fs::remove_file(&temporary);
+        return Err(io_error(&temporary)(error));
+    }
+    Ok(temporary)
 }
 
 #[cfg(unix)]
@@ -156,6 +205,42 @@ mod tests {
         assert_eq!(token.len(), 64);
         assert_eq!(owner_token(dir.path()).unwrap(), token);
         assert_ne!(token, hex::encode(load_or_create(dir.path()).unwrap().to_bytes()));
+    }
+
+    #[test]
+    fn loads_no_key_where_there_is_none_and_creates_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load(dir.path()).unwrap().is_none());
+        assert!(!dir.path().join(KEY_FILE_NAME).exists());
+        let created = load_or_create(dir.path()).unwrap();
+        let loaded = load(dir.path()).unwrap().unwrap();
+        assert_eq!(loaded.public_key(), created.public_key());
+    }
+
+    #[test]
+    fn replaces_the_key_whole_and_leaves_nothing_else_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().join("new-device");
+        let old = load_or_create(&data_dir).unwrap();
+        let new = PrivateKey::generate(&mut rand::rngs::OsRng);
+        replace(&data_dir, &new).unwrap();
+        let loaded = load_or_create(&data_dir).unwrap();
+        assert_eq!(loaded.public_key(), new.public_key());
+        assert_ne!(loaded.public_key(), old.public_key());
+        let leftovers: Vec<_> = fs::read_dir(&data_dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, [KEY_FILE_NAME]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(data_dir.join(KEY_FILE_NAME))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Lineup's p2panda node.
 //!
-//! [`node::Node`] is the handle: it owns the device identity ([`key_file`]) and
+//! [`node::Node`] is the handle: it owns the device identity ([`key_file`]; [`identity_file`] carries
+//! it to another device) and
 //! a [`replica::Replica`] (the SQLite [`store`], the schema [`registry`] and the
 //! [`ingest`] pipeline every entry goes through). The GraphQL API and
 //! replication follow the layout in `DESIGN.md`.
@@ -10,6 +11,7 @@ pub mod auth;
 pub mod data_dir;
 pub mod demo;
 pub mod festival;
+pub mod identity_file;
 pub mod ingest;
 pub mod key_file;
 pub mod logging;

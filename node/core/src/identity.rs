@@ -41,7 +41,8 @@ fn decode_hex<const N: usize>(text: &str) -> Result<[u8; N], IdentityError> {
     })
 }
 
-/// The private half of an identity. It signs entries and never leaves the device.
+/// The private half of an identity. It signs entries, and leaves its device
+/// only sealed with a passphrase, to move to another device.
 #[derive(Clone)]
 pub struct PrivateKey(SigningKey);
 

@@ -84,6 +84,25 @@ enum Command {
     /// Fill the data dir with a demo festival, unless it is there already.
     /// Demo keys sign it, and their entries never leave this node.
     Demo,
+    /// Write this node's identity, encrypted with a passphrase, to FILE, to
+    /// move it to another device.
+    ///
+    /// The passphrase (at least 8 characters) is the first line of standard
+    /// input, so that scripts and tests can give it.
+    ExportIdentity {
+        /// The identity file to write (replaced if it exists)
+        file: PathBuf,
+    },
+    /// Replace this node's identity with the one in FILE; stop the node
+    /// first. Two devices running one identity fork its logs: retire the old
+    /// device.
+    ///
+    /// The passphrase is the first line of standard input, so that scripts
+    /// and tests can give it.
+    ImportIdentity {
+        /// The identity file that `export-identity` wrote
+        file: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -122,6 +141,8 @@ fn main() -> anyhow::Result<()> {
             &data_dir,
             Node::builder().data_dir(&data_dir).durability(durability),
         )?,
+        Some(Command::ExportIdentity { file }) => export_identity(&data_dir, &file)?,
+        Some(Command::ImportIdentity { file }) => import_identity(&data_dir, &file)?,
     }
     Ok(())
 }
@@ -234,4 +255,41 @@ fn import(data_dir: &std::path::Path, durability: Durability) -> anyhow::Result<
         stdout.flush()?;
     }
     Ok(())
+}
+
+fn export_identity(data_dir: &std::path::Path, file: &std::path::Path) -> anyhow::Result<()> {
+    let passphrase = passphrase_from_stdin()?;
+    let public_key = lineup_node::identity_file::export(data_dir, &passphrase, file)
+        .with_context(|| format!("exporting the identity of {}", data_dir.display()))?;
+    println!("public key: {public_key}");
+    println!("written to: {}", file.display());
+    Ok(())
+}
+
+fn import_identity(data_dir: &std::path::Path, file: &std::path::Path) -> anyhow::Result<()> {
+    let passphrase = passphrase_from_stdin()?;
+    let public_key = lineup_node::identity_file::import(data_dir, file, &passphrase)
+        .with_context(|| format!("importing the identity in {}", file.display()))?;
+    println!("data dir:   {}", data_dir.display());
+    println!("public key: {public_key}");
+    eprintln!("Retire the device this identity came from: two devices running one identity fork its logs.");
+    Ok(())
+}
+
+/// The first line of standard input, without its line ending: spaces may be
+/// part of a passphrase.
+fn passphrase_from_stdin() -> anyhow::Result<zeroize::Zeroizing<String>> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        // Read from a terminal, the passphrase shows as it is typed.
+        eprint!("passphrase (it shows as you type): ");
+    }
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the passphrase from standard input")?;
+    let length = line.trim_end_matches(['\n', '\r']).len();
+    line.truncate(length);
+    Ok(line)
 }
