@@ -42,6 +42,9 @@ pub struct ServiceOptions {
     pub replicated: Replicated,
     /// The web UI's files, served at `/` (see [`crate::api::ui_files`]).
     pub ui: Option<Router>,
+    /// Whether to listen on any free port where the port asked for is
+    /// taken (an app's choice), rather than fail (a server's).
+    pub any_port_if_taken: bool,
 }
 
 /// Why a service did not start, or could not change.
@@ -99,12 +102,19 @@ impl Service {
             mdns,
             replicated,
             ui,
+            any_port_if_taken,
         } = options;
         let node = Arc::new(node.data_dir(data_dir).spawn().await?);
         // The node made its key on start; other nodes see it as its identity.
         let key = key_file::load_or_create(data_dir)?;
         let owner_token = key_file::owner_token(data_dir)?;
-        let transport = Transport::bind(quic, &key).map_err(|source| ServiceError::Quic {
+        let transport = match Transport::bind(quic, &key) {
+            Err(TransportError::Bind(_, error)) if any_port_if_taken && is_taken(&error) => {
+                Transport::bind(any_port(quic), &key)
+            }
+            bound => bound,
+        }
+        .map_err(|source| ServiceError::Quic {
             address: quic,
             source,
         })?;
@@ -133,17 +143,18 @@ impl Service {
             dialler: peers.dialler(),
             quic_address: quic,
         };
-        let serving = HttpServer::start(
-            Arc::clone(&node),
-            http,
-            ApiOptions {
-                owner_token: owner_token.clone(),
-                exposure: Exposure::Local,
-                ui: ui.clone(),
-                replication: Some(replication.clone()),
-            },
-        )
-        .await;
+        let api = ApiOptions {
+            owner_token: owner_token.clone(),
+            exposure: Exposure::Local,
+            ui: ui.clone(),
+            replication: Some(replication.clone()),
+        };
+        let serving = match HttpServer::start(Arc::clone(&node), http, api.clone()).await {
+            Err(ServiceError::Http { source, .. }) if any_port_if_taken && is_taken(&source) => {
+                HttpServer::start(Arc::clone(&node), any_port(http), api).await
+            }
+            started => started,
+        };
         let http = match serving {
             Ok(http) => http,
             Err(error) => {
@@ -270,6 +281,14 @@ impl Service {
     }
 }
 
+fn is_taken(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::AddrInUse
+}
+
+fn any_port(address: SocketAddr) -> SocketAddr {
+    SocketAddr::new(address.ip(), 0)
+}
+
 /// The API served over HTTP on one address.
 #[derive(Debug)]
 struct HttpServer {
@@ -364,6 +383,7 @@ mod tests {
             mdns: true,
             replicated: Replicated::Everything,
             ui: None,
+            any_port_if_taken: false,
         }
     }
 
@@ -424,5 +444,24 @@ mod tests {
         assert!(matches!(error, ServiceError::Http { .. }), "{error}");
         // The QUIC endpoint it had bound is closed again.
         std::net::UdpSocket::bind(quic).unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_app_takes_any_port_where_its_ports_are_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let taken_http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken_quic = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let options = ServiceOptions {
+            http: taken_http.local_addr().unwrap(),
+            quic: taken_quic.local_addr().unwrap(),
+            any_port_if_taken: true,
+            ..on_loopback()
+        };
+        let service = Service::start(dir.path(), Node::builder(), options)
+            .await
+            .unwrap();
+        assert_ne!(service.http_address(), taken_http.local_addr().unwrap());
+        assert_ne!(service.quic_address(), taken_quic.local_addr().unwrap());
+        service.stop().await.unwrap();
     }
 }

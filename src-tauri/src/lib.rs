@@ -10,6 +10,7 @@
 //! `0.0.0.0:2022`, or any port if that is taken); a loopback address keeps
 //! the node off the LAN.
 
+mod identity;
 mod menu;
 mod node_host;
 mod settings;
@@ -44,16 +45,21 @@ pub fn run() {
     let app = builder
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .invoke_handler(tauri::generate_handler![connection])
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(tauri::generate_handler![
+            connection,
+            identity::export_identity,
+            identity::import_identity
+        ])
         .setup(|app| {
             // The window's own files (WebKit's storage and caches) are in the
             // app data dir too: the node keeps to a folder of its own.
             let data_dir = app.path().app_data_dir()?.join("node");
             let settings = AppSettings::load(&data_dir);
             let quic = quic_from_env()?;
-            let host = Arc::new(NodeHost::new(data_dir));
+            let host = Arc::new(NodeHost::new(data_dir, quic));
             app.manage(Arc::clone(&host));
-            tauri::async_runtime::spawn(async move { host.start(quic, settings.share_on_lan).await });
+            tauri::async_runtime::spawn(async move { host.start(settings.share_on_lan).await });
             #[cfg(desktop)]
             {
                 app.set_menu(menu::build(app.handle(), settings.share_on_lan)?)?;

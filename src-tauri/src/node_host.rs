@@ -8,6 +8,7 @@ use lineup_core::PublicKey;
 use lineup_node::net::replication::Replicated;
 use lineup_node::node::Node;
 use lineup_node::service::{Service, ServiceOptions};
+use lineup_node::{identity_file, key_file};
 use serde::Serialize;
 use tokio::sync::{watch, Mutex};
 
@@ -41,15 +42,19 @@ enum Hosting {
 #[derive(Debug)]
 pub(crate) struct NodeHost {
     data_dir: PathBuf,
+    /// Where other nodes reach it, if not the default.
+    quic: Option<SocketAddr>,
     hosting: watch::Sender<Hosting>,
     service: Mutex<Option<Service>>,
 }
 
 impl NodeHost {
-    /// A host for a node on `data_dir`, not started yet.
-    pub(crate) fn new(data_dir: PathBuf) -> Self {
+    /// A host for a node on `data_dir`, not started yet. `quic` is where
+    /// other nodes reach it (a loopback address keeps it off the LAN).
+    pub(crate) fn new(data_dir: PathBuf, quic: Option<SocketAddr>) -> Self {
         Self {
             data_dir,
+            quic,
             hosting: watch::Sender::new(Hosting::Starting),
             service: Mutex::new(None),
         }
@@ -60,23 +65,26 @@ impl NodeHost {
         &self.data_dir
     }
 
-    /// Starts the node, its replication, discovery and API. `quic` is where
-    /// other nodes reach it (a loopback address keeps it off the LAN); the
-    /// API is on loopback, or on every address when `shared`.
-    pub(crate) async fn start(&self, quic: Option<SocketAddr>, shared: bool) {
+    /// Starts the node, its replication, discovery and API; the API is on
+    /// loopback, or on every address when `shared`.
+    pub(crate) async fn start(&self, shared: bool) {
         let mut service = self.service.lock().await;
+        self.start_into(&mut service, shared).await;
+    }
+
+    async fn start_into(&self, service: &mut Option<Service>, shared: bool) {
         let options = ServiceOptions {
-            http: free_or_any(SocketAddr::new(http_ip(shared), HTTP_PORT), Protocol::Tcp),
-            quic: quic.unwrap_or_else(|| {
-                free_or_any(
-                    SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), QUIC_PORT),
-                    Protocol::Udp,
-                )
-            }),
+            http: SocketAddr::new(http_ip(shared), HTTP_PORT),
+            quic: self
+                .quic
+                .unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), QUIC_PORT)),
             peers: Vec::new(),
             mdns: true,
             replicated: Replicated::Everything,
             ui: None,
+            // A fixed port is easier for visitors and firewalls, but a
+            // headless node on the same machine may hold it.
+            any_port_if_taken: true,
         };
         match Service::start(&self.data_dir, Node::builder(), options).await {
             Ok(started) => {
@@ -128,6 +136,43 @@ impl NodeHost {
         service.share(shared).await.map_err(|error| error.to_string())
     }
 
+    /// Writes the node's identity, sealed with `passphrase`, to `to`.
+    pub(crate) async fn export_identity(&self, to: PathBuf, passphrase: String) -> Result<PublicKey, String> {
+        let data_dir = self.data_dir.clone();
+        tokio::task::spawn_blocking(move || identity_file::export(&data_dir, &passphrase, &to))
+            .await
+            .map_err(|error| error.to_string())?
+            .map_err(|error| error.to_string())
+    }
+
+    /// Makes the identity in `from` this node's: opens the file first, so
+    /// that a wrong passphrase changes nothing, then stops the node, swaps
+    /// its key and starts it again as it was.
+    pub(crate) async fn import_identity(
+        &self,
+        from: PathBuf,
+        passphrase: String,
+    ) -> Result<PublicKey, String> {
+        let key = tokio::task::spawn_blocking(move || identity_file::read(&from, &passphrase))
+            .await
+            .map_err(|error| error.to_string())?
+            .map_err(|error| error.to_string())?;
+        let public_key = key.public_key();
+        if self.public_key() == Some(public_key) {
+            return Ok(public_key);
+        }
+        let mut service = self.service.lock().await;
+        let shared = service.as_ref().is_some_and(Service::shared);
+        if let Some(running) = service.take() {
+            self.hosting.send_replace(Hosting::Starting);
+            running.stop().await.map_err(|error| error.to_string())?;
+        }
+        let replaced = key_file::replace(&self.data_dir, &key).map_err(|error| error.to_string());
+        // Back up in any case: with the new key, or the old one if the swap failed.
+        self.start_into(&mut service, shared).await;
+        replaced.map(|()| public_key)
+    }
+
     /// Stops the node cleanly, so that everything it acknowledged is on disk.
     pub(crate) async fn stop(&self) {
         let service = self.service.lock().await.take();
@@ -148,39 +193,67 @@ fn http_ip(shared: bool) -> IpAddr {
     }
 }
 
-enum Protocol {
-    Tcp,
-    Udp,
-}
-
-/// `preferred` if it is free now, else the same address on any port: a
-/// fixed port is easier to find for visitors and firewalls, but a headless
-/// node on the same machine may hold it.
-fn free_or_any(preferred: SocketAddr, protocol: Protocol) -> SocketAddr {
-    let free = match protocol {
-        Protocol::Tcp => std::net::TcpListener::bind(preferred).is_ok(),
-        Protocol::Udp => std::net::UdpSocket::bind(preferred).is_ok(),
-    };
-    if free {
-        preferred
-    } else {
-        SocketAddr::new(preferred.ip(), 0)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn on_loopback() -> SocketAddr {
+        "127.0.0.1:0".parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_imported_identity_is_the_nodes_after_a_restart_and_a_wrong_passphrase_changes_nothing() {
+        let old_device = tempfile::tempdir().unwrap();
+        let new_device = tempfile::tempdir().unwrap();
+        let old = NodeHost::new(old_device.path().to_owned(), Some(on_loopback()));
+        old.start(false).await;
+        let new = NodeHost::new(new_device.path().to_owned(), Some(on_loopback()));
+        new.start(true).await;
+        let file = old_device.path().join("me.lineup-identity");
+        let exported = old
+            .export_identity(file.clone(), "correct horse".into())
+            .await
+            .unwrap();
+        assert_eq!(Some(exported), old.public_key());
+        let before = new.public_key();
+
+        let refused = new.import_identity(file.clone(), "wrong horse".into()).await;
+        assert!(refused.unwrap_err().contains("wrong passphrase"));
+        assert_eq!(new.public_key(), before);
+
+        let imported = new.import_identity(file, "correct horse".into()).await.unwrap();
+        assert_eq!(imported, exported);
+        assert_eq!(new.public_key(), Some(exported));
+        // Up again, as it was: shared, with a new address for the window.
+        let connection = new.connection().await.unwrap();
+        assert!(new.service.lock().await.as_ref().unwrap().shared());
+        let answer = this_node(&connection.address).await;
+        assert_eq!(answer["data"]["thisNode"]["publicKey"], exported.to_string());
+        old.stop().await;
+        new.stop().await;
+    }
+
+    async fn this_node(address: &str) -> serde_json::Value {
+        reqwest::Client::new()
+            .post(format!("{address}/graphql"))
+            .json(&serde_json::json!({ "query": "{ thisNode { publicKey } }" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn the_window_waits_for_the_node_and_gets_its_loopback_address_and_token() {
         let dir = tempfile::tempdir().unwrap();
-        let host = std::sync::Arc::new(NodeHost::new(dir.path().to_owned()));
+        let host = std::sync::Arc::new(NodeHost::new(dir.path().to_owned(), Some(on_loopback())));
         let waiting = tokio::spawn({
             let host = std::sync::Arc::clone(&host);
             async move { host.connection().await }
         });
-        host.start(Some("127.0.0.1:0".parse().unwrap()), false).await;
+        host.start(false).await;
         let connection = waiting.await.unwrap().unwrap();
         assert!(
             connection.address.starts_with("http://127.0.0.1:"),
@@ -202,18 +275,9 @@ mod tests {
         // A file where the data dir should be.
         let data_dir = dir.path().join("taken");
         std::fs::write(&data_dir, "not a directory").unwrap();
-        let host = NodeHost::new(data_dir);
-        host.start(Some("127.0.0.1:0".parse().unwrap()), false).await;
+        let host = NodeHost::new(data_dir, Some(on_loopback()));
+        host.start(false).await;
         let error = host.connection().await.unwrap_err();
         assert!(error.contains("taken"), "{error}");
-    }
-
-    #[test]
-    fn takes_any_port_when_the_preferred_one_is_held() {
-        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = held.local_addr().unwrap();
-        assert_eq!(free_or_any(address, Protocol::Tcp).port(), 0);
-        drop(held);
-        assert_eq!(free_or_any(address, Protocol::Tcp), address);
     }
 }

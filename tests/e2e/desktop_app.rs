@@ -29,6 +29,11 @@ async fn a_programme_planned_in_the_app_survives_the_app_being_killed() -> anyho
         app.node_data_dir().join("private-key").is_file(),
         "the node keeps its data in the app's data dir"
     );
+    // Only the app moves an identity: it has the file dialogs.
+    window.click_button("Settings").await?;
+    window.wait_for_text("Move to another device").await?;
+    window.wait_for_text("Share programme on this network").await?;
+    window.screenshot(&format!("{TEST}-settings")).await?;
 
     // A crash: no chance to stop the node cleanly.
     app.kill_app()?;

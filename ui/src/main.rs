@@ -10,6 +10,7 @@ mod api;
 mod app;
 mod components;
 mod context;
+mod desktop_app;
 mod favourites;
 mod festival;
 mod session;

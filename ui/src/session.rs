@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::api::{ApiError, Client};
+use crate::desktop_app;
 
 /// Where the owner token is kept in this browser.
 const TOKEN_KEY: &str = "lineup.owner-token";
@@ -117,66 +118,6 @@ fn token_in_fragment(fragment: &str) -> Option<&str> {
         .split('&')
         .find_map(|part| part.strip_prefix("token="))
         .filter(|token| !token.is_empty())
-}
-
-/// The desktop app's side: its window has Tauri's bridge, through which the
-/// page asks the app for its node.
-mod desktop_app {
-    use js_sys::{Function, Promise, Reflect};
-    use serde::Deserialize;
-    use wasm_bindgen::{JsCast, JsValue};
-
-    use crate::api::{ApiError, Client};
-
-    /// What the app's `connection` command answers.
-    #[derive(Deserialize)]
-    struct Connection {
-        /// `http://127.0.0.1:<port>`
-        address: String,
-        token: String,
-    }
-
-    /// Tauri's bridge, present only in the app's window.
-    pub(super) fn internals() -> Option<JsValue> {
-        let window = web_sys::window()?;
-        Reflect::get(&window, &JsValue::from_str("__TAURI_INTERNALS__"))
-            .ok()
-            .filter(|internals| internals.is_object())
-    }
-
-    /// Asks the app where its node listens, once the node is up; `None`
-    /// outside the app.
-    pub(super) async fn connection() -> Option<Result<Client, ApiError>> {
-        let internals = internals()?;
-        Some(ask(&internals).await.map(|connection| Client {
-            base: connection.address,
-            token: Some(connection.token),
-        }))
-    }
-
-    async fn ask(internals: &JsValue) -> Result<Connection, ApiError> {
-        let failed = |error: JsValue| {
-            ApiError::Unexpected(format!(
-                "the app did not say where its node is: {}",
-                error.as_string().unwrap_or_else(|| format!("{error:?}"))
-            ))
-        };
-        let invoke: Function = Reflect::get(internals, &JsValue::from_str("invoke"))
-            .map_err(failed)?
-            .dyn_into()
-            .map_err(failed)?;
-        let promise: Promise = invoke
-            .call1(internals, &JsValue::from_str("connection"))
-            .map_err(failed)?
-            .dyn_into()
-            .map_err(failed)?;
-        let answer = wasm_bindgen_futures::JsFuture::from(promise)
-            .await
-            .map_err(failed)?;
-        let json: String = js_sys::JSON::stringify(&answer).map_err(failed)?.into();
-        serde_json::from_str(&json)
-            .map_err(|error| ApiError::Unexpected(format!("the app's answer about its node: {error}")))
-    }
 }
 
 #[cfg(test)]

@@ -128,6 +128,7 @@ fn main() -> anyhow::Result<()> {
                     Replicated::Only(cli.replicate.into_iter().collect())
                 },
                 ui: cli.ui_dir.as_deref().map(ui_files),
+                any_port_if_taken: false,
             },
         )?,
         Some(Command::Identity) => {

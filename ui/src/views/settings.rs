@@ -8,6 +8,7 @@ use serde_json::{json, Value as Json};
 
 use crate::actions;
 use crate::api::documents::{read_all, selection, PAGE};
+use crate::api::ApiError;
 use crate::components::{Doing, DoingNote, Loading, Problem};
 use crate::context::{use_node, Loaded};
 
@@ -49,6 +50,9 @@ pub fn Settings() -> impl IntoView {
                         <p>"This device's public key, which others see your changes signed with:"</p>
                         <code class="key">{me.public_key.to_string()}</code>
                     </section>
+                    <Show when=move || me.owner && crate::session::in_desktop_app()>
+                        <MoveIdentity />
+                    </Show>
                     <section class="panel">
                         <h2>"Share on the network"</h2>
                         {match (me.shared, crate::session::in_desktop_app()) {
@@ -69,6 +73,80 @@ pub fn Settings() -> impl IntoView {
             }
             .into_any()
         }
+    }
+}
+
+/// The shortest passphrase the app seals an identity with (the node's rule,
+/// told before the file dialog opens).
+const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// Moving to a new device: the identity leaves in a passphrase-sealed file
+/// and comes in from one, in the desktop app.
+#[component]
+fn MoveIdentity() -> impl IntoView {
+    let passphrase = RwSignal::new(String::new());
+    let repeated = RwSignal::new(String::new());
+    let exporting = Doing::new();
+    let saved_to = RwSignal::new(None::<String>);
+    let export = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let chosen = passphrase.get_untracked();
+        if chosen.chars().count() < MIN_PASSPHRASE_CHARS {
+            return exporting.refuse(format!(
+                "Choose a passphrase of at least {MIN_PASSPHRASE_CHARS} characters."
+            ));
+        }
+        if chosen != repeated.get_untracked() {
+            return exporting.refuse("The two passphrases differ.");
+        }
+        saved_to.set(None);
+        exporting.run(
+            async move {
+                crate::desktop_app::export_identity(&chosen)
+                    .await
+                    .map_err(ApiError::Refused)
+            },
+            move |path| saved_to.set(path),
+        );
+    };
+    let import_passphrase = RwSignal::new(String::new());
+    let importing = Doing::new();
+    let import = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let passphrase = import_passphrase.get_untracked();
+        importing.run(
+            async move {
+                crate::desktop_app::import_identity(&passphrase)
+                    .await
+                    .map_err(ApiError::Refused)
+            },
+            |imported| {
+                // The node restarted with the other key: start over with it.
+                if imported.is_some() {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().reload();
+                    }
+                }
+            },
+        );
+    };
+    view! {
+        <form class="panel" on:submit=export>
+            <h2>"Move to another device"</h2>
+            <p class="hint">"Export your identity into a file sealed with a passphrase, then import it in Lineup on the new device. Keep the file and the passphrase apart: together they let anyone act as you."</p>
+            <label>"Passphrase" <input name="passphrase" type="password" autocomplete="new-password" bind:value=passphrase /></label>
+            <label>"Passphrase again" <input name="passphrase_again" type="password" autocomplete="new-password" bind:value=repeated /></label>
+            <button type="submit" disabled=move || exporting.pending.get()>"Export identity…"</button>
+            <DoingNote doing=exporting />
+            {move || saved_to.get().map(|path| view! { <p class="done" role="status">"Saved to " <code>{path}</code></p> })}
+        </form>
+        <form class="panel" on:submit=import>
+            <h2>"Take an identity from another device"</h2>
+            <p class="reason">"This device becomes the person in the file. Use one identity on one device only: two devices signing as one person fork their logs, and other nodes stop taking that person's changes. Stop using the old device first. A lost device is not moved but revoked: on the festival's People page, an organiser revokes its key."</p>
+            <label>"Passphrase" <input name="import_passphrase" type="password" autocomplete="current-password" bind:value=import_passphrase /></label>
+            <button type="submit" disabled=move || importing.pending.get()>"Import identity…"</button>
+            <DoingNote doing=importing />
+        </form>
     }
 }
 
