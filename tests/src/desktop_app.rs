@@ -29,7 +29,7 @@ const SCREEN: &str = "1280x800x24";
 /// data stays until this is dropped.
 #[derive(Debug)]
 pub struct DesktopApp {
-    app: &'static Path,
+    app: PathBuf,
     display: Xvfb,
     data_home: tempfile::TempDir,
 }
@@ -37,7 +37,15 @@ pub struct DesktopApp {
 impl DesktopApp {
     /// Builds the app if needed and starts an X display for it.
     pub fn new() -> anyhow::Result<Self> {
-        let app = lineup_app_binary()?;
+        Self::with_binary(lineup_app_binary()?)
+    }
+
+    /// The app `app` (e.g. the one `scripts/build-deb` bundles), on an X
+    /// display of its own.
+    pub fn with_binary(app: &Path) -> anyhow::Result<Self> {
+        let app = app
+            .canonicalize()
+            .with_context(|| format!("no app at {}", app.display()))?;
         let data_home = tempfile::Builder::new()
             .prefix("lineup-e2e-app-")
             .tempdir()
@@ -95,7 +103,7 @@ impl DesktopApp {
             name: "tauri-driver",
         };
         let mut capabilities = fantoccini::wd::Capabilities::new();
-        capabilities.insert("tauri:options".into(), json!({ "application": self.app }));
+        capabilities.insert("tauri:options".into(), json!({ "application": &self.app }));
         let browser = Browser::connect(driver, capabilities, None).await?;
         browser.settle().await?;
         Ok(browser)

@@ -13,12 +13,15 @@
 //!   the sum of their PSS (`/proc/<pid>/smaps_rollup`), process by process.
 //!
 //! ```sh
-//! cargo run --release -p lineup-tests --bin app_figures [RUNS]   # 5 unless given
+//! cargo run --release -p lineup-tests --bin app_figures [RUNS] [--app PATH]
 //! ```
 //!
-//! `.ci/extended` runs it. It needs what `tests/e2e/desktop_app.rs` needs.
+//! 5 runs unless given. `--app target/release/lineup` measures the app that
+//! `scripts/build-deb` bundled, as `.ci/extended` does. It needs what
+//! `tests/e2e/desktop_app.rs` needs.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -31,22 +34,32 @@ const IDLE: Duration = Duration::from_secs(10);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let runs = match std::env::args().nth(1) {
-        Some(runs) => runs
-            .parse()
-            .with_context(|| format!("{runs:?} is not a number of runs"))?,
-        None => RUNS,
-    };
+    let mut runs = RUNS;
+    let mut binary = None;
+    let mut arguments = std::env::args().skip(1);
+    while let Some(argument) = arguments.next() {
+        if argument == "--app" {
+            binary = Some(PathBuf::from(arguments.next().context("--app names no app")?));
+        } else {
+            runs = argument
+                .parse()
+                .with_context(|| format!("{argument:?} is not a number of runs"))?;
+        }
+    }
     anyhow::ensure!(runs > 0, "at least one run");
+    let start_app = || match &binary {
+        Some(binary) => DesktopApp::with_binary(binary),
+        None => DesktopApp::new(),
+    };
 
     let mut first_starts = Vec::new();
     for run in 1..=runs {
-        let app = DesktopApp::new()?;
+        let app = start_app()?;
         let took = start_to_first_paint(&app).await?;
         println!("first start {run}: {} ms to first paint", took.as_millis());
         first_starts.push(took);
     }
-    let app = DesktopApp::new()?;
+    let app = start_app()?;
     let mut starts = Vec::new();
     for run in 1..=runs {
         let took = start_to_first_paint(&app).await?;
