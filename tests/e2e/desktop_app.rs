@@ -35,6 +35,14 @@ async fn a_programme_planned_in_the_app_survives_the_app_being_killed() -> anyho
     window.wait_for_text("Share programme on this network").await?;
     window.screenshot(&format!("{TEST}-settings")).await?;
 
+    // Started again from the menu: the running app shows its window, and
+    // the second copy ends instead of opening the same data twice.
+    let running = app.app_process();
+    let second = app.launch_again()?;
+    assert!(second.success(), "the second copy ended with {second}");
+    assert_eq!(app.app_process(), running, "the first copy still runs");
+    window.wait_for_text("Move to another device").await?;
+
     // A crash: no chance to stop the node cleanly.
     app.kill_app()?;
     drop(window);

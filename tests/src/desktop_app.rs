@@ -88,7 +88,10 @@ impl DesktopApp {
             .context("starting tauri-driver in dbus-run-session (apt-get install dbus-user-session)")?;
         let output = ChildOutput::collect(child.stderr.take());
         let stdout = ChildOutput::collect(child.stdout.take());
-        if let Err(error) = wait_for_port(port, &mut child) {
+        // tauri-driver passes sessions on to WebKitWebDriver, which it
+        // starts beside itself: both must listen.
+        let listening = wait_for_port(port, &mut child).and_then(|()| wait_for_port(native_port, &mut child));
+        if let Err(error) = listening {
             stop_driver(&mut child);
             anyhow::bail!(
                 "{error:#}\ntauri-driver's output:\n{}{}",
@@ -127,6 +130,40 @@ impl DesktopApp {
         })
     }
 
+    /// Starts the app again while it runs, as a person does from the menu,
+    /// in the running app's D-Bus session and display, and waits (20 s at
+    /// most) for the second copy to end; its exit status.
+    pub fn launch_again(&self) -> anyhow::Result<std::process::ExitStatus> {
+        let pid = self.app_process().context("the app is not running")?;
+        let environ =
+            std::fs::read(format!("/proc/{pid}/environ")).context("reading the app's environment")?;
+        let mut second = Command::new(&self.app);
+        second
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for variable in environ.split(|byte| *byte == 0) {
+            let variable = String::from_utf8_lossy(variable);
+            if let Some((name, value)) = variable.split_once('=') {
+                second.env(name, value);
+            }
+        }
+        let mut second = second.spawn().context("starting the app again")?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = second.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                let _ = second.kill();
+                let _ = second.wait();
+                anyhow::bail!("the second copy of the app still ran after 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Kills the app with SIGKILL, as a crash or a pulled battery would end
     /// it, and waits until it is gone.
     pub fn kill_app(&self) -> anyhow::Result<()> {
@@ -162,7 +199,8 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-/// Waits until something listens on `port`, or `child` exits.
+/// Waits until something listens on `port`, or `child` (tauri-driver)
+/// exits.
 fn wait_for_port(port: u16, child: &mut Child) -> anyhow::Result<()> {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
