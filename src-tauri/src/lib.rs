@@ -78,8 +78,8 @@ pub fn run() {
         }
     };
     app.run(|app, event| {
-        if let RunEvent::Exit = event {
-            let host = app.state::<Arc<NodeHost>>().inner().clone();
+        // No host if the setup failed before it made one.
+        if let (RunEvent::Exit, Some(host)) = (event, app.try_state::<Arc<NodeHost>>()) {
             tauri::async_runtime::block_on(host.stop());
         }
     });

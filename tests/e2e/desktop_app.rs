@@ -53,5 +53,16 @@ async fn a_programme_planned_in_the_app_survives_the_app_being_killed() -> anyho
     window.click_button("Sat 10").await?;
     window.wait_for_text("Opening Night").await?;
     window.screenshot(&format!("{TEST}-after-kill")).await?;
-    window.close().await
+
+    // A logout: the app stops its node cleanly, which folds the
+    // write-ahead log into the database.
+    app.terminate_app()?;
+    let wal = app.node_data_dir().join("lineup.sqlite-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |wal| wal.len() == 0),
+        "{} is left after a clean stop",
+        wal.display()
+    );
+    drop(window);
+    Ok(())
 }

@@ -167,14 +167,24 @@ impl DesktopApp {
     /// Kills the app with SIGKILL, as a crash or a pulled battery would end
     /// it, and waits until it is gone.
     pub fn kill_app(&self) -> anyhow::Result<()> {
-        use rustix::process::{kill_process, Pid, Signal};
+        self.signal_app(rustix::process::Signal::KILL)
+    }
+
+    /// Asks the app to quit with SIGTERM, as a logout does, and waits until
+    /// it is gone.
+    pub fn terminate_app(&self) -> anyhow::Result<()> {
+        self.signal_app(rustix::process::Signal::TERM)
+    }
+
+    fn signal_app(&self, signal: rustix::process::Signal) -> anyhow::Result<()> {
+        use rustix::process::{kill_process, Pid};
 
         let pid = self.app_process().context("the app is not running")?;
         let process = Pid::from_raw(pid as i32).context("no process has PID 0")?;
-        kill_process(process, Signal::KILL).with_context(|| format!("killing the app ({pid})"))?;
+        kill_process(process, signal).with_context(|| format!("sending {signal:?} to the app ({pid})"))?;
         let deadline = Instant::now() + START_TIMEOUT;
         while self.app_process().is_some() {
-            anyhow::ensure!(Instant::now() < deadline, "the app ({pid}) outlived SIGKILL");
+            anyhow::ensure!(Instant::now() < deadline, "the app ({pid}) outlived {signal:?}");
             std::thread::sleep(Duration::from_millis(20));
         }
         Ok(())
