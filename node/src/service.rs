@@ -79,8 +79,9 @@ pub enum ServiceError {
 pub struct Service {
     node: Arc<Node>,
     data_dir: PathBuf,
-    owner_token: String,
-    ui: Option<Router>,
+    /// What every HTTP server of this service serves; the exposure follows
+    /// the address it binds.
+    api: ApiOptions,
     replication: Replication,
     peers: Peers,
     discovery: Option<Discovery>,
@@ -144,14 +145,15 @@ impl Service {
             quic_address: quic,
         };
         let api = ApiOptions {
-            owner_token: owner_token.clone(),
+            owner_token,
+            // Each server sets it from the address it binds.
             exposure: Exposure::Local,
-            ui: ui.clone(),
+            ui,
             replication: Some(replication.clone()),
         };
         let serving = match HttpServer::start(Arc::clone(&node), http, api.clone()).await {
             Err(ServiceError::Http { source, .. }) if any_port_if_taken && is_taken(&source) => {
-                HttpServer::start(Arc::clone(&node), any_port(http), api).await
+                HttpServer::start(Arc::clone(&node), any_port(http), api.clone()).await
             }
             started => started,
         };
@@ -167,8 +169,7 @@ impl Service {
         Ok(Self {
             node,
             data_dir: data_dir.to_owned(),
-            owner_token,
-            ui,
+            api,
             replication,
             peers,
             discovery,
@@ -188,7 +189,7 @@ impl Service {
 
     /// The token that lets requests write with the node's key.
     pub fn owner_token(&self) -> &str {
-        &self.owner_token
+        &self.api.owner_token
     }
 
     /// Where the HTTP API listens, as bound.
@@ -228,24 +229,15 @@ impl Service {
         let after = SocketAddr::new(ip, before.port());
         let stopped = std::mem::replace(&mut self.http, HttpServer::stopped(before));
         stopped.stop().await;
-        match HttpServer::start(Arc::clone(&self.node), after, self.api_options()).await {
+        match HttpServer::start(Arc::clone(&self.node), after, self.api.clone()).await {
             Ok(http) => {
                 self.http = http;
                 Ok(())
             }
             Err(error) => {
-                self.http = HttpServer::start(Arc::clone(&self.node), before, self.api_options()).await?;
+                self.http = HttpServer::start(Arc::clone(&self.node), before, self.api.clone()).await?;
                 Err(error)
             }
-        }
-    }
-
-    fn api_options(&self) -> ApiOptions {
-        ApiOptions {
-            owner_token: self.owner_token.clone(),
-            exposure: Exposure::Local,
-            ui: self.ui.clone(),
-            replication: Some(self.replication.clone()),
         }
     }
 

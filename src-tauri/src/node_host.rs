@@ -139,10 +139,7 @@ impl NodeHost {
     /// Writes the node's identity, sealed with `passphrase`, to `to`.
     pub(crate) async fn export_identity(&self, to: PathBuf, passphrase: String) -> Result<PublicKey, String> {
         let data_dir = self.data_dir.clone();
-        tokio::task::spawn_blocking(move || identity_file::export(&data_dir, &passphrase, &to))
-            .await
-            .map_err(|error| error.to_string())?
-            .map_err(|error| error.to_string())
+        off_the_runtime(move || identity_file::export(&data_dir, &passphrase, &to)).await
     }
 
     /// Makes the identity in `from` this node's: opens the file first, so
@@ -153,10 +150,7 @@ impl NodeHost {
         from: PathBuf,
         passphrase: String,
     ) -> Result<PublicKey, String> {
-        let key = tokio::task::spawn_blocking(move || identity_file::read(&from, &passphrase))
-            .await
-            .map_err(|error| error.to_string())?
-            .map_err(|error| error.to_string())?;
+        let key = off_the_runtime(move || identity_file::read(&from, &passphrase)).await?;
         let public_key = key.public_key();
         if self.public_key() == Some(public_key) {
             return Ok(public_key);
@@ -183,6 +177,19 @@ impl NodeHost {
             }
         }
     }
+}
+
+/// Runs `work` (Argon2 takes a third of a second) on a thread for
+/// blocking work; its error as the window shows it.
+async fn off_the_runtime<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, String>
+where
+    T: Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| error.to_string())
 }
 
 fn http_ip(shared: bool) -> IpAddr {
