@@ -775,7 +775,24 @@ fn program(variable: &str, default: &str) -> anyhow::Result<PathBuf> {
 
 /// Starts chromedriver on a port it picks, in a process group of its own
 /// (Chromium joins it), and answers it, its output and its port.
+///
+/// With `--port=0` chromedriver takes a free IPv6 port and then wants the
+/// same number on IPv4, which another process may hold: it exits then, and
+/// is started again.
 fn start_driver(chromedriver: &Path) -> anyhow::Result<(Child, ChildOutput, u16)> {
+    const ATTEMPTS: usize = 5;
+    for attempt in 1.. {
+        match start_driver_once(chromedriver) {
+            Err(error) if attempt < ATTEMPTS && format!("{error:#}").contains("port not available") => {
+                continue
+            }
+            started => return started,
+        }
+    }
+    unreachable!("the last attempt returns")
+}
+
+fn start_driver_once(chromedriver: &Path) -> anyhow::Result<(Child, ChildOutput, u16)> {
     use std::os::unix::process::CommandExt;
 
     let mut driver = Command::new(chromedriver)
@@ -804,7 +821,14 @@ fn start_driver(chromedriver: &Path) -> anyhow::Result<(Child, ChildOutput, u16)
         let left = deadline.saturating_duration_since(Instant::now());
         let line = match lines_rx.recv_timeout(left) {
             Ok(line) => line,
-            Err(_) => {
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                stop_driver(&mut driver);
+                anyhow::bail!(
+                    "chromedriver ended before it started; its output:\n{}",
+                    output.text_after_exit()
+                );
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
                 stop_driver(&mut driver);
                 anyhow::bail!(
                     "chromedriver did not say it started within {DRIVER_START_TIMEOUT:?}; its output:\n{}",
