@@ -388,11 +388,16 @@ const HARNESS_TEST: &str = "harness";
 /// test` leaves out). After `cargo test -p lineup-tests` alone, this is
 /// still correct, only not free: it compiles the node's tree once.
 fn build_binary(name: &str) -> anyhow::Result<PathBuf> {
-    // Cargo sets CARGO for the tests it runs, and while it compiles them.
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
+    // Cargo sets CARGO for the tests and programs it runs. A program run
+    // by hand asks rustup's `cargo` in the workspace, which pins the
+    // workspace's toolchain for every rustc it starts: a toolchain's own
+    // cargo would start rustc in each crate's folder, where rustup follows
+    // the crate's own rust-toolchain.toml (urlpattern 0.6 has one).
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let manifest = workspace_root().join("Cargo.toml");
     let mut command = Command::new(&cargo);
     command
+        .current_dir(workspace_root())
         .args(["build", "--bin", name, "--test", HARNESS_TEST])
         .args(["--message-format", "json-render-diagnostics"])
         .arg("--manifest-path")
