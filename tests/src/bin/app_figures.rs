@@ -4,11 +4,12 @@
 //! this program was built with) under Xvfb through WebDriver, `RUNS` times,
 //! and prints:
 //!
-//! - from the app's start (asking WebDriver for a window) to its first
-//!   paint: the start page's heading in the DOM and the frame that shows
-//!   it drawn (two animation frames later), each run and the median; on a new
-//!   data dir (first start: the node makes its key and database) and on the
-//!   same data dir again;
+//! - from the app's start (its process starting, as a click in the menu
+//!   starts it) to its first paint: the start page's heading in the DOM and
+//!   the frame that shows it drawn (two animation frames later), with where
+//!   the time went and the figure counted from asking WebDriver for the
+//!   window; each run and the medians, on a new data dir (first start: the
+//!   node makes its key and database) and on the same data dir again;
 //! - after 10 s idle, the memory of the app and its WebKit processes, as
 //!   the sum of their PSS (`/proc/<pid>/smaps_rollup`), process by process.
 //!
@@ -26,9 +27,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use lineup_tests::DesktopApp;
+use serde_json::json;
 
 /// How many starts are timed unless the first argument says.
 const RUNS: usize = 5;
+/// The start page's heading: the first paint that counts shows it.
+const START_PAGE_TEXT: &str = "Festivals";
 /// How long the app idles before its memory is read.
 const IDLE: Duration = Duration::from_secs(10);
 
@@ -55,25 +59,22 @@ async fn main() -> anyhow::Result<()> {
     let mut first_starts = Vec::new();
     for run in 1..=runs {
         let app = start_app()?;
-        let took = start_to_first_paint(&app).await?;
-        println!("first start {run}: {} ms to first paint", took.as_millis());
-        first_starts.push(took);
+        let start = start_to_first_paint(&app).await?;
+        println!("first start {run}: {}", start.describe());
+        first_starts.push(start);
     }
     let app = start_app()?;
     let mut starts = Vec::new();
     for run in 1..=runs {
-        let took = start_to_first_paint(&app).await?;
-        println!("start {run}: {} ms to first paint", took.as_millis());
-        starts.push(took);
+        let start = start_to_first_paint(&app).await?;
+        println!("start {run}: {}", start.describe());
+        starts.push(start);
     }
-    println!(
-        "median, first start: {} ms",
-        median(&mut first_starts).as_millis()
-    );
-    println!("median, later starts: {} ms", median(&mut starts).as_millis());
+    println!("median, first start: {}", Start::median(&first_starts).describe());
+    println!("median, later starts: {}", Start::median(&starts).describe());
 
     let window = app.open().await?;
-    window.wait_for_text("Festivals").await?;
+    window.wait_for_text(START_PAGE_TEXT).await?;
     tokio::time::sleep(IDLE).await;
     let app_pid = app.app_process().context("the app is not running")?;
     let mut total = 0;
@@ -88,35 +89,156 @@ async fn main() -> anyhow::Result<()> {
     window.close().await
 }
 
+/// One start's figures.
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    /// From asking WebDriver for a window until the page drew its start
+    /// page: what the figures before this breakdown counted.
+    session_to_paint: Duration,
+    /// From the app's process starting (as a click in the menu starts it)
+    /// until the frame with the start page was drawn: the figure that
+    /// counts, without WebDriver's own start.
+    process_to_paint: Duration,
+    /// Of that: until the window's page began to load (GTK, WebKit and
+    /// the app's setup).
+    process_to_page: Duration,
+    /// … until the UI ran (its `.wasm` loaded and compiled).
+    page_to_ui: Duration,
+    /// … until the UI had the node's address (the node started).
+    ui_to_connected: Duration,
+    /// … until the start page's text was in the DOM (the node's first
+    /// answers), and drawn.
+    connected_to_paint: Duration,
+}
+
+impl Start {
+    /// Each figure's median over `starts` (each on its own: the parts need
+    /// not add up to the whole).
+    fn median(starts: &[Start]) -> Start {
+        let median_of = |figure: fn(&Start) -> Duration| {
+            let mut figures: Vec<Duration> = starts.iter().map(figure).collect();
+            figures.sort();
+            figures[figures.len() / 2]
+        };
+        Start {
+            session_to_paint: median_of(|start| start.session_to_paint),
+            process_to_paint: median_of(|start| start.process_to_paint),
+            process_to_page: median_of(|start| start.process_to_page),
+            page_to_ui: median_of(|start| start.page_to_ui),
+            ui_to_connected: median_of(|start| start.ui_to_connected),
+            connected_to_paint: median_of(|start| start.connected_to_paint),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} ms from the app's start to first paint (page loading after {} ms, UI running {} ms later, node connected {} ms later, start page drawn {} ms later); {} ms with WebDriver's start",
+            self.process_to_paint.as_millis(),
+            self.process_to_page.as_millis(),
+            self.page_to_ui.as_millis(),
+            self.ui_to_connected.as_millis(),
+            self.connected_to_paint.as_millis(),
+            self.session_to_paint.as_millis(),
+        )
+    }
+}
+
+/// Reads, in the page, whether the start page's heading is there, the
+/// page's clock and the UI's marks: `{ shown, now, origin, running,
+/// connected }` in ms (`origin` since the epoch, the others since the page
+/// began to load; a mark is `null` until the UI makes it).
+const READ_PAGE: &str = r#"
+const mark = (name) => {
+    const marks = performance.getEntriesByName(name, 'mark');
+    return marks.length ? marks[0].startTime : null;
+};
+return {
+    shown: !!document.body && document.body.innerText.includes(arguments[0]),
+    now: performance.now(),
+    origin: performance.timeOrigin,
+    running: mark('lineup:ui-running'),
+    connected: mark('lineup:connected'),
+};
+"#;
+
+/// How often the page is asked whether the heading is there.
+const TEXT_POLL: Duration = Duration::from_millis(10);
+
 /// Opens the app and waits until its start page shows, painted.
-async fn start_to_first_paint(app: &DesktopApp) -> anyhow::Result<Duration> {
-    let started = Instant::now();
+async fn start_to_first_paint(app: &DesktopApp) -> anyhow::Result<Start> {
+    let requested = Instant::now();
     let window = app.open().await?;
-    window.wait_for_text("Festivals").await?;
+    let page = loop {
+        let page = window
+            .client()
+            .execute(READ_PAGE, vec![json!(START_PAGE_TEXT)])
+            .await?;
+        if page["shown"] == true {
+            break page;
+        }
+        anyhow::ensure!(
+            requested.elapsed() < Duration::from_secs(60),
+            "the start page did not show within 60 s"
+        );
+        tokio::time::sleep(TEXT_POLL).await;
+    };
     // WebKitGTK keeps no paint timing entries: two animation frames after
     // the text is in the DOM, the frame that shows it has been drawn.
     let painted = window
         .client()
         .execute_async(
-            "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now())));",
             Vec::new(),
         )
         .await?;
-    let took = started.elapsed();
-    anyhow::ensure!(painted == true, "the window drew no frame");
-    window.close().await?;
+    let session_to_paint = requested.elapsed();
+    let painted = painted.as_f64().context("the window drew no frame")?;
+    let number = |name: &str| {
+        page[name]
+            .as_f64()
+            .with_context(|| format!("the page has no {name}: {page}"))
+    };
+    let (origin, running, connected) = (number("origin")?, number("running")?, number("connected")?);
+    let pid = app.app_process().context("the app is not running")?;
+    let process_started = process_start_epoch_ms(pid)?;
+    let window_closed = window.close().await;
     // The app ends with the session; the next start must not find it.
     let deadline = Instant::now() + Duration::from_secs(10);
     while app.app_process().is_some() {
         anyhow::ensure!(Instant::now() < deadline, "the app outlived its session");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    Ok(took)
+    window_closed?;
+    let millis = |ms: f64| Duration::from_secs_f64(ms.max(0.0) / 1000.0);
+    Ok(Start {
+        session_to_paint,
+        process_to_paint: millis(origin + painted - process_started),
+        process_to_page: millis(origin - process_started),
+        page_to_ui: millis(running),
+        ui_to_connected: millis(connected - running),
+        connected_to_paint: millis(painted - connected),
+    })
 }
 
-fn median(durations: &mut [Duration]) -> Duration {
-    durations.sort();
-    durations[durations.len() / 2]
+/// When process `pid` started, in ms since the epoch (to 10 ms: the
+/// kernel counts in clock ticks since boot).
+fn process_start_epoch_ms(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let (_, after_name) = stat.rsplit_once(") ").context("no name in /proc/PID/stat")?;
+    // starttime is the 22nd field; after the name come fields 3 onwards.
+    let ticks: f64 = after_name
+        .split_whitespace()
+        .nth(19)
+        .context("no starttime in /proc/PID/stat")?
+        .parse()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")?
+        .split_whitespace()
+        .next()
+        .context("empty /proc/uptime")?
+        .parse()?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    // Linux reports clock ticks at 100 per second (USER_HZ) to user space.
+    Ok(now.as_secs_f64() * 1000.0 - (uptime - ticks / 100.0) * 1000.0)
 }
 
 /// `root` and every process below it: their names and PSS in KiB.
