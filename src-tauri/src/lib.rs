@@ -32,6 +32,8 @@ async fn connection(host: tauri::State<'_, Arc<NodeHost>>) -> Result<Connection,
 /// Runs the app until it quits.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    #[cfg(target_os = "linux")]
+    draw_without_gpu_compositing();
     lineup_node::logging::to_stderr();
     let builder = tauri::Builder::default();
     // A second launch shows the first window instead of a second node on
@@ -83,6 +85,24 @@ pub fn run() {
             tauri::async_runtime::block_on(host.stop());
         }
     });
+}
+
+/// Asks WebKitGTK to draw pages without its compositing mode, unless the
+/// person running the app set `WEBKIT_DISABLE_COMPOSITING_MODE` (`0` turns
+/// compositing back on).
+///
+/// Lineup's pages are documents and forms, with no animation that needs
+/// layers; composited, WebKitGTK 2.50 on Debian 12 keeps ~90 MiB more in
+/// its web process and paints the first page later (measured with
+/// `app_figures`), and its GPU paths are behind the blank windows some
+/// drivers give Tauri apps. Called first thing, before any thread starts,
+/// as changing the environment requires.
+#[cfg(target_os = "linux")]
+fn draw_without_gpu_compositing() {
+    const VARIABLE: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var_os(VARIABLE).is_none() {
+        std::env::set_var(VARIABLE, "1");
+    }
 }
 
 /// `LINEUP_QUIC`, if set.
