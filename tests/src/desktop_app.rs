@@ -164,6 +164,69 @@ impl DesktopApp {
         }
     }
 
+    /// Chooses the item at `position` (1 for the first) of the app's menu
+    /// from the keyboard, as a person does without a mouse: F10 opens the
+    /// menu bar's first menu, the arrow keys walk it, Return chooses.
+    pub fn choose_menu_item(&self, position: usize) -> anyhow::Result<()> {
+        let mut keys = vec!["F10"];
+        keys.extend(std::iter::repeat_n("Down", position));
+        keys.push("Return");
+        self.press_keys(&keys)
+    }
+
+    /// Presses `keys` (X key names, e.g. `ctrl+q`) in the app's window,
+    /// which gets the keyboard first (no window manager gives it).
+    pub fn press_keys(&self, keys: &[&str]) -> anyhow::Result<()> {
+        self.xdotool(&[
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            "^Lineup$",
+            "windowfocus",
+            "--sync",
+        ])?;
+        let mut pressing = vec!["key", "--delay", "150"];
+        pressing.extend_from_slice(keys);
+        self.xdotool(&pressing)
+    }
+
+    /// The text on the display's clipboard.
+    pub fn clipboard(&self) -> anyhow::Result<String> {
+        let output = Command::new("xclip")
+            .args(["-out", "-selection", "clipboard"])
+            .env("DISPLAY", self.display.name())
+            .stdin(Stdio::null())
+            .output()
+            .context("running xclip (apt-get install xclip)")?;
+        anyhow::ensure!(
+            output.status.success(),
+            "xclip could not read the clipboard: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(String::from_utf8(output.stdout)?)
+    }
+
+    fn xdotool(&self, arguments: &[&str]) -> anyhow::Result<()> {
+        let mut xdotool = Command::new("xdotool");
+        xdotool
+            .args(arguments)
+            .env("DISPLAY", self.display.name())
+            .stdin(Stdio::null());
+        let (status, stderr) = run_for_at_most(&mut xdotool, START_TIMEOUT).with_context(|| {
+            format!(
+                "running xdotool {} (apt-get install xdotool)",
+                arguments.join(" ")
+            )
+        })?;
+        anyhow::ensure!(
+            status.success(),
+            "xdotool {} failed ({status}): {stderr}",
+            arguments.join(" ")
+        );
+        Ok(())
+    }
+
     /// Kills the app with SIGKILL, as a crash or a pulled battery would end
     /// it, and waits until it is gone.
     pub fn kill_app(&self) -> anyhow::Result<()> {
@@ -191,6 +254,35 @@ impl DesktopApp {
     }
 }
 
+/// The port of the app's API, as the app tells its window.
+pub async fn api_port(window: &Browser) -> anyhow::Result<u16> {
+    let address = window
+        .client()
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; window.__TAURI_INTERNALS__.invoke('connection').then((connection) => done(connection.address), (error) => done(String(error)));",
+            Vec::new(),
+        )
+        .await?;
+    let address = address.as_str().context("the app gave no address")?;
+    address
+        .rsplit_once(':')
+        .and_then(|(_, port)| port.parse().ok())
+        .with_context(|| format!("the app gave the window {address:?}, not an address with a port"))
+}
+
+/// Whether TCP `port` is listened on at every IPv4 address (`0.0.0.0`),
+/// rather than on one, such as loopback's.
+pub fn listens_on_every_address(port: u16) -> anyhow::Result<bool> {
+    let table = std::fs::read_to_string("/proc/net/tcp").context("reading /proc/net/tcp")?;
+    // "sl local_address rem_address st …", addresses as hex "IP:PORT";
+    // state 0A is LISTEN.
+    let every_address = format!("00000000:{port:04X}");
+    Ok(table.lines().skip(1).any(|line| {
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        columns.get(1) == Some(&every_address.as_str()) && columns.get(3) == Some(&"0A")
+    }))
+}
+
 /// `tauri-driver`, as `scripts/setup` installs it.
 fn tauri_driver() -> anyhow::Result<PathBuf> {
     let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
@@ -201,6 +293,29 @@ fn tauri_driver() -> anyhow::Result<PathBuf> {
         installed.display()
     );
     Ok(installed)
+}
+
+/// Runs `command` to its end, or kills it after `limit` (`xdotool search
+/// --sync` waits for ever for a window that never comes): its exit status
+/// and what it wrote on stderr.
+fn run_for_at_most(
+    command: &mut Command,
+    limit: Duration,
+) -> anyhow::Result<(std::process::ExitStatus, String)> {
+    let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn()?;
+    let stderr = ChildOutput::collect(child.stderr.take());
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok((status, stderr.text_after_exit()));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            anyhow::bail!("still running after {limit:?}: {}", stderr.text());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// A port of 127.0.0.1 free a moment ago.
