@@ -45,12 +45,13 @@ new MutationObserver((_, observer) => {
 "#;
 
 /// What the watcher noted, and the first contentful paint, once the slot
-/// is there; `null` before.
+/// is there and painted; `null` before (the frame that first paints may be
+/// the one with the slot, and its entry comes after the slot is in the DOM).
 const READ_TIMES: &str = r#"
 const slot = window.lineupFirstSlot;
-if (!slot) { return null; }
 const paint = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
-return { slot: slot.at, title: slot.title, paint: paint ? paint.startTime : null };
+if (!slot || !paint) { return null; }
+return { slot: slot.at, title: slot.title, paint: paint.startTime };
 "#;
 
 /// One page load's figures, in ms from the start of navigation.
@@ -132,7 +133,7 @@ async fn measure(page: &str) -> anyhow::Result<Run> {
         }
         if Instant::now() >= deadline {
             anyhow::bail!(
-                "{page} showed no slot within {SLOT_TIMEOUT:?}; it shows:\n{}",
+                "{page} showed and painted no slot within {SLOT_TIMEOUT:?}; it shows:\n{}",
                 browser.body_text().await?
             );
         }
