@@ -78,9 +78,12 @@ pub struct Replication {
 }
 
 /// Serves a built web UI from `dir`; unknown paths get its `index.html`, so
-/// that the UI's own routes load it.
+/// that the UI's own routes load it. A file's gzipped twin (`name.gz`, as
+/// `scripts/build-ui` writes them) goes to browsers that take gzip: the
+/// build compresses once and harder than a request could.
 pub fn ui_files(dir: &std::path::Path) -> Router {
-    let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
+    let index = ServeFile::new(dir.join("index.html")).precompressed_gzip();
+    let files = ServeDir::new(dir).precompressed_gzip().fallback(index);
     Router::new().fallback_service(files)
 }
 
@@ -172,7 +175,8 @@ fn routes(node: Arc<Node>, options: ApiOptions, stopping: watch::Receiver<bool>)
     // Anything else is a file of the UI.
     let routes = match options.ui {
         // The app is a megabyte and a half of WebAssembly; gzipped, a phone
-        // on festival Wi-Fi fetches a third of it.
+        // on festival Wi-Fi fetches a third of it. Files the build gzipped
+        // already pass through as they are.
         Some(ui) => routes.fallback_service(ui.layer(tower_http::compression::CompressionLayer::new())),
         None => routes,
     };

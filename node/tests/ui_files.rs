@@ -57,3 +57,29 @@ async fn serves_the_ui_gzipped_to_browsers_that_take_it() {
     assert!(plain.headers().get("content-encoding").is_none());
     assert_eq!(plain.text().await.unwrap(), app);
 }
+
+#[tokio::test]
+async fn serves_a_files_gzipped_twin_as_it_is() {
+    let ui = tempfile::tempdir().unwrap();
+    let app = "fn main() {} ".repeat(1000);
+    std::fs::write(ui.path().join("index.html"), "<h1>Lineup</h1>").unwrap();
+    std::fs::write(ui.path().join("app.wasm"), &app).unwrap();
+    // Not a gzip of app.wasm: only a file served as it is can be this.
+    let twin = b"\x1f\x8b the build's own gzip".to_vec();
+    std::fs::write(ui.path().join("app.wasm.gz"), &twin).unwrap();
+    let node = RunningNode::start_with(&["--ui-dir".as_ref(), ui.path().as_os_str()]);
+    let url = format!("{}/app.wasm", node.graphql.trim_end_matches("/graphql"));
+    let client = reqwest::Client::new();
+    let gzipped = client
+        .get(&url)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(gzipped.headers()["content-type"], "application/wasm");
+    assert_eq!(gzipped.bytes().await.unwrap().to_vec(), twin);
+    let plain = client.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), app);
+}
