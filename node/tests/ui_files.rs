@@ -36,50 +36,50 @@ async fn serves_the_ui_and_its_index_for_the_uis_own_routes() {
 
 #[tokio::test]
 async fn serves_the_ui_gzipped_to_browsers_that_take_it() {
-    let ui = tempfile::tempdir().unwrap();
-    let app = "fn main() {} ".repeat(1000);
-    std::fs::write(ui.path().join("index.html"), "<h1>Lineup</h1>").unwrap();
-    std::fs::write(ui.path().join("app.wasm"), &app).unwrap();
+    let (ui, app) = ui_with_wasm();
     let node = RunningNode::start_with(&["--ui-dir".as_ref(), ui.path().as_os_str()]);
-    let url = format!("{}/app.wasm", node.graphql.trim_end_matches("/graphql"));
-    let client = reqwest::Client::new();
-    let gzipped = client
-        .get(&url)
-        .header("Accept-Encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
+    let gzipped = get_wasm(&node, true).await;
     assert_eq!(gzipped.headers()["content-encoding"], "gzip");
     let bytes = gzipped.bytes().await.unwrap();
     assert!(bytes.len() < app.len() / 10, "{} bytes", bytes.len());
     // A client that does not take gzip gets the file as it is.
-    let plain = client.get(&url).send().await.unwrap();
+    let plain = get_wasm(&node, false).await;
     assert!(plain.headers().get("content-encoding").is_none());
     assert_eq!(plain.text().await.unwrap(), app);
 }
 
 #[tokio::test]
 async fn serves_a_files_gzipped_twin_as_it_is() {
-    let ui = tempfile::tempdir().unwrap();
-    let app = "fn main() {} ".repeat(1000);
-    std::fs::write(ui.path().join("index.html"), "<h1>Lineup</h1>").unwrap();
-    std::fs::write(ui.path().join("app.wasm"), &app).unwrap();
+    let (ui, app) = ui_with_wasm();
     // Not a gzip of app.wasm: only a file served as it is can be this.
     let twin = b"\x1f\x8b the build's own gzip".to_vec();
     std::fs::write(ui.path().join("app.wasm.gz"), &twin).unwrap();
     let node = RunningNode::start_with(&["--ui-dir".as_ref(), ui.path().as_os_str()]);
-    let url = format!("{}/app.wasm", node.graphql.trim_end_matches("/graphql"));
-    let client = reqwest::Client::new();
-    let gzipped = client
-        .get(&url)
-        .header("Accept-Encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
+    let gzipped = get_wasm(&node, true).await;
     assert_eq!(gzipped.headers()["content-encoding"], "gzip");
     assert_eq!(gzipped.headers()["content-type"], "application/wasm");
     assert_eq!(gzipped.bytes().await.unwrap().to_vec(), twin);
-    let plain = client.get(&url).send().await.unwrap();
+    let plain = get_wasm(&node, false).await;
     assert!(plain.headers().get("content-encoding").is_none());
     assert_eq!(plain.text().await.unwrap(), app);
+}
+
+/// A UI folder with an index and an `app.wasm` that compresses well, and
+/// that file's text.
+fn ui_with_wasm() -> (tempfile::TempDir, String) {
+    let ui = tempfile::tempdir().unwrap();
+    let app = "fn main() {} ".repeat(1000);
+    std::fs::write(ui.path().join("index.html"), "<h1>Lineup</h1>").unwrap();
+    std::fs::write(ui.path().join("app.wasm"), &app).unwrap();
+    (ui, app)
+}
+
+/// `node`'s `/app.wasm`, asked for gzipped or not.
+async fn get_wasm(node: &RunningNode, gzip: bool) -> reqwest::Response {
+    let url = format!("{}/app.wasm", node.graphql.trim_end_matches("/graphql"));
+    let mut request = reqwest::Client::new().get(url);
+    if gzip {
+        request = request.header("Accept-Encoding", "gzip");
+    }
+    request.send().await.unwrap()
 }
