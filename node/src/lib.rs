@@ -21,5 +21,6 @@ pub mod query;
 pub mod reader;
 pub mod registry;
 pub mod replica;
+pub mod secret;
 pub mod service;
 pub mod store;
