@@ -34,20 +34,7 @@ const PAST_EPOCHS: usize = 8;
 const OUT_OF_ORDER_TOLERANCE: u32 = 1_000;
 const MAXIMUM_FORWARD_DISTANCE: u32 = 10_000;
 
-fn join_config() -> MlsGroupJoinConfig {
-    MlsGroupJoinConfig::builder()
-        .max_past_epochs(PAST_EPOCHS)
-        .sender_ratchet_configuration(SenderRatchetConfiguration::new(
-            OUT_OF_ORDER_TOLERANCE,
-            MAXIMUM_FORWARD_DISTANCE,
-        ))
-        // Commits travel in the clear, as the p2panda handbook has them:
-        // every node can see that the group changed; only members can read.
-        .wire_format_policy(MIXED_PLAINTEXT_WIRE_FORMAT_POLICY)
-        .use_ratchet_tree_extension(true)
-        .build()
-}
-
+/// How this device keeps a group it creates.
 fn create_config() -> MlsGroupCreateConfig {
     MlsGroupCreateConfig::builder()
         .ciphersuite(CIPHERSUITE)
@@ -56,9 +43,17 @@ fn create_config() -> MlsGroupCreateConfig {
             OUT_OF_ORDER_TOLERANCE,
             MAXIMUM_FORWARD_DISTANCE,
         ))
+        // Commits travel in the clear, as the p2panda handbook has them:
+        // every node can see that the group changed; only members can read.
         .wire_format_policy(MIXED_PLAINTEXT_WIRE_FORMAT_POLICY)
+        // The welcome carries the member tree, so joining needs nothing else.
         .use_ratchet_tree_extension(true)
         .build()
+}
+
+/// How a member who joins keeps the group: as its creator does.
+fn join_config() -> MlsGroupJoinConfig {
+    create_config().join_config().clone()
 }
 
 /// This device's key packages that others may use to add it to a group: the
