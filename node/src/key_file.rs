@@ -13,6 +13,9 @@ pub const KEY_FILE_NAME: &str = "private-key";
 /// Name of the owner token's file inside the data directory.
 pub const OWNER_TOKEN_FILE_NAME: &str = "owner-token";
 
+/// Name of the file with the key that seals this device's secret-group state.
+pub const SECRET_STATE_KEY_FILE_NAME: &str = "secret-state-key";
+
 /// Why the key could not be loaded or created.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
@@ -92,6 +95,18 @@ pub fn owner_token(data_dir: &Path) -> Result<String, KeyFileError> {
         return Err(KeyFileError::Malformed(data_dir.join(OWNER_TOKEN_FILE_NAME)));
     }
     Ok(token)
+}
+
+/// Loads the key that seals what this device keeps of its secret groups in
+/// the database (`crate::secret::sealing`), creating it on first start; kept
+/// like the node's key, and like it never leaves the data dir.
+pub fn secret_state_key(data_dir: &Path) -> Result<[u8; 32], KeyFileError> {
+    let generate = || hex::encode(rand::random::<[u8; 32]>());
+    let text = load_or_create_secret(data_dir, SECRET_STATE_KEY_FILE_NAME, &generate)?;
+    let mut key = [0; 32];
+    hex::decode_to_slice(&text, &mut key)
+        .map_err(|_| KeyFileError::Malformed(data_dir.join(SECRET_STATE_KEY_FILE_NAME)))?;
+    Ok(key)
 }
 
 /// The text of the secret file `name`, created with `generate` if missing.

@@ -13,8 +13,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use lineup_core::{
-    Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, Entry, LogId, Operation,
-    OperationId, PrivateKey, PublicKey, Schema, SchemaId, SeqNum, Value,
+    Document, DocumentId, DocumentViewId, EncodedEntry, EncodedOperation, LogId, Operation, OperationId,
+    PrivateKey, PublicKey, Schema, SchemaId, SeqNum, Value,
 };
 use tokio::sync::{broadcast, oneshot};
 
@@ -24,9 +24,12 @@ use crate::key_file::{self, KeyFileError};
 use crate::query::{DocumentQuery, Page};
 use crate::reader::{ReadPool, Reader};
 use crate::replica::{CheckedEntry, Ingested, Replica};
+use crate::secret::channels::{ChannelError, Channels};
 use crate::store::forks::ForkedLog;
 use crate::store::logs::LogHeight;
 use crate::store::{CommitCount, Durability, StoreError};
+
+mod channels;
 
 /// How many changes a subscriber may fall behind before it misses some.
 const EVENT_BACKLOG: usize = 16_384;
@@ -100,6 +103,9 @@ pub enum NodeError {
     /// The API could not serve.
     #[error("{0}")]
     Api(String),
+    /// A channel operation failed.
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
     /// The node has stopped.
     #[error("the node has stopped")]
     Stopped,
@@ -120,6 +126,7 @@ pub struct NodeBuilder {
     data_dir: Option<PathBuf>,
     durability: Durability,
     bare: bool,
+    no_channels: bool,
 }
 
 impl NodeBuilder {
@@ -142,13 +149,21 @@ impl NodeBuilder {
         self
     }
 
+    /// A node that takes no part in channels (a relay): it replicates their
+    /// documents, publishes no key packages, and nobody can add it. Channels
+    /// are on by default, except on a bare node.
+    pub fn channels(mut self, channels: bool) -> Self {
+        self.no_channels = !channels;
+        self
+    }
+
     /// Opens the key and the database and starts the node.
     pub async fn spawn(self) -> Result<Node, NodeError> {
         let data_dir = self.data_dir.unwrap_or_else(default_data_dir);
         let database = data_dir.join(DATABASE_FILE_NAME);
         let (ready_sender, ready) = oneshot::channel();
         let (commands, inbox) = std_mpsc::channel::<Command>();
-        let (durability, bare) = (self.durability, self.bare);
+        let (durability, bare, no_channels) = (self.durability, self.bare, self.no_channels);
         let schema_generation = Arc::new(AtomicU64::new(0));
         // Generous, so that a subscriber that falls behind during a burst of
         // writes still sees every change.
@@ -165,14 +180,22 @@ impl NodeBuilder {
                     .and_then(|key| {
                         let mut replica = Replica::open(&data_dir.join(DATABASE_FILE_NAME), durability)?;
                         // Every Lineup node knows who may change what, and the festival.
+                        let mut channels = None;
                         if !bare {
                             replica.define_locked_schemas(&crate::auth::schemas::lock_entries())?;
                             replica.define_locked_schemas(&lineup_schemas::lock_entries())?;
                         }
-                        Ok((key, replica))
+                        if !bare && !no_channels {
+                            let mut opened = Channels::open(&replica, &data_dir)?;
+                            // Reads what arrived while the node was stopping, and
+                            // publishes key packages (peers sync them by log heights).
+                            opened.catch_up_all(&mut replica, &key)?;
+                            channels = Some(opened);
+                        }
+                        Ok((key, replica, channels))
                     });
                 match opened {
-                    Ok((key, replica)) => {
+                    Ok((key, replica, channels)) => {
                         let demo_keys = crate::demo::DemoKeys::of(&key).public_keys();
                         if ready_sender
                             .send(Ok((key.public_key(), demo_keys, replica.commit_count())))
@@ -183,6 +206,7 @@ impl NodeBuilder {
                         let mut state = StoreThread {
                             key,
                             replica,
+                            channels,
                             schema_generation: thread_generation,
                             events: thread_events,
                             stored: thread_stored,
@@ -216,6 +240,8 @@ impl NodeBuilder {
 struct StoreThread {
     key: PrivateKey,
     replica: Replica,
+    /// This device's channels; `None` on a bare node, which has none.
+    channels: Option<Channels>,
     schema_generation: Arc<AtomicU64>,
     events: broadcast::Sender<NodeEvent>,
     stored: broadcast::Sender<Arc<Stored>>,
@@ -739,6 +765,7 @@ impl StoreThread {
         for schema in learnt {
             let _ = self.events.send(NodeEvent::SchemaAdded(schema));
         }
+        self.follow_channels(&applied);
     }
 
     /// Runs `work`, which applies an entry, and announces what changed.
@@ -770,20 +797,8 @@ impl StoreThread {
         if self.replica.schemas().get(&operation.schema_id).is_none() {
             return Err(NodeError::SchemaNotFound(operation.schema_id));
         }
-        let next = self
-            .replica
-            .next_args(&self.key.public_key(), operation.previous.as_ref())?;
-        let payload = operation.encode();
-        let (_, entry) = Entry::sign(
-            &self.key,
-            next.log_id,
-            next.seq_num,
-            next.skiplink,
-            next.backlink,
-            &payload,
-        )
-        .map_err(IngestError::from)?;
-        Ok(self.replica.publish(&entry, &payload)?)
+        self.replica
+            .publish_own(&self.key, |publisher| publisher.publish::<NodeError>(&operation))
     }
 }
 

@@ -306,7 +306,7 @@ impl Replica {
     /// since stays, as a concurrent change), or on the plan's own earlier
     /// update of the document.
     pub fn publish_plan(&mut self, key: &PrivateKey, plan: &Plan) -> Result<Vec<Applied>, PlanError> {
-        self.in_transaction(VerifiedSignatures::default(), |batch, _| {
+        self.publish_own(key, |publisher| {
             let mut documents = Vec::with_capacity(plan.changes.len());
             let mut applied = Vec::with_capacity(plan.changes.len());
             // The operation the plan last wrote to each document it changed.
@@ -318,7 +318,7 @@ impl Replica {
                     Action::Create => Operation::create(change.kind.schema_id().clone(), fields),
                     Action::Update { document, previous } => {
                         let schema = store::operations::meta(
-                            batch.connection(),
+                            publisher.connection(),
                             &lineup_core::OperationId(document.0),
                         )?
                         .map(|meta| meta.schema_id)
@@ -336,25 +336,44 @@ impl Replica {
                         Operation::update(schema, previous, fields)
                     }
                 };
-                let payload = operation.encode();
-                let next =
-                    ingest::next_args(batch.connection(), &key.public_key(), operation.previous.as_ref())?;
-                let (_, entry) = Entry::sign(
-                    key,
-                    next.log_id,
-                    next.seq_num,
-                    next.skiplink,
-                    next.backlink,
-                    &payload,
-                )
-                .map_err(IngestError::from)?;
-                let one = batch.ingest(&entry, &payload, Source::Client)?;
+                let one = publisher.publish::<PlanError>(&operation)?;
                 written.insert(one.document_id, one.operation_id);
                 documents.push(one.document_id);
                 applied.push(one);
             }
             Ok(applied)
         })
+    }
+
+    /// Runs `work` in one transaction, in which it may sign operations with
+    /// `key` and publish them, and write what must change with them (the
+    /// node's own tables beside the documents): all of it or, with an error,
+    /// nothing.
+    pub fn publish_own<T, E: From<IngestError>>(
+        &mut self,
+        key: &PrivateKey,
+        work: impl FnOnce(&mut OwnPublisher<'_, '_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.in_transaction(VerifiedSignatures::default(), |batch, _| {
+            work(&mut OwnPublisher { batch, key })
+        })
+    }
+
+    /// Runs `work` in one write transaction on the store's own tables
+    /// (nothing that ingest keeps): all of it or, with an error, nothing.
+    pub(crate) fn write<T>(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let transaction = self.store.transaction()?;
+        let value = work(&transaction)?;
+        transaction.commit()?;
+        Ok(value)
+    }
+
+    /// The database, to read the store's own tables.
+    pub(crate) fn connection(&self) -> &rusqlite::Connection {
+        self.store.connection()
     }
 
     /// The arguments for `public_key`'s next entry, as p2panda's `nextArgs`.
@@ -600,4 +619,41 @@ fn release(batch: &mut Batch<'_>, applied: &mut Vec<Applied>) -> Result<(), Inge
         }
     }
     Ok(())
+}
+
+/// Signs operations with the node's key and publishes them, inside one
+/// transaction ([`Replica::publish_own`]).
+pub struct OwnPublisher<'a, 'b> {
+    batch: &'a mut Batch<'b>,
+    key: &'a PrivateKey,
+}
+
+impl OwnPublisher<'_, '_> {
+    /// Signs `operation` as the next entry of its log and ingests it.
+    pub fn publish<E: From<IngestError> + From<NextArgsError>>(
+        &mut self,
+        operation: &Operation,
+    ) -> Result<Applied, E> {
+        let payload = operation.encode();
+        let next = ingest::next_args(
+            self.batch.connection(),
+            &self.key.public_key(),
+            operation.previous.as_ref(),
+        )?;
+        let (_, entry) = Entry::sign(
+            self.key,
+            next.log_id,
+            next.seq_num,
+            next.skiplink,
+            next.backlink,
+            &payload,
+        )
+        .map_err(IngestError::from)?;
+        Ok(self.batch.ingest(&entry, &payload, Source::Client)?)
+    }
+
+    /// The transaction, to read and to write the node's own tables.
+    pub fn connection(&self) -> &rusqlite::Connection {
+        self.batch.connection()
+    }
 }

@@ -7,11 +7,16 @@
 //! keep their state in memory and hand out what changed after each
 //! operation, for the node to save in its SQLite file.
 
+pub mod channels;
 mod group;
 mod identity;
+pub mod letter;
+pub mod long_term;
+mod sealing;
 mod state;
 
-pub use group::{Commit, KeyPackages, Processed, SecretGroup};
+pub use group::{Commit, KeyPackages, SecretGroup};
+pub use sealing::Sealer;
 pub use state::{Changes, Entries};
 
 /// Why a secret-group operation failed. It changed nothing.
@@ -24,6 +29,10 @@ pub enum SecretError {
     /// epoch, a bad signature, a replay of a message already read.
     #[error("rejected: {0}")]
     Rejected(String),
+    /// A message from an epoch this member has not reached: it may be read
+    /// once the commits before it are applied.
+    #[error("from epoch {0}, which this device has not reached")]
+    FromLaterEpoch(u64),
     /// A key that is not a member of the group.
     #[error("not a member of the group")]
     NotAMember,

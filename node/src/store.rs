@@ -14,6 +14,7 @@ pub mod logs;
 pub(crate) mod operations;
 pub(crate) mod peers;
 pub(crate) mod schemas;
+pub(crate) mod secrets;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,6 +67,7 @@ pub enum StoreError {
 const MIGRATIONS: &[&str] = &[
     include_str!("store/schema_v1.sql"),
     include_str!("store/schema_v2.sql"),
+    include_str!("store/schema_v3.sql"),
 ];
 
 /// An open database.

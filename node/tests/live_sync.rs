@@ -7,6 +7,7 @@
 mod running_node;
 mod test_utils;
 
+use lineup_node::secret::channels::KEY_PACKAGES_PUBLISHED;
 use std::time::Duration;
 
 use running_node::{post_graphql, publish_all, refusal, RunningNode};
@@ -60,7 +61,8 @@ async fn edits_on_either_node_reach_the_other() {
     // Bob tells how he stands with Alice (once the session that brought the
     // entries has ended; they may show before it does).
     let status_query = json!({ "query": "{ syncStatus { peers { publicKey connected lastSync receivedEntries behindEntries aheadEntries } unreachable { address } } }" });
-    let expected = (definition.len() + main_stage.len()) as f64;
+    // With Alice's key packages, which every node publishes at start.
+    let expected = (definition.len() + main_stage.len() + KEY_PACKAGES_PUBLISHED) as f64;
     let (asking, status_query, bob_graphql) = (&client, &status_query, &bob.graphql);
     let status = eventually(Duration::from_secs(30), move || async move {
         let status = post_graphql(asking, bob_graphql, None, status_query).await;

@@ -43,11 +43,19 @@ pub enum Kind {
     Announcement,
     /// `profile`
     Profile,
+    /// `channel`
+    Channel,
+    /// `channel_commit`
+    ChannelCommit,
+    /// `key_package`
+    KeyPackage,
+    /// `channel_message`
+    ChannelMessage,
 }
 
 impl Kind {
     /// Every festival schema, in the order they are defined.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Festival,
         Kind::Area,
         Kind::Artist,
@@ -59,6 +67,19 @@ impl Kind {
         Kind::Booking,
         Kind::Announcement,
         Kind::Profile,
+        Kind::Channel,
+        Kind::ChannelCommit,
+        Kind::KeyPackage,
+        Kind::ChannelMessage,
+    ];
+
+    /// The schemas of secret groups (`docs/secret-groups.md`): their
+    /// documents carry MLS messages, which only the node reads.
+    pub const SECRET: [Kind; 4] = [
+        Kind::Channel,
+        Kind::ChannelCommit,
+        Kind::KeyPackage,
+        Kind::ChannelMessage,
     ];
 
     /// The schema's name.
@@ -75,6 +96,10 @@ impl Kind {
             Kind::Booking => "booking",
             Kind::Announcement => "announcement",
             Kind::Profile => "profile",
+            Kind::Channel => "channel",
+            Kind::ChannelCommit => "channel_commit",
+            Kind::KeyPackage => "key_package",
+            Kind::ChannelMessage => "channel_message",
         }
     }
 

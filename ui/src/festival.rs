@@ -327,7 +327,7 @@ mod tests {
     #[test]
     fn asks_for_every_kind_of_the_festival_in_one_query() {
         let query = festival_query();
-        for kind in Kind::ALL {
+        for kind in Kind::ALL.into_iter().filter(|kind| !Kind::SECRET.contains(kind)) {
             assert!(query.contains(&format!("{}", kind.schema_id())), "{kind:?}");
         }
         assert_eq!(query.matches("filter: { owner: { eq: $festival } }").count(), 8);

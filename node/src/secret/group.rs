@@ -10,14 +10,15 @@
 use lineup_core::{PrivateKey, PublicKey};
 use openmls::prelude::tls_codec::Deserialize as _;
 use openmls::prelude::{
-    Ciphersuite, GroupId, KeyPackageIn, LeafNodeIndex, MlsGroup, MlsGroupCreateConfig, MlsGroupJoinConfig,
-    MlsMessageBodyIn, MlsMessageIn, ProcessedMessageContent, ProtocolVersion, SenderRatchetConfiguration,
-    StagedWelcome, MIXED_PLAINTEXT_WIRE_FORMAT_POLICY,
+    Ciphersuite, GroupId, KeyPackage, KeyPackageBundle, KeyPackageIn, LeafNodeIndex, MlsGroup,
+    MlsGroupCreateConfig, MlsGroupJoinConfig, MlsMessageBodyIn, MlsMessageIn, ProcessedMessageContent,
+    ProtocolVersion, SenderRatchetConfiguration, StagedWelcome, MIXED_PLAINTEXT_WIRE_FORMAT_POLICY,
 };
+use openmls_traits::storage::StorageProvider as _;
 use openmls_traits::OpenMlsProvider;
 
 use super::identity::{credential, identity_key, member_key, KeySigner};
-use super::state::{Changes, Entries, GroupState};
+use super::state::{Changes, Entries, GroupProvider, GroupState};
 use super::SecretError;
 
 /// MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519: its signatures are ed25519,
@@ -74,7 +75,7 @@ impl KeyPackages {
     /// A new key package for `key`, encoded for publishing.
     pub fn generate(&mut self, key: &PrivateKey) -> Result<Vec<u8>, SecretError> {
         let before = self.state.entries();
-        let bundle = openmls::prelude::KeyPackage::builder()
+        let bundle = KeyPackage::builder()
             .build(
                 CIPHERSUITE,
                 self.state.provider(),
@@ -86,6 +87,20 @@ impl KeyPackages {
                 SecretError::Mls(format!("making a key package: {error}"))
             })?;
         encode(bundle.key_package())
+    }
+
+    /// Whether this device holds the private half of `key_package` (a
+    /// published one): `false` once a welcome used it.
+    pub fn holds(&self, key_package: &[u8]) -> bool {
+        let provider = self.state.provider();
+        let Ok(key_package) = validated_key_package(provider, key_package) else {
+            return false;
+        };
+        let Ok(hash_ref) = key_package.hash_ref(provider.crypto()) else {
+            return false;
+        };
+        let bundle: Result<Option<KeyPackageBundle>, _> = provider.storage().key_package(&hash_ref);
+        matches!(bundle, Ok(Some(_)))
     }
 
     /// How many unused key packages this device holds.
@@ -109,9 +124,16 @@ pub struct Commit {
     pub welcome: Option<Vec<u8>>,
 }
 
+/// What an incoming message must be.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    Message,
+    Commit,
+}
+
 /// What an incoming message was.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Processed {
+enum Processed {
     /// A message from a member.
     Message {
         /// The member who sent it.
@@ -213,20 +235,9 @@ impl SecretGroup {
     /// Adds the members whose (published) key packages are given, and
     /// applies the commit.
     pub fn add(&mut self, key: &PrivateKey, key_packages: &[Vec<u8>]) -> Result<Commit, SecretError> {
-        let crypto = self.state.provider().crypto();
         let key_packages = key_packages
             .iter()
-            .map(|bytes| {
-                let key_package = KeyPackageIn::tls_deserialize_exact(bytes.as_slice())
-                    .map_err(|error| SecretError::Malformed(format!("key package: {error}")))?
-                    .validate(crypto, ProtocolVersion::Mls10)
-                    .map_err(|error| SecretError::Malformed(format!("key package: {error}")))?;
-                let leaf = key_package.leaf_node();
-                member_key(leaf.credential(), leaf.signature_key().as_slice()).ok_or_else(|| {
-                    SecretError::Malformed("a key package whose credential is not its signing key".into())
-                })?;
-                Ok(key_package)
-            })
+            .map(|bytes| validated_key_package(self.state.provider(), bytes))
             .collect::<Result<Vec<_>, SecretError>>()?;
         self.undo_on_failure(|group, provider| {
             let (commit, welcome, _) = group
@@ -280,12 +291,36 @@ impl SecretGroup {
         })
     }
 
-    /// Processes a message or a commit from another member.
-    pub fn process(&mut self, message: &[u8]) -> Result<Processed, SecretError> {
+    /// Reads a message from a member: who sent it, and what. Anything else
+    /// (a commit, a proposal) is refused: commits are applied in the order
+    /// of the channel's commit chain, with [`SecretGroup::apply_commit`].
+    pub fn read(&mut self, message: &[u8]) -> Result<(PublicKey, Vec<u8>), SecretError> {
+        match self.process(message, Expect::Message)? {
+            Processed::Message { sender, plaintext } => Ok((sender, plaintext)),
+            Processed::Commit { .. } => unreachable!("only a message is processed"),
+        }
+    }
+
+    /// Applies a commit of another member; `true` if it removed this member.
+    pub fn apply_commit(&mut self, commit: &[u8]) -> Result<bool, SecretError> {
+        match self.process(commit, Expect::Commit)? {
+            Processed::Commit { removed_me } => Ok(removed_me),
+            Processed::Message { .. } => unreachable!("only a commit is processed"),
+        }
+    }
+
+    fn process(&mut self, message: &[u8], expect: Expect) -> Result<Processed, SecretError> {
         let message = MlsMessageIn::tls_deserialize_exact(message)
             .map_err(|error| SecretError::Malformed(format!("MLS message: {error}")))?
             .try_into_protocol_message()
             .map_err(|error| SecretError::Malformed(format!("MLS message: {error}")))?;
+        if message.group_id().as_slice() != self.id() {
+            return Err(SecretError::Rejected("a message for another group".into()));
+        }
+        let epoch = message.epoch().as_u64();
+        if epoch > self.epoch() {
+            return Err(SecretError::FromLaterEpoch(epoch));
+        }
         self.undo_on_failure(|group, provider| {
             let processed = group
                 .process_message(provider, message)
@@ -293,13 +328,16 @@ impl SecretGroup {
             // The sender's credential in the message's epoch: a member who has
             // left since still sent it.
             let sender = identity_key(processed.credential());
-            match processed.into_content() {
-                ProcessedMessageContent::ApplicationMessage(message) => Ok(Processed::Message {
-                    sender: sender
-                        .ok_or_else(|| SecretError::Rejected("a sender who is not a p2panda key".into()))?,
-                    plaintext: message.into_bytes(),
-                }),
-                ProcessedMessageContent::StagedCommitMessage(commit) => {
+            match (processed.into_content(), expect) {
+                (ProcessedMessageContent::ApplicationMessage(message), Expect::Message) => {
+                    Ok(Processed::Message {
+                        sender: sender.ok_or_else(|| {
+                            SecretError::Rejected("a sender who is not a p2panda key".into())
+                        })?,
+                        plaintext: message.into_bytes(),
+                    })
+                }
+                (ProcessedMessageContent::StagedCommitMessage(commit), Expect::Commit) => {
                     let one_identity = commit.add_proposals().all(|add| {
                         let leaf = add.add_proposal().key_package().leaf_node();
                         member_key(leaf.credential(), leaf.signature_key().as_slice()).is_some()
@@ -315,9 +353,8 @@ impl SecretGroup {
                         .map_err(|error| SecretError::Mls(format!("applying the commit: {error}")))?;
                     Ok(Processed::Commit { removed_me })
                 }
-                _ => Err(SecretError::Rejected(
-                    "proposals are not used in Lineup's groups".into(),
-                )),
+                (_, Expect::Message) => Err(SecretError::Rejected("not a message from a member".into())),
+                (_, Expect::Commit) => Err(SecretError::Rejected("not a commit".into())),
             }
         })
     }
@@ -342,7 +379,7 @@ impl SecretGroup {
     /// Runs `operation`; if it fails, the group is as it was before.
     fn undo_on_failure<T>(
         &mut self,
-        operation: impl FnOnce(&mut MlsGroup, &super::state::GroupProvider) -> Result<T, SecretError>,
+        operation: impl FnOnce(&mut MlsGroup, &GroupProvider) -> Result<T, SecretError>,
     ) -> Result<T, SecretError> {
         let before = self.state.entries();
         let result = operation(&mut self.group, self.state.provider());
@@ -352,6 +389,20 @@ impl SecretGroup {
         }
         result
     }
+}
+
+/// A published key package, checked: well formed, signed, and for a
+/// credential that names its signing key.
+fn validated_key_package(provider: &GroupProvider, bytes: &[u8]) -> Result<KeyPackage, SecretError> {
+    let key_package = KeyPackageIn::tls_deserialize_exact(bytes)
+        .map_err(|error| SecretError::Malformed(format!("key package: {error}")))?
+        .validate(provider.crypto(), ProtocolVersion::Mls10)
+        .map_err(|error| SecretError::Malformed(format!("key package: {error}")))?;
+    let leaf = key_package.leaf_node();
+    member_key(leaf.credential(), leaf.signature_key().as_slice()).ok_or_else(|| {
+        SecretError::Malformed("a key package whose credential is not its signing key".into())
+    })?;
+    Ok(key_package)
 }
 
 fn load_group(state: &GroupState, group_id: &[u8]) -> Result<MlsGroup, SecretError> {
@@ -369,7 +420,6 @@ fn encode(message: &impl openmls::prelude::tls_codec::Serialize) -> Result<Vec<u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::state::GroupProvider;
     use openmls::prelude::{BasicCredential, CredentialWithKey};
 
     /// A device: its key, its key packages, and its copy of the group.
@@ -414,7 +464,14 @@ mod tests {
         }
 
         fn read(&mut self, message: &[u8]) -> Result<Processed, SecretError> {
-            self.group().process(message)
+            match self.group().read(message) {
+                Ok((sender, plaintext)) => Ok(Processed::Message { sender, plaintext }),
+                Err(SecretError::Rejected(why)) if why == "not a message from a member" => {
+                    let removed_me = self.group().apply_commit(message)?;
+                    Ok(Processed::Commit { removed_me })
+                }
+                Err(error) => Err(error),
+            }
         }
 
         fn public_key(&self) -> PublicKey {
@@ -462,11 +519,13 @@ mod tests {
         let mut bystander = Device::new();
         bystander.key_package();
         let used = b.key_package();
-        b.key_package();
+        let kept = b.key_package();
         let key = a.key.clone();
-        let commit = a.group().add(&key, &[used]).unwrap();
+        let commit = a.group().add(&key, std::slice::from_ref(&used)).unwrap();
         b.join(&commit);
         assert_eq!(b.key_packages.count(), 1, "the other key package is kept");
+        assert!(!b.key_packages.holds(&used));
+        assert!(b.key_packages.holds(&kept));
         let welcome = commit.welcome.unwrap();
         assert!(SecretGroup::join(&welcome, &mut bystander.key_packages)
             .unwrap()
@@ -501,6 +560,20 @@ mod tests {
             Ok(Processed::Commit { removed_me: false })
         );
         assert_eq!(b.read(&early), Ok(text_from(&c, "sent in epoch 1")));
+    }
+
+    #[test]
+    fn a_message_from_an_epoch_not_reached_yet_waits() {
+        let (mut a, mut b, c) = three_members();
+        let key = a.key.clone();
+        let commit = a.group().remove(&key, &[c.public_key()]).unwrap();
+        let later = a.send("epoch 2");
+        assert_eq!(b.read(&later), Err(SecretError::FromLaterEpoch(2)));
+        b.read(&commit.commit).unwrap();
+        assert_eq!(b.read(&later), Ok(text_from(&a, "epoch 2")));
+        let mut elsewhere = SecretGroup::create(&c.key, b"another channel").unwrap();
+        let foreign = elsewhere.encrypt(&c.key, b"elsewhere").unwrap();
+        assert!(matches!(b.read(&foreign), Err(SecretError::Rejected(_))));
     }
 
     #[test]
@@ -550,12 +623,12 @@ mod tests {
     }
 
     /// A key package signed by `signer` whose credential names `named`.
-    fn key_package_naming(named: &PublicKey, signer: &PrivateKey) -> openmls::prelude::KeyPackage {
+    fn key_package_naming(named: &PublicKey, signer: &PrivateKey) -> KeyPackage {
         let credential = CredentialWithKey {
             credential: BasicCredential::new(named.as_bytes().to_vec()).into(),
             signature_key: signer.public_key().as_bytes().to_vec().into(),
         };
-        let bundle = openmls::prelude::KeyPackage::builder()
+        let bundle = KeyPackage::builder()
             .build(
                 CIPHERSUITE,
                 &GroupProvider::default(),

@@ -1,0 +1,338 @@
+//! Secret-group channels across nodes that sync over real QUIC on
+//! 127.0.0.1: members read each other, nobody else does, and no plaintext
+//! reaches any node's files.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use lineup_core::{DocumentId, PublicKey, Value};
+use lineup_node::auth::schemas::key_group_schemas;
+use lineup_node::key_file;
+use lineup_node::net::replication::{sync, Replicated, Role};
+use lineup_node::net::transport::Transport;
+use lineup_node::node::Node;
+use lineup_node::secret::channels::{NewChannel, Setting};
+use lineup_schemas::Kind;
+
+/// A node with its transport, on a data dir of its own.
+struct Device {
+    node: Node,
+    transport: Transport,
+    dir: PathBuf,
+    _temporary: tempfile::TempDir,
+}
+
+impl Device {
+    async fn start() -> Self {
+        let temporary = tempfile::tempdir().unwrap();
+        let dir = temporary.path().to_owned();
+        let (node, transport) = start_on(&dir).await;
+        Self {
+            node,
+            transport,
+            dir,
+            _temporary: temporary,
+        }
+    }
+
+    /// Stops the node and starts it again on the same data dir.
+    async fn restart(&mut self) {
+        self.node.stop().await.unwrap();
+        let (node, transport) = start_on(&self.dir).await;
+        (self.node, self.transport) = (node, transport);
+    }
+
+    fn key(&self) -> PublicKey {
+        self.node.public_key()
+    }
+
+    async fn texts(&self, channel: DocumentId) -> Vec<Result<String, String>> {
+        let messages = self.node.channel_messages(channel).await.unwrap();
+        messages
+            .into_iter()
+            .map(|message| message.letter.map(|letter| letter.text))
+            .collect()
+    }
+
+    async fn members(&self, channel: DocumentId) -> Option<Vec<PublicKey>> {
+        let state = self.node.channel_state(channel).await.unwrap();
+        state.member.then_some(state.members)
+    }
+}
+
+async fn start_on(dir: &Path) -> (Node, Transport) {
+    let node = Node::builder().data_dir(dir).spawn().await.unwrap();
+    let key = key_file::load_or_create(dir).unwrap();
+    let transport = Transport::bind(SocketAddr::from(([127, 0, 0, 1], 0)), &key).unwrap();
+    (node, transport)
+}
+
+/// One sync session between two devices, both ways.
+async fn sync_pair(a: &Device, b: &Device) {
+    let address = b.transport.local_addr().unwrap();
+    let (dialled, accepted) = tokio::join!(a.transport.connect(address, Some(b.key())), async {
+        b.transport.accept().await.unwrap().handshake().await
+    });
+    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap());
+    let (by_a, by_b) = tokio::join!(
+        sync(&a.node, &dialled, Role::Opener, &Replicated::Everything),
+        sync(&b.node, &accepted, Role::Acceptor, &Replicated::Everything)
+    );
+    by_a.unwrap();
+    by_b.unwrap();
+}
+
+/// Syncs every device with the first and back, so that all have everything.
+async fn sync_all(devices: &[&Device]) {
+    for round in 0..2 {
+        for other in &devices[1..] {
+            sync_pair(devices[0], other).await;
+        }
+        let _ = round;
+    }
+}
+
+/// Three devices, synced; the first has made a key group and a festival,
+/// which own the channels.
+async fn crew() -> ([Device; 3], DocumentId, DocumentId) {
+    let devices = [
+        Device::start().await,
+        Device::start().await,
+        Device::start().await,
+    ];
+    let (crew, festival) = crew_of(&devices[0]).await;
+    sync_all(&[&devices[0], &devices[1], &devices[2]]).await;
+    (devices, crew, festival)
+}
+
+/// A's key group and festival.
+async fn crew_of(organiser: &Device) -> (DocumentId, DocumentId) {
+    let crew = organiser
+        .node
+        .create(
+            key_group_schemas().key_group.clone(),
+            [("name".to_owned(), Value::Str("crew".into()))].into(),
+        )
+        .await
+        .unwrap();
+    let fields = [
+        ("owner", Value::Relation(crew)),
+        ("crew_leads", Value::Relation(crew)),
+        ("crew", Value::Relation(crew)),
+        ("name", Value::Str("Wiesenfest".into())),
+        ("description", Value::Str(String::new())),
+        ("place", Value::Str(String::new())),
+        ("start", Value::Int(0)),
+        ("end", Value::Int(0)),
+        ("time_zone", Value::Str("Europe/Berlin".into())),
+        ("demo", Value::Bool(false)),
+    ];
+    let festival = organiser
+        .node
+        .create(
+            Kind::Festival.schema_id().clone(),
+            fields
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    (crew, festival)
+}
+
+fn channel(crew: DocumentId, festival: DocumentId, setting: Setting, members: Vec<PublicKey>) -> NewChannel {
+    NewChannel {
+        festival,
+        owner: crew,
+        name: "security".into(),
+        setting,
+        members,
+    }
+}
+
+/// Every file in the data dir, raw.
+fn files_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file())
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect()
+}
+
+/// `text` as it could appear in a file: itself, in hex (either case), and
+/// in base64 at each of the three alignments.
+fn spellings(text: &str) -> Vec<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut spellings = vec![
+        bytes.to_vec(),
+        hex::encode(bytes).into_bytes(),
+        hex::encode_upper(bytes).into_bytes(),
+    ];
+    for shift in 0..3 {
+        let padded: Vec<u8> = std::iter::repeat_n(0, shift)
+            .chain(bytes.iter().copied())
+            .collect();
+        let encoded = base64(&padded);
+        // Skip the characters that the padding or the end touch.
+        let start = (shift * 4).div_ceil(3);
+        let end = encoded.len() - 4;
+        spellings.push(encoded.as_bytes()[start..end].to_vec());
+    }
+    spellings
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut text = String::new();
+    for chunk in bytes.chunks(3) {
+        let value = chunk.iter().enumerate().fold(0u32, |value, (at, byte)| {
+            value | u32::from(*byte) << (16 - 8 * at)
+        });
+        for at in 0..4 {
+            if at <= chunk.len() {
+                text.push(ALPHABET[(value >> (18 - 6 * at) & 63) as usize] as char);
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    text
+}
+
+fn assert_nowhere(text: &str, devices: &[&Device]) {
+    for device in devices {
+        for (path, bytes) in files_of(&device.dir) {
+            for spelling in spellings(text) {
+                assert!(
+                    !bytes
+                        .windows(spelling.len())
+                        .any(|window| window == spelling.as_slice()),
+                    "{text:?} is in {} as {:?}",
+                    path.display(),
+                    String::from_utf8_lossy(&spelling)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn base64_spellings_are_found_where_base64_hides_the_text() {
+    let text = "the gate code is 4711";
+    for prefix in ["", "x", "xy"] {
+        let encoded = base64(format!("{prefix}{text}, said Kim").as_bytes());
+        assert!(
+            spellings(text).iter().any(|spelling| encoded
+                .as_bytes()
+                .windows(spelling.len())
+                .any(|w| w == spelling.as_slice())),
+            "{prefix:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_read_a_channel_and_no_plaintext_reaches_any_file() {
+    let ([a, b, c], crew, festival) = crew().await;
+    let id = a
+        .node
+        .create_channel(channel(crew, festival, Setting::Chat, vec![b.key(), c.key()]))
+        .await
+        .unwrap();
+    a.node
+        .send_to_channel(id, "the gate code is 4711".into())
+        .await
+        .unwrap();
+    sync_all(&[&a, &b, &c]).await;
+    let everyone = Some(vec![a.key(), b.key(), c.key()]);
+    assert_eq!(b.members(id).await, everyone);
+    assert_eq!(c.members(id).await, everyone);
+    b.node
+        .send_to_channel(id, "copy that, gate B".into())
+        .await
+        .unwrap();
+    sync_all(&[&a, &b, &c]).await;
+    let both = vec![
+        Ok("the gate code is 4711".to_owned()),
+        Ok("copy that, gate B".to_owned()),
+    ];
+    for device in [&a, &b, &c] {
+        assert_eq!(device.texts(id).await, both);
+    }
+
+    for device in [&a, &b, &c] {
+        device.node.stop().await.unwrap();
+    }
+    assert_nowhere("the gate code is 4711", &[&a, &b, &c]);
+    assert_nowhere("copy that, gate B", &[&a, &b, &c]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_member_cannot_read_what_follows_and_a_restart_keeps_the_group() {
+    let ([a, mut b, c], crew, festival) = crew().await;
+    let id = a
+        .node
+        .create_channel(channel(crew, festival, Setting::Chat, vec![b.key(), c.key()]))
+        .await
+        .unwrap();
+    sync_all(&[&a, &b, &c]).await;
+
+    b.restart().await;
+    a.node.remove_channel_members(id, vec![c.key()]).await.unwrap();
+    a.node.send_to_channel(id, "C has left".into()).await.unwrap();
+    sync_all(&[&a, &b, &c]).await;
+    assert_eq!(b.members(id).await, Some(vec![a.key(), b.key()]));
+    assert_eq!(b.texts(id).await, vec![Ok("C has left".to_owned())]);
+    assert_eq!(c.members(id).await, None);
+    let on_c = c.texts(id).await;
+    assert!(matches!(&on_c[..], [Err(_)]), "{on_c:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_joins_later_reads_earlier_notes_but_not_earlier_chat() {
+    let ([a, b, d], crew, festival) = crew().await;
+    let chat = a
+        .node
+        .create_channel(channel(crew, festival, Setting::Chat, vec![b.key()]))
+        .await
+        .unwrap();
+    let notes = a
+        .node
+        .create_channel(channel(crew, festival, Setting::Notes, vec![b.key()]))
+        .await
+        .unwrap();
+    a.node
+        .send_to_channel(chat, "before D: chat".into())
+        .await
+        .unwrap();
+    a.node
+        .send_to_channel(notes, "before D: notes".into())
+        .await
+        .unwrap();
+    sync_all(&[&a, &b, &d]).await;
+    for (channel, text) in [(chat, "before D: chat"), (notes, "before D: notes")] {
+        assert_eq!(b.texts(channel).await, vec![Ok(text.to_owned())]);
+        let on_d = d.texts(channel).await;
+        assert!(matches!(&on_d[..], [Err(_)]), "not a member yet: {on_d:?}");
+    }
+
+    a.node.add_channel_members(chat, vec![d.key()]).await.unwrap();
+    a.node.add_channel_members(notes, vec![d.key()]).await.unwrap();
+    sync_all(&[&a, &b, &d]).await;
+    assert_eq!(d.texts(notes).await, vec![Ok("before D: notes".to_owned())]);
+    let on_d = d.texts(chat).await;
+    assert!(matches!(&on_d[..], [Err(_)]), "sent before D joined: {on_d:?}");
+    d.node.send_to_channel(chat, "D here".into()).await.unwrap();
+    sync_all(&[&a, &b, &d]).await;
+    assert_eq!(
+        a.texts(chat).await,
+        vec![Ok("before D: chat".to_owned()), Ok("D here".to_owned())]
+    );
+}
