@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use lineup_core::{DocumentId, PublicKey, Value};
+use lineup_core::{DocumentId, DocumentViewId, OperationId, PublicKey, Value};
 use lineup_node::auth::schemas::key_group_schemas;
 use lineup_node::key_file;
 use lineup_node::net::replication::{sync, Replicated, Role};
@@ -94,17 +94,60 @@ async fn sync_all(devices: &[&Device]) {
     }
 }
 
-/// Three devices, synced; the first has made a key group and a festival,
+/// `N` devices, synced; the first has made a key group and a festival,
 /// which own the channels.
-async fn crew() -> ([Device; 3], DocumentId, DocumentId) {
-    let devices = [
-        Device::start().await,
-        Device::start().await,
-        Device::start().await,
-    ];
+async fn crew<const N: usize>() -> ([Device; N], DocumentId, DocumentId) {
+    let mut devices = Vec::new();
+    for _ in 0..N {
+        devices.push(Device::start().await);
+    }
     let (crew, festival) = crew_of(&devices[0]).await;
-    sync_all(&[&devices[0], &devices[1], &devices[2]]).await;
+    sync_all(&devices.iter().collect::<Vec<_>>()).await;
+    let Ok(devices) = <[Device; N]>::try_from(devices) else {
+        unreachable!("N devices were started")
+    };
     (devices, crew, festival)
+}
+
+/// Lets `member` change what the crew owns, as the crew's creator.
+async fn make_admin(organiser: &Device, member: &Device, crew: DocumentId) {
+    let schemas = key_group_schemas();
+    let request = member
+        .node
+        .create(
+            schemas.request.clone(),
+            [
+                ("key_group".to_owned(), Value::Relation(crew)),
+                ("member".to_owned(), Value::RelationList(Vec::new())),
+            ]
+            .into(),
+        )
+        .await
+        .unwrap();
+    sync_pair(organiser, member).await;
+    let request_view = DocumentViewId::from(OperationId(*request.hash()));
+    let fields = [
+        ("owner", Value::Relation(crew)),
+        ("request", Value::PinnedRelation(request_view)),
+        ("schema", Value::Str(String::new())),
+        ("accepted", Value::Bool(true)),
+        ("can_authorise", Value::Bool(false)),
+        ("can_create", Value::Bool(true)),
+        ("can_update", Value::Bool(true)),
+        ("can_delete", Value::Bool(true)),
+        ("valid_until", Value::Str(String::new())),
+    ];
+    organiser
+        .node
+        .create(
+            schemas.membership.clone(),
+            fields
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        )
+        .await
+        .unwrap();
 }
 
 /// A's key group and festival.
@@ -335,4 +378,189 @@ async fn who_joins_later_reads_earlier_notes_but_not_earlier_chat() {
         a.texts(chat).await,
         vec![Ok("before D: chat".to_owned()), Ok("D here".to_owned())]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_commits_on_both_sides_of_a_partition_converge() {
+    let ([a, b, c, d], crew, festival) = crew().await;
+    make_admin(&a, &b, crew).await;
+    let id = a
+        .node
+        .create_channel(channel(crew, festival, Setting::Chat, vec![b.key(), c.key()]))
+        .await
+        .unwrap();
+    sync_all(&[&a, &b, &c, &d]).await;
+
+    // A and D on one side, B and C on the other: each side changes the
+    // members in the same epoch, and talks in it.
+    a.node.add_channel_members(id, vec![d.key()]).await.unwrap();
+    a.node.send_to_channel(id, "A, with D in".into()).await.unwrap();
+    sync_pair(&a, &d).await;
+    b.node.remove_channel_members(id, vec![c.key()]).await.unwrap();
+    b.node.send_to_channel(id, "B, with C out".into()).await.unwrap();
+    sync_pair(&b, &c).await;
+    assert_eq!(a.node.channel_state(id).await.unwrap().epoch, 2);
+    assert_eq!(b.node.channel_state(id).await.unwrap().epoch, 2);
+
+    // Healed: one commit wins, its loser's change is made again after it,
+    // and the letters of the lost epoch are sent again.
+    for _ in 0..3 {
+        sync_all(&[&a, &b, &c, &d]).await;
+    }
+    let mut expected = vec![a.key(), b.key(), d.key()];
+    expected.sort();
+    let epochs: Vec<u64> = futures_epochs(&[&a, &b, &d], id).await;
+    assert_eq!(epochs, vec![3, 3, 3], "one commit each, the loser made again");
+    for device in [&a, &b, &d] {
+        let mut members = device.members(id).await.expect("a member");
+        members.sort();
+        assert_eq!(members, expected);
+    }
+    let both = vec![Ok("A, with D in".to_owned()), Ok("B, with C out".to_owned())];
+    for device in [&a, &b] {
+        let mut texts = device.texts(id).await;
+        texts.sort();
+        assert_eq!(texts, both, "each letter once, sent again if its epoch lost");
+    }
+    // D reads B's letter only if A's commit, which added D, won: if B's
+    // did, D joined after the letter, as A added D again.
+    let on_d = d.texts(id).await;
+    assert!(on_d.contains(&Ok("A, with D in".to_owned())), "{on_d:?}");
+    assert_eq!(on_d.len(), 2, "{on_d:?}");
+    assert_eq!(c.members(id).await, None);
+}
+
+async fn futures_epochs(devices: &[&Device], channel: DocumentId) -> Vec<u64> {
+    let mut epochs = Vec::new();
+    for device in devices {
+        epochs.push(device.node.channel_state(channel).await.unwrap().epoch);
+    }
+    epochs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_offline_for_two_epochs_catches_up() {
+    let ([a, b, c, d], crew, festival) = crew().await;
+    let id = a
+        .node
+        .create_channel(channel(crew, festival, Setting::Chat, vec![b.key(), c.key()]))
+        .await
+        .unwrap();
+    sync_all(&[&a, &b, &c, &d]).await;
+
+    // C is away while D comes and B goes.
+    a.node.add_channel_members(id, vec![d.key()]).await.unwrap();
+    a.node.send_to_channel(id, "D is in".into()).await.unwrap();
+    a.node.remove_channel_members(id, vec![b.key()]).await.unwrap();
+    a.node.send_to_channel(id, "B is out".into()).await.unwrap();
+    sync_all(&[&a, &b, &d]).await;
+    assert_eq!(c.node.channel_state(id).await.unwrap().epoch, 1);
+
+    sync_pair(&c, &a).await;
+    let state = c.node.channel_state(id).await.unwrap();
+    assert_eq!(state.epoch, 3);
+    let mut members = state.members;
+    members.sort();
+    let mut expected = vec![a.key(), c.key(), d.key()];
+    expected.sort();
+    assert_eq!(members, expected);
+    assert_eq!(
+        c.texts(id).await,
+        vec![Ok("D is in".to_owned()), Ok("B is out".to_owned())]
+    );
+    let on_b = b.texts(id).await;
+    assert_eq!(on_b[0], Ok("D is in".to_owned()));
+    assert!(on_b[1].is_err(), "B was out: {on_b:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_replayed_or_forged_channel_documents_change_no_group() {
+    let ([a, b, mallory], crew, festival) = crew().await;
+    make_admin(&a, &mallory, crew).await;
+    let id = a
+        .node
+        .create_channel(channel(
+            crew,
+            festival,
+            Setting::Chat,
+            vec![b.key(), mallory.key()],
+        ))
+        .await
+        .unwrap();
+    a.node.send_to_channel(id, "first".into()).await.unwrap();
+    sync_all(&[&a, &b, &mallory]).await;
+    let message = |ciphertext: String| {
+        [
+            ("owner".to_owned(), Value::Str(mallory.key().to_string())),
+            ("channel".to_owned(), Value::Relation(id)),
+            ("ciphertext".to_owned(), Value::Str(ciphertext)),
+        ]
+        .into()
+    };
+    // Not hex; not a sealed letter; A's letter copied under Mallory's name.
+    let schema = Kind::ChannelMessage.schema_id().clone();
+    let first = a.node.channel_messages(id).await.unwrap()[0].id;
+    let copied = match &a.node.document(first).await.unwrap().unwrap().fields.unwrap()["ciphertext"].value {
+        Value::Str(ciphertext) => ciphertext.clone(),
+        other => panic!("{other:?}"),
+    };
+    for ciphertext in ["not hex".to_owned(), "09ff".to_owned(), copied] {
+        mallory
+            .node
+            .create(schema.clone(), message(ciphertext))
+            .await
+            .unwrap();
+    }
+    // A commit that does not apply, in the next epoch.
+    let head = a.node.channel_state(id).await.unwrap();
+    let commits = Kind::ChannelCommit.schema_id().clone();
+    let first_commit = a
+        .node
+        .documents(commits.clone(), lineup_node::query::DocumentQuery::default())
+        .await
+        .unwrap()
+        .items[0]
+        .id;
+    mallory
+        .node
+        .create(
+            commits,
+            [
+                ("owner".to_owned(), Value::Relation(id)),
+                ("previous".to_owned(), Value::Str(first_commit.to_string())),
+                ("epoch".to_owned(), Value::Int(2)),
+                ("commit".to_owned(), Value::Str("0001".into())),
+                ("welcome".to_owned(), Value::Str(String::new())),
+                ("secrets".to_owned(), Value::Str(String::new())),
+            ]
+            .into(),
+        )
+        .await
+        .unwrap();
+    sync_all(&[&a, &b, &mallory]).await;
+
+    for device in [&a, &b] {
+        assert_eq!(
+            device.node.channel_state(id).await.unwrap(),
+            head,
+            "the group is as it was"
+        );
+        let texts = device.texts(id).await;
+        assert_eq!(texts[0], Ok("first".to_owned()));
+        assert_eq!(texts.len(), 4, "{texts:?}");
+        for refused in &texts[1..] {
+            let why = refused.as_ref().unwrap_err();
+            assert!(!why.is_empty(), "{texts:?}");
+        }
+    }
+    // And the channel still works.
+    a.node
+        .remove_channel_members(id, vec![mallory.key()])
+        .await
+        .unwrap();
+    a.node.send_to_channel(id, "after".into()).await.unwrap();
+    sync_all(&[&a, &b, &mallory]).await;
+    let read: Vec<_> = b.texts(id).await.into_iter().filter_map(Result::ok).collect();
+    assert_eq!(read, ["first", "after"]);
+    assert_eq!(b.node.channel_state(id).await.unwrap().epoch, 2);
 }

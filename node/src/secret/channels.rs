@@ -8,6 +8,10 @@
 //! their documents are applied, in a transaction of its own; a crash in
 //! between is caught up on at the next start.
 
+mod chain;
+mod fields;
+mod reading;
+
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -15,10 +19,12 @@ use lineup_core::{Document, DocumentId, Operation, PrivateKey, PublicKey, Value}
 use lineup_schemas::Kind;
 use rusqlite::Connection;
 
+use fields::{documents, group_id, hex_field, owned_by, relation_field, str_field};
+
 use super::letter::{Letter, Sealed};
 use super::{long_term, KeyPackages, Sealer, SecretError, SecretGroup};
 use crate::ingest::{Applied, IngestError, NextArgsError};
-use crate::query::{Condition, DocumentQuery, Filter};
+use crate::query::{Condition, Filter};
 use crate::replica::{OwnPublisher, Replica};
 use crate::store::secrets::{self as kept, AppliedCommit, KeptMessage, Reading, KEY_PACKAGES};
 use crate::store::StoreError;
@@ -135,17 +141,6 @@ pub struct ChannelMessage {
     pub sender: PublicKey,
     /// What they wrote, or why this device cannot read it.
     pub letter: Result<Letter, String>,
-}
-
-/// A commit document, read.
-struct CommitDocument {
-    id: DocumentId,
-    author: PublicKey,
-    previous: Option<DocumentId>,
-    epoch: u64,
-    commit: Vec<u8>,
-    welcome: Option<Vec<u8>>,
-    secrets: Vec<u8>,
 }
 
 /// This device's part in every channel.
@@ -309,9 +304,17 @@ impl Channels {
         text: String,
         now_ms: i64,
     ) -> Result<(DocumentId, Vec<Applied>), ChannelError> {
-        let setting = self.setting(replica, channel)?;
-        let letter = Letter::new(text, now_ms);
-        let secret = match setting {
+        self.send_letter(replica, key, channel, &Letter::new(text, now_ms))
+    }
+
+    fn send_letter(
+        &mut self,
+        replica: &mut Replica,
+        key: &PrivateKey,
+        channel: DocumentId,
+        letter: &Letter,
+    ) -> Result<(DocumentId, Vec<Applied>), ChannelError> {
+        let secret = match self.setting(replica, channel)? {
             Setting::Notes => Some(self.latest_long_term(replica.connection(), channel)?),
             Setting::Chat => None,
         };
@@ -342,6 +345,7 @@ impl Channels {
                 message_id: group_id(&applied.document_id),
                 sender: key.public_key().as_bytes().to_vec(),
                 reading: Reading::Read(letter.encode()),
+                sent_in_epoch: Some(group.epoch()),
             };
             kept::keep_message(connection, &self.sealer, &group_id(&channel), &message)?;
             kept::save_state(
@@ -355,16 +359,47 @@ impl Channels {
         self.forget_groups_on_error(result)
     }
 
+    /// Sends again, in the group's current epoch, the letters this device
+    /// sealed in `epoch` or later: those epochs lost to concurrent commits,
+    /// so some members cannot read them.
+    fn send_again(
+        &mut self,
+        replica: &mut Replica,
+        key: &PrivateKey,
+        channel: DocumentId,
+        epoch: u64,
+    ) -> Result<Vec<Applied>, ChannelError> {
+        let mut published = Vec::new();
+        for mut message in
+            kept::kept_messages(replica.connection(), &self.sealer, &group_id(&channel), false)?
+        {
+            let (Reading::Read(bytes), Some(sent_in)) = (&message.reading, message.sent_in_epoch) else {
+                continue;
+            };
+            if sent_in < epoch {
+                continue;
+            }
+            let mut letter = Letter::decode(bytes)?;
+            letter.resends = Some(message.message_id.clone());
+            published.extend(self.send_letter(replica, key, channel, &letter)?.1);
+            message.sent_in_epoch = None;
+            let sealer = &self.sealer;
+            replica
+                .write(|connection| kept::keep_message(connection, sealer, &group_id(&channel), &message))?;
+        }
+        Ok(published)
+    }
+
     /// The channel as this device sees it.
     pub fn state(&mut self, replica: &Replica, channel: DocumentId) -> Result<ChannelState, ChannelError> {
         self.load(replica.connection(), channel)?;
         Ok(match self.groups.get(&channel) {
-            Some(group) => ChannelState {
-                member: group.is_member(),
+            Some(group) if group.is_member() => ChannelState {
+                member: true,
                 members: group.members(),
                 epoch: group.epoch(),
             },
-            None => ChannelState {
+            _ => ChannelState {
                 member: false,
                 members: Vec::new(),
                 epoch: 0,
@@ -379,7 +414,6 @@ impl Channels {
         replica: &Replica,
         channel: DocumentId,
     ) -> Result<Vec<ChannelMessage>, ChannelError> {
-        let mut seen = HashSet::new();
         let mut messages = Vec::new();
         for message in kept::kept_messages(replica.connection(), &self.sealer, &group_id(&channel), false)? {
             let (Ok(id), Ok(sender)) = (
@@ -388,30 +422,35 @@ impl Channels {
             ) else {
                 continue;
             };
-            let sender = PublicKey::from_checked_bytes(sender);
             let letter = match message.reading {
                 Reading::Read(bytes) => Letter::decode(&bytes).map_err(|error| error.to_string()),
                 Reading::Unreadable { why, .. } => Err(why),
             };
-            if let Ok(letter) = &letter {
-                if !seen.insert((sender, letter.id.clone())) {
-                    continue;
-                }
-            }
             messages.push(ChannelMessage {
                 id: DocumentId::from(id),
-                sender,
+                sender: PublicKey::from_checked_bytes(sender),
                 letter,
             });
         }
-        messages.sort_by_key(|message| {
-            (
-                message
+        // A letter sent again stands for the message it was sent again for.
+        let sent_again: HashSet<Vec<u8>> = messages
+            .iter()
+            .filter_map(|message| message.letter.as_ref().ok()?.resends.clone())
+            .collect();
+        let mut seen = HashSet::new();
+        messages.retain(|message| {
+            !sent_again.contains(&group_id(&message.id))
+                && message
                     .letter
                     .as_ref()
-                    .map_or(i64::MAX, |letter| letter.sent_at_ms),
-                message.id,
-            )
+                    .map_or(true, |letter| seen.insert((message.sender, letter.id.clone())))
+        });
+        messages.sort_by_key(|message| {
+            let sent_at = message
+                .letter
+                .as_ref()
+                .map_or(i64::MAX, |letter| letter.sent_at_ms);
+            (sent_at, message.id)
         });
         Ok(messages)
     }
@@ -438,17 +477,18 @@ impl Channels {
         }
         channels.sort();
         channels.dedup();
+        let mut published = Vec::new();
         for channel in &channels {
-            self.follow_chain(replica, *channel)?;
+            published.extend(self.follow_chain(replica, key, *channel)?);
         }
         for document in messages {
             self.read_message(replica, document)?;
         }
-        if channels.is_empty() {
-            return Ok(Vec::new());
+        if !channels.is_empty() {
+            // A welcome among the commits may have used a key package.
+            published.extend(self.replenish_key_packages(replica, key)?);
         }
-        // A welcome among the commits may have used a key package.
-        self.replenish_key_packages(replica, key)
+        Ok(published)
     }
 
     /// At start: follows every channel's chain and reads every message not
@@ -458,13 +498,15 @@ impl Channels {
         replica: &mut Replica,
         key: &PrivateKey,
     ) -> Result<Vec<Applied>, ChannelError> {
+        let mut published = Vec::new();
         for channel in documents(replica, Kind::Channel, Vec::new())? {
-            self.follow_chain(replica, channel.id)?;
+            published.extend(self.follow_chain(replica, key, channel.id)?);
         }
         for message in documents(replica, Kind::ChannelMessage, Vec::new())? {
             self.read_message(replica, &message)?;
         }
-        self.replenish_key_packages(replica, key)
+        published.extend(self.replenish_key_packages(replica, key)?);
+        Ok(published)
     }
 
     /// Makes a commit with `change` on the group as it stands here, and
@@ -560,265 +602,6 @@ impl Channels {
             group.epoch().saturating_sub(STATES_KEPT),
         )?;
         Ok(applied)
-    }
-
-    /// Brings this device's copy of the channel's group to the end of the
-    /// chain every member follows: joins from a welcome, goes back when a
-    /// commit it applied lost, applies the commits it has not.
-    fn follow_chain(&mut self, replica: &mut Replica, channel: DocumentId) -> Result<(), ChannelError> {
-        let Some(channel_document) = replica.document(&channel)? else {
-            return Ok(());
-        };
-        let commits = commit_documents(replica, &channel_document)?;
-        loop {
-            let chain = winning_chain(&commits, &self.void);
-            let id = group_id(&channel);
-            let applied = kept::applied_commits(replica.connection(), &id)?;
-            // Where this device's commits leave the chain, if they do.
-            let lost = applied.iter().find(|commit| {
-                commit.epoch > 0
-                    && chain
-                        .get(commit.epoch as usize - 1)
-                        .is_none_or(|winner| group_id(&winner.id) != commit.commit_id)
-            });
-            if let Some(lost) = lost {
-                let epoch = lost.epoch;
-                self.go_back(replica, &channel, epoch)?;
-                continue;
-            }
-            self.load(replica.connection(), channel)?;
-            let Some(group) = self.groups.get(&channel) else {
-                if !self.join(replica, &channel, &chain)? {
-                    return Ok(());
-                }
-                continue;
-            };
-            if !group.is_member() {
-                return Ok(());
-            }
-            let Some(next) = chain.get(group.epoch() as usize) else {
-                break;
-            };
-            if !self.apply(replica, &channel, next)? {
-                self.void.insert(next.id);
-            }
-        }
-        self.retry_messages(replica, channel)
-    }
-
-    /// Goes back to the state before the commit that led to `epoch`: it
-    /// lost. Without that state (it is too old, or that commit made this
-    /// device a member), the group is forgotten here.
-    fn go_back(
-        &mut self,
-        replica: &mut Replica,
-        channel: &DocumentId,
-        epoch: u64,
-    ) -> Result<(), ChannelError> {
-        let id = group_id(channel);
-        self.groups.remove(channel);
-        let sealer = &self.sealer;
-        replica.write(
-            |connection| match kept::state_at(connection, sealer, &id, epoch - 1)? {
-                Some(state) => {
-                    kept::replace_state(connection, sealer, &id, &state)?;
-                    kept::drop_commits_from(connection, &id, epoch)
-                }
-                None => kept::forget_group(connection, &id),
-            },
-        )?;
-        Ok(())
-    }
-
-    /// Joins the channel from the first welcome in its chain that is for
-    /// this device; `false` if there is none.
-    fn join(
-        &mut self,
-        replica: &mut Replica,
-        channel: &DocumentId,
-        chain: &[&CommitDocument],
-    ) -> Result<bool, ChannelError> {
-        for (position, commit) in chain.iter().enumerate() {
-            let Some(welcome) = &commit.welcome else { continue };
-            let Ok(Some(mut group)) = SecretGroup::join(welcome, &mut self.key_packages) else {
-                continue;
-            };
-            if group.epoch() != position as u64 + 1 {
-                continue;
-            }
-            // The secrets the commit carries: the long-term secrets of the
-            // epochs before this device joined.
-            let secrets = group
-                .read(&commit.secrets)
-                .ok()
-                .filter(|(sender, _)| *sender == commit.author)
-                .and_then(|(_, list)| long_term::decode_list(&list).ok())
-                .unwrap_or_default();
-            let id = group_id(channel);
-            let record = AppliedCommit {
-                epoch: group.epoch(),
-                commit_id: group_id(&commit.id),
-            };
-            let sealer = &self.sealer;
-            let key_package_changes = self.key_packages.take_changes();
-            replica.write(|connection| {
-                for (epoch, secret) in &secrets {
-                    kept::save_long_term(connection, sealer, &id, *epoch, secret)?;
-                }
-                let (epoch, secret) =
-                    long_term::derive(&group).map_err(|error| StoreError::Failed(error.to_string()))?;
-                kept::save_long_term(connection, sealer, &id, epoch, &secret)?;
-                kept::save_state(connection, sealer, KEY_PACKAGES, &key_package_changes)?;
-                kept::save_state(connection, sealer, &id, &group.take_changes())?;
-                kept::push_commit(connection, sealer, &id, &record, &group.entries())
-            })?;
-            self.groups.insert(*channel, group);
-            return Ok(true);
-        }
-        Ok(false)
-    }
-
-    /// Applies the next commit of the chain; `false` if it does not apply
-    /// (it is then left out of the chain, here as on every member).
-    fn apply(
-        &mut self,
-        replica: &mut Replica,
-        channel: &DocumentId,
-        commit: &CommitDocument,
-    ) -> Result<bool, ChannelError> {
-        let id = group_id(channel);
-        let Some(group) = self.groups.get_mut(channel) else {
-            return Ok(false);
-        };
-        let removed_me = match group.apply_commit(&commit.commit) {
-            Ok(removed_me) => removed_me,
-            Err(error) => {
-                tracing::warn!(commit = %commit.id, %error, "a channel commit does not apply");
-                return Ok(false);
-            }
-        };
-        let record = AppliedCommit {
-            epoch: group.epoch(),
-            commit_id: group_id(&commit.id),
-        };
-        let sealer = &self.sealer;
-        let saved = replica.write(|connection| {
-            if removed_me {
-                return kept::forget_group(connection, &id);
-            }
-            let (epoch, secret) =
-                long_term::derive(group).map_err(|error| StoreError::Failed(error.to_string()))?;
-            kept::save_long_term(connection, sealer, &id, epoch, &secret)?;
-            kept::save_state(connection, sealer, &id, &group.take_changes())?;
-            kept::push_commit(connection, sealer, &id, &record, &group.entries())?;
-            kept::drop_states_before(connection, &id, record.epoch.saturating_sub(STATES_KEPT))
-        });
-        if removed_me || saved.is_err() {
-            self.groups.remove(channel);
-        }
-        saved?;
-        Ok(true)
-    }
-
-    /// Reads a message document, once (or again, if it waited for this
-    /// device to learn more).
-    fn read_message(&mut self, replica: &mut Replica, document: &Document) -> Result<(), ChannelError> {
-        let message_id = group_id(&document.id);
-        let Ok(channel) = relation_field(document, "channel") else {
-            return Ok(());
-        };
-        let retrying = kept::kept_messages(replica.connection(), &self.sealer, &group_id(&channel), true)?
-            .iter()
-            .any(|message| message.message_id == message_id);
-        if !retrying && kept::has_message(replica.connection(), &message_id)? {
-            return Ok(());
-        }
-        self.load(replica.connection(), channel)?;
-        let reading = match hex_field(document, "ciphertext").and_then(|bytes| Sealed::decode(&bytes)) {
-            Err(error) => Reading::Unreadable {
-                why: error.to_string(),
-                retry: false,
-            },
-            Ok(Sealed::Mls(message)) => match self.groups.get_mut(&channel) {
-                None => Reading::Unreadable {
-                    why: "this device is not a member of the channel".into(),
-                    retry: true,
-                },
-                Some(group) => match group.read(&message) {
-                    Ok((sender, _)) if sender != document.author => Reading::Unreadable {
-                        why: "sealed by another member than the one who sent it".into(),
-                        retry: false,
-                    },
-                    Ok((_, plaintext)) => Reading::Read(plaintext),
-                    Err(error @ SecretError::FromLaterEpoch(_)) => Reading::Unreadable {
-                        why: error.to_string(),
-                        retry: true,
-                    },
-                    Err(error) => Reading::Unreadable {
-                        why: error.to_string(),
-                        retry: false,
-                    },
-                },
-            },
-            Ok(Sealed::LongTerm {
-                epoch,
-                nonce,
-                ciphertext,
-            }) => {
-                let secrets = kept::long_term(replica.connection(), &self.sealer, &group_id(&channel))?;
-                match secrets.iter().find(|(known, _)| *known == epoch) {
-                    None => Reading::Unreadable {
-                        why: format!(
-                            "this device has not learnt the channel's long-term secret of epoch {epoch}"
-                        ),
-                        retry: true,
-                    },
-                    Some((_, secret)) => {
-                        match long_term::open(&group_id(&channel), epoch, secret, &nonce, &ciphertext) {
-                            Ok(plaintext) => Reading::Read(plaintext),
-                            Err(error) => Reading::Unreadable {
-                                why: error.to_string(),
-                                retry: false,
-                            },
-                        }
-                    }
-                }
-            }
-        };
-        let message = KeptMessage {
-            message_id,
-            sender: document.author.as_bytes().to_vec(),
-            reading,
-        };
-        let sealer = &self.sealer;
-        let changes = self
-            .groups
-            .get_mut(&channel)
-            .map(SecretGroup::take_changes)
-            .unwrap_or_default();
-        let saved = replica.write(|connection| {
-            kept::keep_message(connection, sealer, &group_id(&channel), &message)?;
-            kept::save_state(connection, sealer, &group_id(&channel), &changes)
-        });
-        if saved.is_err() {
-            self.groups.remove(&channel);
-        }
-        Ok(saved?)
-    }
-
-    /// Reads again the channel's messages that waited for this device to
-    /// learn more.
-    fn retry_messages(&mut self, replica: &mut Replica, channel: DocumentId) -> Result<(), ChannelError> {
-        let waiting = kept::kept_messages(replica.connection(), &self.sealer, &group_id(&channel), true)?;
-        for message in waiting {
-            let Ok(hash) = lineup_core::Hash::from_bytes(&message.message_id) else {
-                continue;
-            };
-            if let Some(document) = replica.document(&DocumentId::from(hash))? {
-                self.read_message(replica, &document)?;
-            }
-        }
-        Ok(())
     }
 
     /// Loads the channel's group from the store, if this device is in it
@@ -933,112 +716,4 @@ fn use_key_packages(
             Ok(bytes.clone())
         })
         .collect()
-}
-
-/// The chain every member follows: from the first commit (made by the
-/// channel's creator), each step is the commit with the lowest id among
-/// those that follow the step before, lead to the next epoch and apply.
-fn winning_chain<'a>(commits: &'a [CommitDocument], void: &HashSet<DocumentId>) -> Vec<&'a CommitDocument> {
-    let mut chain: Vec<&CommitDocument> = Vec::new();
-    loop {
-        let previous = chain.last().map(|commit| commit.id);
-        let next = commits
-            .iter()
-            .filter(|commit| commit.previous == previous && commit.epoch == chain.len() as u64 + 1)
-            .filter(|commit| !void.contains(&commit.id))
-            .min_by_key(|commit| commit.id.to_string());
-        match next {
-            Some(next) => chain.push(next),
-            None => return chain,
-        }
-    }
-}
-
-/// The channel's commit documents that are well formed; the first ones must
-/// be by the channel's creator, who alone holds the group at epoch 0.
-fn commit_documents(replica: &Replica, channel: &Document) -> Result<Vec<CommitDocument>, ChannelError> {
-    let filters = vec![Filter::field("owner", Condition::Eq(Value::Relation(channel.id)))];
-    let documents = documents(replica, Kind::ChannelCommit, filters)?;
-    Ok(documents
-        .iter()
-        .filter_map(|document| {
-            let previous = str_field(document, "previous")?;
-            let previous = if previous.is_empty() {
-                None
-            } else {
-                Some(previous.parse().ok()?)
-            };
-            if previous.is_none() && document.author != channel.author {
-                return None;
-            }
-            let welcome = hex_field(document, "welcome").ok()?;
-            Some(CommitDocument {
-                id: document.id,
-                author: document.author,
-                previous,
-                epoch: match field(document, "epoch")? {
-                    Value::Int(epoch) => u64::try_from(*epoch).ok()?,
-                    _ => return None,
-                },
-                commit: hex_field(document, "commit").ok()?,
-                welcome: (!welcome.is_empty()).then_some(welcome),
-                secrets: hex_field(document, "secrets").ok()?,
-            })
-        })
-        .collect())
-}
-
-/// Every live document of a festival schema that meets `filters`.
-fn documents(replica: &Replica, kind: Kind, filters: Vec<Filter>) -> Result<Vec<Document>, ChannelError> {
-    let mut all = Vec::new();
-    let mut after = None;
-    loop {
-        let query = DocumentQuery {
-            filters: filters.clone(),
-            after,
-            first: 1_000,
-            count_total: false,
-            ..DocumentQuery::default()
-        };
-        let Some(page) = replica.documents(kind.schema_id(), &query)? else {
-            return Ok(all);
-        };
-        after = page.items.last().map(|document| document.id);
-        all.extend(page.items);
-        if !page.has_next_page {
-            return Ok(all);
-        }
-    }
-}
-
-fn owned_by(key: &PrivateKey) -> Filter {
-    Filter::field("owner", Condition::Eq(Value::Str(key.public_key().to_string())))
-}
-
-/// A group's id: its channel document's id, as bytes.
-fn group_id(document: &DocumentId) -> Vec<u8> {
-    document.hash().to_bytes().to_vec()
-}
-
-fn field<'a>(document: &'a Document, name: &str) -> Option<&'a Value> {
-    Some(&document.fields.as_ref()?.get(name)?.value)
-}
-
-fn str_field<'a>(document: &'a Document, name: &str) -> Option<&'a str> {
-    match field(document, name)? {
-        Value::Str(text) => Some(text),
-        _ => None,
-    }
-}
-
-fn hex_field(document: &Document, name: &str) -> Result<Vec<u8>, SecretError> {
-    let text = str_field(document, name).ok_or_else(|| SecretError::Malformed(format!("no {name}")))?;
-    hex::decode(text).map_err(|_| SecretError::Malformed(format!("{name} is not hex")))
-}
-
-fn relation_field(document: &Document, name: &str) -> Result<DocumentId, SecretError> {
-    match field(document, name) {
-        Some(Value::Relation(id)) => Ok(*id),
-        _ => Err(SecretError::Malformed(format!("no {name}"))),
-    }
 }

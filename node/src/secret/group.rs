@@ -291,6 +291,15 @@ impl SecretGroup {
         })
     }
 
+    /// The epoch an MLS message was made in.
+    pub fn epoch_of(message: &[u8]) -> Result<u64, SecretError> {
+        let message = MlsMessageIn::tls_deserialize_exact(message)
+            .map_err(|error| SecretError::Malformed(format!("MLS message: {error}")))?
+            .try_into_protocol_message()
+            .map_err(|error| SecretError::Malformed(format!("MLS message: {error}")))?;
+        Ok(message.epoch().as_u64())
+    }
+
     /// Reads a message from a member: who sent it, and what. Anything else
     /// (a commit, a proposal) is refused: commits are applied in the order
     /// of the channel's commit chain, with [`SecretGroup::apply_commit`].

@@ -17,6 +17,11 @@ pub struct Letter {
     pub text: String,
     /// When it was written, by the sender's clock (milliseconds since 1970).
     pub sent_at_ms: i64,
+    /// The message document this letter is sent again for: it was sealed
+    /// in an epoch that lost to a concurrent commit, and some members may
+    /// not read it. Readers show the letter once.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_bytes")]
+    pub resends: Option<Vec<u8>>,
 }
 
 impl Letter {
@@ -26,6 +31,7 @@ impl Letter {
             id: rand::random::<[u8; 16]>().to_vec(),
             text,
             sent_at_ms,
+            resends: None,
         }
     }
 

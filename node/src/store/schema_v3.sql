@@ -33,15 +33,16 @@ CREATE TABLE secret_long_term (
 ) WITHOUT ROWID;
 
 -- Every channel message this device has tried to read: its plaintext, or
--- why it cannot be read (and, while it may still be read later, the epoch
--- it waits for).
+-- why it cannot be read (and whether it may be read later); for those it
+-- sent, the epoch it sealed them in (sent again if that epoch loses).
 CREATE TABLE secret_messages (
-    message_id BLOB    NOT NULL PRIMARY KEY,
-    group_id   BLOB    NOT NULL,
-    sender     BLOB    NOT NULL,
-    plaintext  BLOB,
-    unreadable TEXT,
-    waits_for  INTEGER
+    message_id    BLOB    NOT NULL PRIMARY KEY,
+    group_id      BLOB    NOT NULL,
+    sender        BLOB    NOT NULL,
+    plaintext     BLOB,
+    unreadable    TEXT,
+    retry         INTEGER,
+    sent_in_epoch INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX secret_messages_by_group ON secret_messages (group_id);
 

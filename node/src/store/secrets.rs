@@ -237,6 +237,8 @@ pub(crate) struct KeptMessage {
     pub(crate) message_id: Vec<u8>,
     pub(crate) sender: Vec<u8>,
     pub(crate) reading: Reading,
+    /// For a message this device sent: the group's epoch it sealed it in.
+    pub(crate) sent_in_epoch: Option<u64>,
 }
 
 /// Keeps what this device made of a message, replacing what it made before.
@@ -255,9 +257,18 @@ pub(crate) fn keep_message(
         Reading::Unreadable { why, retry } => (None, Some(why.as_str()), *retry),
     };
     connection.execute(
-        "INSERT OR REPLACE INTO secret_messages (message_id, group_id, sender, plaintext, unreadable, waits_for)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![message.message_id, group_id, message.sender, plaintext, unreadable, retry.then_some(1)],
+        "INSERT OR REPLACE INTO secret_messages
+             (message_id, group_id, sender, plaintext, unreadable, retry, sent_in_epoch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            message.message_id,
+            group_id,
+            message.sender,
+            plaintext,
+            unreadable,
+            retry.then_some(1),
+            message.sent_in_epoch.map(|epoch| epoch as i64)
+        ],
     )?;
     Ok(())
 }
@@ -271,8 +282,8 @@ pub(crate) fn kept_messages(
     only_retry: bool,
 ) -> Result<Vec<KeptMessage>, StoreError> {
     let mut statement = connection.prepare_cached(
-        "SELECT message_id, sender, plaintext, unreadable, waits_for FROM secret_messages
-         WHERE group_id = ?1 AND (?2 = 0 OR waits_for IS NOT NULL)",
+        "SELECT message_id, sender, plaintext, unreadable, retry, sent_in_epoch FROM secret_messages
+         WHERE group_id = ?1 AND (?2 = 0 OR retry IS NOT NULL)",
     )?;
     let rows = statement.query_map(params![group_id, only_retry], |row| {
         Ok((
@@ -281,11 +292,12 @@ pub(crate) fn kept_messages(
             row.get::<_, Option<Vec<u8>>>(2)?,
             row.get::<_, Option<String>>(3)?,
             row.get::<_, Option<i64>>(4)?,
+            row.get::<_, Option<i64>>(5)?,
         ))
     })?;
     let mut messages = Vec::new();
     for row in rows {
-        let (message_id, sender, plaintext, unreadable, retry) = row?;
+        let (message_id, sender, plaintext, unreadable, retry, sent_in_epoch) = row?;
         let reading = match plaintext {
             Some(sealed) => {
                 let plain = stored(
@@ -303,9 +315,20 @@ pub(crate) fn kept_messages(
             message_id,
             sender,
             reading,
+            sent_in_epoch: sent_in_epoch.map(|epoch| epoch as u64),
         });
     }
     Ok(messages)
+}
+
+/// Marks every message of the group this device could not read to be
+/// read again: the group's state they were tried with lost.
+pub(crate) fn retry_unreadable(connection: &Connection, group_id: &[u8]) -> Result<(), StoreError> {
+    connection.execute(
+        "UPDATE secret_messages SET retry = 1 WHERE group_id = ?1 AND plaintext IS NULL",
+        [group_id],
+    )?;
+    Ok(())
 }
 
 /// Whether this device has tried to read the message.
@@ -434,6 +457,7 @@ mod tests {
             message_id: b"m1".to_vec(),
             sender: b"k".to_vec(),
             reading: Reading::Read(b"see you at gate B".to_vec()),
+            sent_in_epoch: Some(3),
         };
         let waiting = KeptMessage {
             message_id: b"m2".to_vec(),
@@ -442,6 +466,7 @@ mod tests {
                 why: "from a later epoch".into(),
                 retry: true,
             },
+            sent_in_epoch: None,
         };
         keep_message(connection, &sealer, b"g", &read).unwrap();
         keep_message(connection, &sealer, b"g", &waiting).unwrap();

@@ -1,0 +1,167 @@
+//! Reading others' messages: once when they arrive, and again when this
+//! device has learnt what they waited for.
+
+use lineup_core::{Document, DocumentId, Value};
+use lineup_schemas::Kind;
+
+use super::fields::{documents, group_id, hex_field, relation_field};
+use super::{ChannelError, Channels};
+use crate::query::{Condition, Filter};
+use crate::replica::Replica;
+use crate::secret::letter::Sealed;
+use crate::secret::{long_term, SecretError, SecretGroup};
+use crate::store::secrets::{self as kept, KeptMessage, Reading};
+
+/// Who sealed a letter, and its bytes.
+type Letter = (lineup_core::PublicKey, Vec<u8>);
+
+impl Channels {
+    /// Reads the channel's messages that this device has not tried yet.
+    pub(super) fn read_unread_messages(
+        &mut self,
+        replica: &mut Replica,
+        channel: DocumentId,
+    ) -> Result<(), ChannelError> {
+        let filters = vec![Filter::field("channel", Condition::Eq(Value::Relation(channel)))];
+        for document in documents(replica, Kind::ChannelMessage, filters)? {
+            if !kept::has_message(replica.connection(), &group_id(&document.id))? {
+                self.read_message(replica, &document)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a message document, once (or again, if it waited for this
+    /// device to learn more).
+    pub(super) fn read_message(
+        &mut self,
+        replica: &mut Replica,
+        document: &Document,
+    ) -> Result<(), ChannelError> {
+        let message_id = group_id(&document.id);
+        let Ok(channel) = relation_field(document, "channel") else {
+            return Ok(());
+        };
+        let retrying = kept::kept_messages(replica.connection(), &self.sealer, &group_id(&channel), true)?
+            .iter()
+            .any(|message| message.message_id == message_id);
+        if !retrying && kept::has_message(replica.connection(), &message_id)? {
+            return Ok(());
+        }
+        self.load(replica.connection(), channel)?;
+        let reading = match hex_field(document, "ciphertext").and_then(|bytes| Sealed::decode(&bytes)) {
+            Err(error) => Reading::Unreadable {
+                why: error.to_string(),
+                retry: false,
+            },
+            Ok(Sealed::Mls(message)) => {
+                let read = match self.groups.get_mut(&channel).filter(|group| group.is_member()) {
+                    Some(group) => Some(group.read(&message)),
+                    // Removed since: the state of the message's epoch, if
+                    // kept, still reads it (on a copy, saved nowhere).
+                    None => self.read_with_kept_state(replica, &channel, &message)?,
+                };
+                match read {
+                    None => Reading::Unreadable {
+                        why: "this device is not a member of the channel".into(),
+                        retry: true,
+                    },
+                    Some(Ok((sender, _))) if sender != document.author => Reading::Unreadable {
+                        why: "sealed by another member than the one who sent it".into(),
+                        retry: false,
+                    },
+                    Some(Ok((_, plaintext))) => Reading::Read(plaintext),
+                    Some(Err(error @ SecretError::FromLaterEpoch(_))) => Reading::Unreadable {
+                        why: error.to_string(),
+                        retry: true,
+                    },
+                    Some(Err(error)) => Reading::Unreadable {
+                        why: error.to_string(),
+                        retry: false,
+                    },
+                }
+            }
+            Ok(Sealed::LongTerm {
+                epoch,
+                nonce,
+                ciphertext,
+            }) => {
+                let secrets = kept::long_term(replica.connection(), &self.sealer, &group_id(&channel))?;
+                match secrets.iter().find(|(known, _)| *known == epoch) {
+                    None => Reading::Unreadable {
+                        why: format!(
+                            "this device has not learnt the channel's long-term secret of epoch {epoch}"
+                        ),
+                        retry: true,
+                    },
+                    Some((_, secret)) => {
+                        match long_term::open(&group_id(&channel), epoch, secret, &nonce, &ciphertext) {
+                            Ok(plaintext) => Reading::Read(plaintext),
+                            Err(error) => Reading::Unreadable {
+                                why: error.to_string(),
+                                retry: false,
+                            },
+                        }
+                    }
+                }
+            }
+        };
+        let message = KeptMessage {
+            message_id,
+            sender: document.author.as_bytes().to_vec(),
+            reading,
+            sent_in_epoch: None,
+        };
+        let sealer = &self.sealer;
+        let changes = self
+            .groups
+            .get_mut(&channel)
+            .map(SecretGroup::take_changes)
+            .unwrap_or_default();
+        let saved = replica.write(|connection| {
+            kept::keep_message(connection, sealer, &group_id(&channel), &message)?;
+            kept::save_state(connection, sealer, &group_id(&channel), &changes)
+        });
+        if saved.is_err() {
+            self.groups.remove(&channel);
+        }
+        Ok(saved?)
+    }
+
+    /// Reads an MLS message with the group's state of the epoch it was
+    /// sealed in, as this device kept it; `None` if it kept none.
+    fn read_with_kept_state(
+        &self,
+        replica: &Replica,
+        channel: &DocumentId,
+        message: &[u8],
+    ) -> Result<Option<Result<Letter, SecretError>>, ChannelError> {
+        let Ok(epoch) = SecretGroup::epoch_of(message) else {
+            return Ok(None);
+        };
+        let id = group_id(channel);
+        let Some(state) = kept::state_at(replica.connection(), &self.sealer, &id, epoch)? else {
+            return Ok(None);
+        };
+        Ok(Some(SecretGroup::load(&id, state)?.read(message)))
+    }
+
+    /// Reads again the channel's messages that waited for this device to
+    /// learn more.
+    pub(super) fn retry_messages(
+        &mut self,
+        replica: &mut Replica,
+        channel: DocumentId,
+    ) -> Result<(), ChannelError> {
+        let waiting = kept::kept_messages(replica.connection(), &self.sealer, &group_id(&channel), true)?;
+        for message in waiting {
+            let Ok(hash) = lineup_core::Hash::from_bytes(&message.message_id) else {
+                continue;
+            };
+            if let Some(document) = replica.document(&DocumentId::from(hash))? {
+                self.read_message(replica, &document)?;
+            }
+        }
+        Ok(())
+    }
+}
