@@ -7,6 +7,7 @@
 
 mod answers;
 mod blobs;
+mod channels;
 mod compat;
 mod cursor;
 mod documents;

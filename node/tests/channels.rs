@@ -4,8 +4,12 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a test fails by panicking
 
+mod running_node;
+mod test_utils;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use lineup_core::{DocumentId, DocumentViewId, OperationId, PublicKey, Value};
 use lineup_node::auth::schemas::key_group_schemas;
@@ -18,7 +22,7 @@ use lineup_schemas::Kind;
 
 /// A node with its transport, on a data dir of its own.
 struct Device {
-    node: Node,
+    node: Arc<Node>,
     transport: Transport,
     dir: PathBuf,
     _temporary: tempfile::TempDir,
@@ -62,8 +66,8 @@ impl Device {
     }
 }
 
-async fn start_on(dir: &Path) -> (Node, Transport) {
-    let node = Node::builder().data_dir(dir).spawn().await.unwrap();
+async fn start_on(dir: &Path) -> (Arc<Node>, Transport) {
+    let node = Arc::new(Node::builder().data_dir(dir).spawn().await.unwrap());
     let key = key_file::load_or_create(dir).unwrap();
     let transport = Transport::bind(SocketAddr::from(([127, 0, 0, 1], 0)), &key).unwrap();
     (node, transport)
@@ -563,4 +567,66 @@ async fn malformed_replayed_or_forged_channel_documents_change_no_group() {
     let read: Vec<_> = b.texts(id).await.into_iter().filter_map(Result::ok).collect();
     assert_eq!(read, ["first", "after"]);
     assert_eq!(b.node.channel_state(id).await.unwrap().epoch, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_works_channels_through_graphql_and_nobody_else_can() {
+    let ([a, b], crew, festival) = crew().await;
+    let url = test_utils::serve_api(Arc::clone(&a.node), test_utils::local_api()).await;
+    let client = reqwest::Client::new();
+    let ask = |token: Option<&'static str>, query: &str, variables: serde_json::Value| {
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        let (client, url) = (client.clone(), url.clone());
+        async move { running_node::post_graphql(&client, &url, token, &body).await }
+    };
+    let owner = Some(test_utils::OWNER_TOKEN);
+    let create = "mutation($festival: DocumentId!, $crew: DocumentId!, $members: [PublicKey!]!) {
+        createChannel(festival: $festival, keyGroup: $crew, name: \"security\", setting: \"chat\", members: $members) }";
+    let variables = serde_json::json!({
+        "festival": festival.to_string(), "crew": crew.to_string(), "members": [b.key().to_string()]
+    });
+    let refused = ask(None, create, variables.clone()).await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("owner"),
+        "{refused}"
+    );
+    let created = ask(owner, create, variables).await;
+    let id = created["data"]["createChannel"]
+        .as_str()
+        .expect("a channel id")
+        .to_owned();
+    let send = "mutation($id: DocumentId!) { sendToChannel(channel: $id, text: \"radio on channel 4\") }";
+    let sent = ask(owner, send, serde_json::json!({ "id": id })).await;
+    assert!(sent["data"]["sendToChannel"].is_string(), "{sent}");
+
+    let list = "query($festival: DocumentId!) { channels(festival: $festival) {
+        id name setting member members messages { sender text sentAt unreadable } } }";
+    let festival_only = serde_json::json!({ "festival": festival.to_string() });
+    let listed = ask(owner, list, festival_only.clone()).await;
+    let channel = &listed["data"]["channels"][0];
+    assert_eq!(channel["id"], id.as_str(), "{listed}");
+    assert_eq!(
+        (channel["name"].as_str(), channel["member"].as_bool()),
+        (Some("security"), Some(true))
+    );
+    assert_eq!(channel["members"].as_array().unwrap().len(), 2);
+    assert_eq!(channel["messages"][0]["text"], "radio on channel 4");
+    assert_eq!(channel["messages"][0]["sender"], a.key().to_string());
+    assert!(channel["messages"][0]["unreadable"].is_null());
+    // The same question from a visitor: refused, not answered from the owner's.
+    let visitor = ask(None, list, festival_only).await;
+    assert!(
+        visitor["data"].is_null() || visitor["data"]["channels"].is_null(),
+        "{visitor}"
+    );
+    assert!(!visitor.to_string().contains("radio on channel 4"), "{visitor}");
+
+    sync_all(&[&a, &b]).await;
+    assert_eq!(
+        b.texts(id.parse().unwrap()).await,
+        vec![Ok("radio on channel 4".to_owned())]
+    );
 }

@@ -38,8 +38,14 @@ impl Question {
 }
 
 /// Root fields whose answers are never kept: the sync status changes without
-/// a commit, and `thisNode` tells whether the request is the owner's.
-const NEVER_KEPT: [&str; 2] = [super::sync_status::FIELD, super::this_node::FIELD];
+/// a commit, `thisNode` tells whether the request is the owner's, and the
+/// channels answer the owner only (a kept answer would reach a visitor).
+const NEVER_KEPT: [&str; 4] = [
+    super::sync_status::FIELD,
+    super::this_node::FIELD,
+    super::channels::CHANNELS_FIELD,
+    super::channels::CHANNEL_FIELD,
+];
 
 /// Whether an answer to `request` may be kept: every operation it holds is
 /// a query, and it asks for nothing that changes without a commit or from

@@ -48,10 +48,16 @@ pub(crate) fn build(
     }
     let festival_schemas = known.contains(&lineup_schemas::Kind::Festival.schema_id());
     if festival_schemas {
-        for field in super::festival::queries() {
+        for field in super::festival::queries()
+            .into_iter()
+            .chain(super::channels::queries())
+        {
             query = query.field(field);
         }
-        for field in super::festival::mutations() {
+        for field in super::festival::mutations()
+            .into_iter()
+            .chain(super::channels::mutations())
+        {
             mutation = mutation.field(field);
         }
     }
@@ -87,7 +93,10 @@ pub(crate) fn build(
         builder = builder.register(object);
     }
     if festival_schemas {
-        for festival_type in super::festival::types() {
+        for festival_type in super::festival::types()
+            .into_iter()
+            .chain(super::channels::types())
+        {
             builder = builder.register(festival_type);
         }
     }

@@ -8,7 +8,9 @@ use lineup_schemas::Kind;
 use super::{Node, NodeError, StoreThread};
 use crate::ingest::Applied;
 use crate::replica::Replica;
-use crate::secret::channels::{ChannelError, ChannelMessage, ChannelState, Channels, NewChannel};
+use crate::secret::channels::{
+    ChannelError, ChannelMessage, ChannelState, ChannelSummary, Channels, NewChannel,
+};
 
 /// [`Channels::add`] or [`Channels::remove`].
 type MemberChange = fn(
@@ -71,6 +73,18 @@ impl Node {
     /// The channel as this node sees it: whether it is a member, and who is.
     pub async fn channel_state(&self, channel: DocumentId) -> Result<ChannelState, NodeError> {
         self.with_channels(move |channels, state| Ok((channels.state(&state.replica, channel)?, Vec::new())))
+            .await
+    }
+
+    /// A festival's channels, each as this node sees it.
+    pub async fn channels_of_festival(&self, festival: DocumentId) -> Result<Vec<ChannelSummary>, NodeError> {
+        self.with_channels(move |channels, state| Ok((channels.list(&state.replica, festival)?, Vec::new())))
+            .await
+    }
+
+    /// One channel as this node sees it; `None` if there is no such channel.
+    pub async fn channel(&self, id: DocumentId) -> Result<Option<ChannelSummary>, NodeError> {
+        self.with_channels(move |channels, state| Ok((channels.channel(&state.replica, id)?, Vec::new())))
             .await
     }
 

@@ -132,6 +132,21 @@ pub struct ChannelState {
     pub epoch: u64,
 }
 
+/// A channel of a festival, and how this device stands in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelSummary {
+    /// The channel document.
+    pub id: DocumentId,
+    /// Its name.
+    pub name: String,
+    /// `chat` or `notes`.
+    pub setting: String,
+    /// The key group that owns it.
+    pub owner: DocumentId,
+    /// This device in it.
+    pub state: ChannelState,
+}
+
 /// A channel message as this device sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelMessage {
@@ -388,6 +403,56 @@ impl Channels {
                 .write(|connection| kept::keep_message(connection, sealer, &group_id(&channel), &message))?;
         }
         Ok(published)
+    }
+
+    /// The festival's channels, by name, each as this device sees it.
+    pub fn list(
+        &mut self,
+        replica: &Replica,
+        festival: DocumentId,
+    ) -> Result<Vec<ChannelSummary>, ChannelError> {
+        let filters = vec![Filter::field(
+            "festival",
+            Condition::Eq(Value::Relation(festival)),
+        )];
+        let mut channels = Vec::new();
+        for document in documents(replica, Kind::Channel, filters)? {
+            channels.extend(self.summary(replica, &document)?);
+        }
+        channels.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+        Ok(channels)
+    }
+
+    /// One channel as this device sees it; `None` if there is no such
+    /// channel.
+    pub fn channel(
+        &mut self,
+        replica: &Replica,
+        id: DocumentId,
+    ) -> Result<Option<ChannelSummary>, ChannelError> {
+        match replica.document(&id)? {
+            Some(document) if Kind::of(&document.schema_id) == Some(Kind::Channel) => {
+                self.summary(replica, &document)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn summary(
+        &mut self,
+        replica: &Replica,
+        document: &Document,
+    ) -> Result<Option<ChannelSummary>, ChannelError> {
+        let Ok(owner) = relation_field(document, "owner") else {
+            return Ok(None);
+        };
+        Ok(Some(ChannelSummary {
+            id: document.id,
+            name: str_field(document, "name").unwrap_or_default().to_owned(),
+            setting: str_field(document, "setting").unwrap_or_default().to_owned(),
+            owner,
+            state: self.state(replica, document.id)?,
+        }))
     }
 
     /// The channel as this device sees it.
