@@ -546,9 +546,7 @@ impl Channels {
         for channel in &channels {
             published.extend(self.follow_chain(replica, key, *channel)?);
         }
-        for document in messages {
-            self.read_message(replica, document)?;
-        }
+        self.read_messages(replica, &messages)?;
         if !channels.is_empty() {
             // A welcome among the commits may have used a key package.
             published.extend(self.replenish_key_packages(replica, key)?);

@@ -331,6 +331,13 @@ pub(crate) fn retry_unreadable(connection: &Connection, group_id: &[u8]) -> Resu
     Ok(())
 }
 
+/// Whether this device kept the message as one to read again.
+pub(crate) fn waits_to_be_read(connection: &Connection, message_id: &[u8]) -> Result<bool, StoreError> {
+    Ok(connection
+        .prepare_cached("SELECT 1 FROM secret_messages WHERE message_id = ?1 AND retry IS NOT NULL")?
+        .exists([message_id])?)
+}
+
 /// Whether this device has tried to read the message.
 pub(crate) fn has_message(connection: &Connection, message_id: &[u8]) -> Result<bool, StoreError> {
     Ok(connection

@@ -23,12 +23,13 @@ impl Channels {
         channel: DocumentId,
     ) -> Result<(), ChannelError> {
         let filters = vec![Filter::field("channel", Condition::Eq(Value::Relation(channel)))];
-        for document in documents(replica, Kind::ChannelMessage, filters)? {
-            if !kept::has_message(replica.connection(), &group_id(&document.id))? {
-                self.read_message(replica, &document)?;
-            }
-        }
-        Ok(())
+        let unread: Vec<Document> = documents(replica, Kind::ChannelMessage, filters)?
+            .into_iter()
+            .filter(|document| {
+                !kept::has_message(replica.connection(), &group_id(&document.id)).unwrap_or(false)
+            })
+            .collect();
+        self.read_messages(replica, &unread.iter().collect::<Vec<_>>())
     }
 
     /// Reads a message document, once (or again, if it waited for this
@@ -38,15 +39,70 @@ impl Channels {
         replica: &mut Replica,
         document: &Document,
     ) -> Result<(), ChannelError> {
+        self.read_messages(replica, &[document])
+    }
+
+    /// Reads message documents, and keeps what it made of them, with the
+    /// groups' states after, in one transaction.
+    pub(super) fn read_messages(
+        &mut self,
+        replica: &mut Replica,
+        documents: &[&Document],
+    ) -> Result<(), ChannelError> {
+        let mut readings = Vec::new();
+        for document in documents {
+            readings.extend(self.reading_of(replica, document)?);
+        }
+        if readings.is_empty() {
+            return Ok(());
+        }
+        let mut channels: Vec<DocumentId> = readings.iter().map(|(channel, _)| *channel).collect();
+        channels.sort();
+        channels.dedup();
+        let changes: Vec<(DocumentId, crate::secret::Changes)> = channels
+            .iter()
+            .map(|channel| {
+                let changes = self
+                    .groups
+                    .get_mut(channel)
+                    .map(SecretGroup::take_changes)
+                    .unwrap_or_default();
+                (*channel, changes)
+            })
+            .collect();
+        let sealer = &self.sealer;
+        let saved = replica.write(|connection| {
+            for (channel, message) in &readings {
+                kept::keep_message(connection, sealer, &group_id(channel), message)?;
+            }
+            for (channel, changes) in &changes {
+                kept::save_state(connection, sealer, &group_id(channel), changes)?;
+            }
+            Ok(())
+        });
+        if saved.is_err() {
+            // Reload from what is saved: the transaction left nothing.
+            for channel in &channels {
+                self.groups.remove(channel);
+            }
+        }
+        Ok(saved?)
+    }
+
+    /// What this device makes of a message document: `None` if it has
+    /// read it before (and it does not wait to be read again).
+    fn reading_of(
+        &mut self,
+        replica: &Replica,
+        document: &Document,
+    ) -> Result<Option<(DocumentId, KeptMessage)>, ChannelError> {
         let message_id = group_id(&document.id);
         let Ok(channel) = relation_field(document, "channel") else {
-            return Ok(());
+            return Ok(None);
         };
-        let retrying = kept::kept_messages(replica.connection(), &self.sealer, &group_id(&channel), true)?
-            .iter()
-            .any(|message| message.message_id == message_id);
+        let retrying = kept::waits_to_be_read(replica.connection(), &message_id)?;
         if !retrying && kept::has_message(replica.connection(), &message_id)? {
-            return Ok(());
+            return Ok(None);
         }
         self.load(replica.connection(), channel)?;
         let reading = match hex_field(document, "ciphertext").and_then(|bytes| Sealed::decode(&bytes)) {
@@ -112,20 +168,7 @@ impl Channels {
             reading,
             sent_in_epoch: None,
         };
-        let sealer = &self.sealer;
-        let changes = self
-            .groups
-            .get_mut(&channel)
-            .map(SecretGroup::take_changes)
-            .unwrap_or_default();
-        let saved = replica.write(|connection| {
-            kept::keep_message(connection, sealer, &group_id(&channel), &message)?;
-            kept::save_state(connection, sealer, &group_id(&channel), &changes)
-        });
-        if saved.is_err() {
-            self.groups.remove(&channel);
-        }
-        Ok(saved?)
+        Ok(Some((channel, message)))
     }
 
     /// Reads an MLS message with the group's state of the epoch it was
