@@ -5,14 +5,15 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)] // a benchmark fails by panicking
 
+#[path = "../tests/test_utils/mod.rs"]
+mod test_utils;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use lineup_core::{Entry, LogId, Operation, PrivateKey, PublicKey, Value};
-use lineup_node::auth::schemas::key_group_schemas;
 use lineup_node::key_file;
-use lineup_node::net::replication::{sync, Replicated, Role};
 use lineup_node::net::transport::Transport;
 use lineup_node::node::Node;
 use lineup_node::secret::channels::{NewChannel, Setting};
@@ -38,17 +39,7 @@ async fn peer() -> Peer {
 }
 
 async fn sync_pair(a: &Peer, b: &Peer) {
-    let address = b.transport.local_addr().unwrap();
-    let (dialled, accepted) = tokio::join!(a.transport.connect(address, Some(b.node.public_key())), async {
-        b.transport.accept().await.unwrap().handshake().await
-    });
-    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap());
-    let (by_a, by_b) = tokio::join!(
-        sync(&a.node, &dialled, Role::Opener, &Replicated::Everything),
-        sync(&b.node, &accepted, Role::Acceptor, &Replicated::Everything)
-    );
-    by_a.unwrap();
-    by_b.unwrap();
+    test_utils::sync_over_quic((&a.node, &a.transport), (&b.node, &b.transport)).await;
 }
 
 /// A member who runs no node here: its key package, signed by its key,
@@ -70,37 +61,7 @@ async fn publish_key_package(node: &Node, key: &PrivateKey) {
 
 async fn letters_per_second(letters: usize) {
     let (a, b, c) = (peer().await, peer().await, peer().await);
-    let crew = a
-        .node
-        .create(
-            key_group_schemas().key_group.clone(),
-            [("name".to_owned(), Value::Str("crew".into()))].into(),
-        )
-        .await
-        .unwrap();
-    let festival_fields = [
-        ("owner", Value::Relation(crew)),
-        ("crew_leads", Value::Relation(crew)),
-        ("crew", Value::Relation(crew)),
-        ("name", Value::Str("Bench".into())),
-        ("description", Value::Str(String::new())),
-        ("place", Value::Str(String::new())),
-        ("start", Value::Int(0)),
-        ("end", Value::Int(0)),
-        ("time_zone", Value::Str("UTC".into())),
-        ("demo", Value::Bool(false)),
-    ];
-    let festival = a
-        .node
-        .create(
-            Kind::Festival.schema_id().clone(),
-            festival_fields
-                .into_iter()
-                .map(|(name, value)| (name.to_owned(), value))
-                .collect(),
-        )
-        .await
-        .unwrap();
+    let (crew, festival) = test_utils::found_crew(&a.node).await;
     let mut members: Vec<PublicKey> = vec![b.node.public_key(), c.node.public_key()];
     for _ in 0..47 {
         let key = PrivateKey::generate(&mut rand::rngs::OsRng);

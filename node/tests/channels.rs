@@ -14,7 +14,6 @@ use std::sync::Arc;
 use lineup_core::{DocumentId, DocumentViewId, OperationId, PublicKey, Value};
 use lineup_node::auth::schemas::key_group_schemas;
 use lineup_node::key_file;
-use lineup_node::net::replication::{sync, Replicated, Role};
 use lineup_node::net::transport::Transport;
 use lineup_node::node::Node;
 use lineup_node::secret::channels::{NewChannel, Setting};
@@ -75,17 +74,7 @@ async fn start_on(dir: &Path) -> (Arc<Node>, Transport) {
 
 /// One sync session between two devices, both ways.
 async fn sync_pair(a: &Device, b: &Device) {
-    let address = b.transport.local_addr().unwrap();
-    let (dialled, accepted) = tokio::join!(a.transport.connect(address, Some(b.key())), async {
-        b.transport.accept().await.unwrap().handshake().await
-    });
-    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap());
-    let (by_a, by_b) = tokio::join!(
-        sync(&a.node, &dialled, Role::Opener, &Replicated::Everything),
-        sync(&b.node, &accepted, Role::Acceptor, &Replicated::Everything)
-    );
-    by_a.unwrap();
-    by_b.unwrap();
+    test_utils::sync_over_quic((&a.node, &a.transport), (&b.node, &b.transport)).await;
 }
 
 /// Syncs every device with the first and back, so that all have everything.
@@ -105,12 +94,29 @@ async fn crew<const N: usize>() -> ([Device; N], DocumentId, DocumentId) {
     for _ in 0..N {
         devices.push(Device::start().await);
     }
-    let (crew, festival) = crew_of(&devices[0]).await;
+    let (crew, festival) = test_utils::found_crew(&devices[0].node).await;
     sync_all(&devices.iter().collect::<Vec<_>>()).await;
     let Ok(devices) = <[Device; N]>::try_from(devices) else {
         unreachable!("N devices were started")
     };
     (devices, crew, festival)
+}
+
+/// A chat channel of `a` with `members`, synced to every device.
+async fn chat_of(
+    devices: &[&Device],
+    crew: DocumentId,
+    festival: DocumentId,
+    members: &[&Device],
+) -> DocumentId {
+    let members = members.iter().map(|member| member.key()).collect();
+    let id = devices[0]
+        .node
+        .create_channel(channel(crew, festival, Setting::Chat, members))
+        .await
+        .unwrap();
+    sync_all(devices).await;
+    id
 }
 
 /// Lets `member` change what the crew owns, as the crew's creator.
@@ -152,42 +158,6 @@ async fn make_admin(organiser: &Device, member: &Device, crew: DocumentId) {
         )
         .await
         .unwrap();
-}
-
-/// A's key group and festival.
-async fn crew_of(organiser: &Device) -> (DocumentId, DocumentId) {
-    let crew = organiser
-        .node
-        .create(
-            key_group_schemas().key_group.clone(),
-            [("name".to_owned(), Value::Str("crew".into()))].into(),
-        )
-        .await
-        .unwrap();
-    let fields = [
-        ("owner", Value::Relation(crew)),
-        ("crew_leads", Value::Relation(crew)),
-        ("crew", Value::Relation(crew)),
-        ("name", Value::Str("Wiesenfest".into())),
-        ("description", Value::Str(String::new())),
-        ("place", Value::Str(String::new())),
-        ("start", Value::Int(0)),
-        ("end", Value::Int(0)),
-        ("time_zone", Value::Str("Europe/Berlin".into())),
-        ("demo", Value::Bool(false)),
-    ];
-    let festival = organiser
-        .node
-        .create(
-            Kind::Festival.schema_id().clone(),
-            fields
-                .into_iter()
-                .map(|(name, value)| (name.to_owned(), value))
-                .collect(),
-        )
-        .await
-        .unwrap();
-    (crew, festival)
 }
 
 fn channel(crew: DocumentId, festival: DocumentId, setting: Setting, members: Vec<PublicKey>) -> NewChannel {
@@ -388,12 +358,7 @@ async fn who_joins_later_reads_earlier_notes_but_not_earlier_chat() {
 async fn concurrent_commits_on_both_sides_of_a_partition_converge() {
     let ([a, b, c, d], crew, festival) = crew().await;
     make_admin(&a, &b, crew).await;
-    let id = a
-        .node
-        .create_channel(channel(crew, festival, Setting::Chat, vec![b.key(), c.key()]))
-        .await
-        .unwrap();
-    sync_all(&[&a, &b, &c, &d]).await;
+    let id = chat_of(&[&a, &b, &c, &d], crew, festival, &[&b, &c]).await;
 
     // A and D on one side, B and C on the other: each side changes the
     // members in the same epoch, and talks in it.
@@ -445,12 +410,7 @@ async fn futures_epochs(devices: &[&Device], channel: DocumentId) -> Vec<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_offline_for_two_epochs_catches_up() {
     let ([a, b, c, d], crew, festival) = crew().await;
-    let id = a
-        .node
-        .create_channel(channel(crew, festival, Setting::Chat, vec![b.key(), c.key()]))
-        .await
-        .unwrap();
-    sync_all(&[&a, &b, &c, &d]).await;
+    let id = chat_of(&[&a, &b, &c, &d], crew, festival, &[&b, &c]).await;
 
     // C is away while D comes and B goes.
     a.node.add_channel_members(id, vec![d.key()]).await.unwrap();

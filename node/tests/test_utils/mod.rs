@@ -207,3 +207,60 @@ pub(crate) fn shuffle<T>(items: &mut [T], seed: u64) {
         items.swap(i, (state % (i as u64 + 1)) as usize);
     }
 }
+
+/// A key group and a festival it owns, made by `node`: what owns the
+/// channels of the channel tests and benchmark.
+pub(crate) async fn found_crew(
+    node: &lineup_node::node::Node,
+) -> (lineup_core::DocumentId, lineup_core::DocumentId) {
+    let crew = node
+        .create(
+            lineup_node::auth::schemas::key_group_schemas().key_group.clone(),
+            [("name".to_owned(), Value::Str("crew".into()))].into(),
+        )
+        .await
+        .unwrap();
+    let fields = [
+        ("owner", Value::Relation(crew)),
+        ("crew_leads", Value::Relation(crew)),
+        ("crew", Value::Relation(crew)),
+        ("name", Value::Str("Wiesenfest".into())),
+        ("description", Value::Str(String::new())),
+        ("place", Value::Str(String::new())),
+        ("start", Value::Int(0)),
+        ("end", Value::Int(0)),
+        ("time_zone", Value::Str("Europe/Berlin".into())),
+        ("demo", Value::Bool(false)),
+    ];
+    let festival = node
+        .create(
+            lineup_schemas::Kind::Festival.schema_id().clone(),
+            fields
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    (crew, festival)
+}
+
+/// One sync session between two nodes over QUIC on 127.0.0.1, both ways:
+/// `a` dials `b`.
+pub(crate) async fn sync_over_quic(
+    a: (&lineup_node::node::Node, &lineup_node::net::transport::Transport),
+    b: (&lineup_node::node::Node, &lineup_node::net::transport::Transport),
+) {
+    use lineup_node::net::replication::{sync, Replicated, Role};
+    let address = b.1.local_addr().unwrap();
+    let (dialled, accepted) = tokio::join!(a.1.connect(address, Some(b.0.public_key())), async {
+        b.1.accept().await.unwrap().handshake().await
+    });
+    let (dialled, accepted) = (dialled.unwrap(), accepted.unwrap());
+    let (by_a, by_b) = tokio::join!(
+        sync(a.0, &dialled, Role::Opener, &Replicated::Everything),
+        sync(b.0, &accepted, Role::Acceptor, &Replicated::Everything)
+    );
+    by_a.unwrap();
+    by_b.unwrap();
+}
