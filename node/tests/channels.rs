@@ -284,11 +284,24 @@ async fn members_read_a_channel_and_no_plaintext_reaches_any_file() {
         assert_eq!(device.texts(id).await, both);
     }
 
-    for device in [&a, &b, &c] {
-        device.node.stop().await.unwrap();
+    // While the nodes run (their write-ahead logs hold the latest writes),
+    // and after they stopped and folded them into the database.
+    for running in [true, false] {
+        if running {
+            assert!(
+                files_of(&a.dir)
+                    .iter()
+                    .any(|(path, bytes)| path.to_string_lossy().ends_with("-wal") && !bytes.is_empty()),
+                "a write-ahead log to search"
+            );
+        } else {
+            for device in [&a, &b, &c] {
+                device.node.stop().await.unwrap();
+            }
+        }
+        assert_nowhere("the gate code is 4711", &[&a, &b, &c]);
+        assert_nowhere("copy that, gate B", &[&a, &b, &c]);
     }
-    assert_nowhere("the gate code is 4711", &[&a, &b, &c]);
-    assert_nowhere("copy that, gate B", &[&a, &b, &c]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
