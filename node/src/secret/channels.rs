@@ -510,12 +510,16 @@ impl Channels {
                     .as_ref()
                     .map_or(true, |letter| seen.insert((message.sender, letter.id.clone())))
         });
+        // A letter by its sender's clock; a message that tells no time, by
+        // when it arrived here.
+        let kept_at = kept::kept_at(replica.connection(), &group_id(&channel))?;
         messages.sort_by_key(|message| {
-            let sent_at = message
+            let arrived = || kept_at.get(&group_id(&message.id)).copied().unwrap_or(i64::MAX);
+            let at = message
                 .letter
                 .as_ref()
-                .map_or(i64::MAX, |letter| letter.sent_at_ms);
-            (sent_at, message.id)
+                .map_or_else(|_| arrived(), |letter| letter.sent_at_ms);
+            (at, message.id)
         });
         Ok(messages)
     }

@@ -42,7 +42,10 @@ CREATE TABLE secret_messages (
     plaintext     BLOB,
     unreadable    TEXT,
     retry         INTEGER,
-    sent_in_epoch INTEGER
+    sent_in_epoch INTEGER,
+    -- When this device first kept it (ms since 1970): where a message it
+    -- cannot read (which tells no time of its own) is listed.
+    kept_at       INTEGER NOT NULL DEFAULT (CAST(unixepoch('subsec') * 1000 AS INTEGER))
 ) WITHOUT ROWID;
 CREATE INDEX secret_messages_by_group ON secret_messages (group_id);
 

@@ -2,6 +2,8 @@
 //! (`schema_v3.sql`). Values go in sealed and come out opened; whoever
 //! calls decides the transaction.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{stored, StoreError};
@@ -257,9 +259,11 @@ pub(crate) fn keep_message(
         Reading::Unreadable { why, retry } => (None, Some(why.as_str()), *retry),
     };
     connection.execute(
-        "INSERT OR REPLACE INTO secret_messages
+        "INSERT INTO secret_messages
              (message_id, group_id, sender, plaintext, unreadable, retry, sent_in_epoch)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (message_id) DO UPDATE SET plaintext = excluded.plaintext,
+             unreadable = excluded.unreadable, retry = excluded.retry, sent_in_epoch = excluded.sent_in_epoch",
         params![
             message.message_id,
             group_id,
@@ -329,6 +333,14 @@ pub(crate) fn retry_unreadable(connection: &Connection, group_id: &[u8]) -> Resu
         [group_id],
     )?;
     Ok(())
+}
+
+/// When this device first kept each message of the group (ms since 1970).
+pub(crate) fn kept_at(connection: &Connection, group_id: &[u8]) -> Result<HashMap<Vec<u8>, i64>, StoreError> {
+    let mut statement =
+        connection.prepare_cached("SELECT message_id, kept_at FROM secret_messages WHERE group_id = ?1")?;
+    let rows = statement.query_map([group_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Whether this device kept the message as one to read again.
@@ -478,6 +490,14 @@ mod tests {
         keep_message(connection, &sealer, b"g", &read).unwrap();
         keep_message(connection, &sealer, b"g", &waiting).unwrap();
         assert!(has_message(connection, b"m1").unwrap());
+        let first = kept_at(connection, b"g").unwrap()[b"m2".as_slice()];
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        keep_message(connection, &sealer, b"g", &waiting).unwrap();
+        assert_eq!(
+            kept_at(connection, b"g").unwrap()[b"m2".as_slice()],
+            first,
+            "kept again, first kept then"
+        );
         assert_eq!(
             kept_messages(connection, &sealer, b"g", true).unwrap(),
             vec![waiting]
