@@ -250,7 +250,7 @@ impl Channels {
             );
             let created = publisher.publish::<ChannelError>(&channel)?;
             let id = created.document_id;
-            let mut group = SecretGroup::create(key, &id.hash().to_bytes())?;
+            let mut group = SecretGroup::create(key, &group_id(&id))?;
             let creation = AppliedCommit {
                 epoch: 0,
                 commit_id: Vec::new(),
@@ -568,9 +568,7 @@ impl Channels {
         let mut published = Vec::new();
         for channel in documents(replica, Kind::Channel, Vec::new())? {
             published.extend(self.follow_chain(replica, key, channel.id)?);
-        }
-        for message in documents(replica, Kind::ChannelMessage, Vec::new())? {
-            self.read_message(replica, &message)?;
+            self.read_unread_messages(replica, channel.id)?;
         }
         published.extend(self.replenish_key_packages(replica, key)?);
         Ok(published)
@@ -591,28 +589,21 @@ impl Channels {
             .and_then(|commit| lineup_core::Hash::from_bytes(&commit.commit_id).ok())
             .map(DocumentId::from);
         let result = replica.publish_own(key, |publisher| {
-            let group = self
-                .groups
-                .get_mut(&channel)
-                .ok_or(ChannelError::NotAMember(channel))?;
-            let commit = change(group, publisher.connection())?;
+            // Out of the map while it changes: on an error it stays out, and
+            // is loaded again from what the rolled-back transaction left.
             let mut group = self
                 .groups
                 .remove(&channel)
                 .ok_or(ChannelError::NotAMember(channel))?;
-            let applied = self.publish_commit(publisher, key, &channel, previous, &mut group, commit);
-            self.groups.insert(channel, group);
-            let applied = applied?;
-            let group = self
-                .groups
-                .get_mut(&channel)
-                .ok_or(ChannelError::NotAMember(channel))?;
+            let commit = change(&mut group, publisher.connection())?;
+            let applied = self.publish_commit(publisher, key, &channel, previous, &mut group, commit)?;
             kept::save_state(
                 publisher.connection(),
                 &self.sealer,
                 &group_id(&channel),
                 &group.take_changes(),
             )?;
+            self.groups.insert(channel, group);
             Ok(vec![applied])
         });
         self.forget_groups_on_error(result)

@@ -53,9 +53,9 @@ impl Channels {
         };
         let mut undone = Undone::default();
         let commits = commit_documents(replica, &channel_document)?;
+        let id = group_id(&channel);
         loop {
             let chain = winning_chain(&commits, &self.void);
-            let id = group_id(&channel);
             let applied = kept::applied_commits(replica.connection(), &id)?;
             // Where this device's commits leave the chain, if they do.
             let lost = applied.iter().find(|commit| {

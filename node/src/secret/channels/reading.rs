@@ -23,23 +23,13 @@ impl Channels {
         channel: DocumentId,
     ) -> Result<(), ChannelError> {
         let filters = vec![Filter::field("channel", Condition::Eq(Value::Relation(channel)))];
-        let unread: Vec<Document> = documents(replica, Kind::ChannelMessage, filters)?
-            .into_iter()
-            .filter(|document| {
-                !kept::has_message(replica.connection(), &group_id(&document.id)).unwrap_or(false)
-            })
-            .collect();
+        let mut unread = Vec::new();
+        for document in documents(replica, Kind::ChannelMessage, filters)? {
+            if !kept::has_message(replica.connection(), &group_id(&document.id))? {
+                unread.push(document);
+            }
+        }
         self.read_messages(replica, &unread.iter().collect::<Vec<_>>())
-    }
-
-    /// Reads a message document, once (or again, if it waited for this
-    /// device to learn more).
-    pub(super) fn read_message(
-        &mut self,
-        replica: &mut Replica,
-        document: &Document,
-    ) -> Result<(), ChannelError> {
-        self.read_messages(replica, &[document])
     }
 
     /// Reads message documents, and keeps what it made of them, with the
@@ -197,14 +187,13 @@ impl Channels {
         channel: DocumentId,
     ) -> Result<(), ChannelError> {
         let waiting = kept::kept_messages(replica.connection(), &self.sealer, &group_id(&channel), true)?;
+        let mut documents = Vec::new();
         for message in waiting {
             let Ok(hash) = lineup_core::Hash::from_bytes(&message.message_id) else {
                 continue;
             };
-            if let Some(document) = replica.document(&DocumentId::from(hash))? {
-                self.read_message(replica, &document)?;
-            }
+            documents.extend(replica.document(&DocumentId::from(hash))?);
         }
-        Ok(())
+        self.read_messages(replica, &documents.iter().collect::<Vec<_>>())
     }
 }
