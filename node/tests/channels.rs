@@ -579,6 +579,11 @@ async fn the_owner_works_channels_through_graphql_and_nobody_else_can() {
         id name setting member members messages { sender text sentAt unreadable } } }";
     let festival_only = serde_json::json!({ "festival": festival.to_string() });
     let listed = ask(owner, list, festival_only.clone()).await;
+    assert_eq!(
+        listed["data"]["channels"].as_array().map(Vec::len),
+        Some(1),
+        "the refused create made nothing: {listed}"
+    );
     let channel = &listed["data"]["channels"][0];
     assert_eq!(channel["id"], id.as_str(), "{listed}");
     assert_eq!(
