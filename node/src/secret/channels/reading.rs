@@ -12,6 +12,33 @@ use crate::secret::letter::Sealed;
 use crate::secret::{long_term, SecretError, SecretGroup};
 use crate::store::secrets::{self as kept, KeptMessage, Reading};
 
+/// Why a message is not for this device, as its person reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outside {
+    /// This device has never been in the channel (or is not yet).
+    NotMember,
+    /// It was sent in an epoch before this device joined.
+    BeforeJoining,
+    /// It was sent after this device was removed.
+    AfterLeaving,
+}
+
+impl Outside {
+    fn reading(self) -> Reading {
+        let (why, retry) = match self {
+            // Until a welcome for this device arrives.
+            Outside::NotMember => ("this device is not a member of the channel", true),
+            Outside::BeforeJoining => ("sent before this device joined the channel", false),
+            // A concurrent commit may yet win over the one that removed it.
+            Outside::AfterLeaving => ("sent after this device left the channel", true),
+        };
+        Reading::Unreadable {
+            why: why.into(),
+            retry,
+        }
+    }
+}
+
 /// Who sealed a letter, and its bytes.
 type Letter = (lineup_core::PublicKey, Vec<u8>);
 
@@ -101,17 +128,19 @@ impl Channels {
                 retry: false,
             },
             Ok(Sealed::Mls(message)) => {
+                let epoch = SecretGroup::epoch_of(&message).ok();
+                let outside = self.outside_of(replica, &channel, epoch)?;
                 let read = match self.groups.get_mut(&channel).filter(|group| group.is_member()) {
+                    // Before it joined, no key of this device reads it: say so
+                    // rather than what MLS makes of it.
+                    Some(_) if outside == Some(Outside::BeforeJoining) => None,
                     Some(group) => Some(group.read(&message)),
                     // Removed since: the state of the message's epoch, if
                     // kept, still reads it (on a copy, saved nowhere).
                     None => self.read_with_kept_state(replica, &channel, &message)?,
                 };
                 match read {
-                    None => Reading::Unreadable {
-                        why: "this device is not a member of the channel".into(),
-                        retry: true,
-                    },
+                    None => outside.unwrap_or(Outside::NotMember).reading(),
                     Some(Ok((sender, _))) if sender != document.author => Reading::Unreadable {
                         why: "sealed by another member than the one who sent it".into(),
                         retry: false,
@@ -134,11 +163,16 @@ impl Channels {
             }) => {
                 let secrets = kept::long_term(replica.connection(), &self.sealer, &group_id(&channel))?;
                 match secrets.iter().find(|(known, _)| *known == epoch) {
-                    None => Reading::Unreadable {
-                        why: format!(
-                            "this device has not learnt the channel's long-term secret of epoch {epoch}"
-                        ),
-                        retry: true,
+                    None => match self.outside_of(replica, &channel, Some(epoch))? {
+                        // A member who joined later learns every earlier
+                        // secret: what is missing is missing for all.
+                        Some(outside) if outside != Outside::BeforeJoining => outside.reading(),
+                        _ => Reading::Unreadable {
+                            why: format!(
+                                "this device has not learnt the channel's long-term secret of epoch {epoch}"
+                            ),
+                            retry: true,
+                        },
                     },
                     Some((_, secret)) => {
                         match long_term::open(&group_id(&channel), epoch, secret, &nonce, &ciphertext) {
@@ -176,7 +210,31 @@ impl Channels {
         let Some(state) = kept::state_at(replica.connection(), &self.sealer, &id, epoch)? else {
             return Ok(None);
         };
-        Ok(Some(SecretGroup::load(&id, state)?.read(message)))
+        let mut group = SecretGroup::load(&id, state)?;
+        // The state after the commit that removed this device reads nothing.
+        if !group.is_member() {
+            return Ok(None);
+        }
+        Ok(Some(group.read(message)))
+    }
+
+    /// Where a message of `epoch` was sent, as seen from this device's time
+    /// in the channel; `None` while it is in the channel and was then.
+    fn outside_of(
+        &self,
+        replica: &Replica,
+        channel: &DocumentId,
+        epoch: Option<u64>,
+    ) -> Result<Option<Outside>, ChannelError> {
+        let applied = kept::applied_commits(replica.connection(), &group_id(channel))?;
+        let Some(joined) = applied.first() else {
+            return Ok(Some(Outside::NotMember));
+        };
+        if epoch.is_some_and(|epoch| epoch < joined.epoch) {
+            return Ok(Some(Outside::BeforeJoining));
+        }
+        let member = self.groups.get(channel).is_some_and(SecretGroup::is_member);
+        Ok((!member).then_some(Outside::AfterLeaving))
     }
 
     /// Reads again the channel's messages that waited for this device to
