@@ -93,6 +93,17 @@ pub fn two_nodes() -> anyhow::Result<(NodeProcess, NodeProcess)> {
     Ok((first, second))
 }
 
+/// Three nodes serving the app, the second and third keeping in sync with
+/// the first (and through it with each other).
+pub fn three_nodes() -> anyhow::Result<(NodeProcess, NodeProcess, NodeProcess)> {
+    let (first, second) = two_nodes()?;
+    let third = NodeProcess::builder()
+        .ui_dir(built_ui()?)
+        .peer(first.quic_addr())
+        .start()?;
+    Ok((first, second, third))
+}
+
 /// A browser whose helpers wait [`ACROSS_NODES`] for what they look for.
 pub async fn browser_across_nodes() -> anyhow::Result<Browser> {
     let mut browser = Browser::start().await?;
@@ -233,4 +244,75 @@ pub async fn my_festivals(node: &NodeProcess) -> anyhow::Result<Vec<(String, Str
             (text("festival"), text("role"))
         })
         .collect())
+}
+
+/// `volunteer` asks to join the festival's crew with its invite and
+/// `organiser` accepts, over GraphQL (the app's way is `e2e/crew.rs`);
+/// waits until `volunteer`'s node knows it is crew.
+pub async fn join_crew(
+    organiser: &NodeProcess,
+    volunteer: &NodeProcess,
+    festival: &str,
+) -> anyhow::Result<()> {
+    let invite = invite_of(organiser, festival, "CREW").await?;
+    volunteer
+        .graphql_with(
+            Some(volunteer.owner_token()),
+            "mutation Join($invite: String!) { joinFestival(invite: $invite) }",
+            serde_json::json!({ "invite": invite }),
+        )
+        .await?;
+    let people = format!(
+        "{{ festivalPeople(festival: \"{festival}\") {{ groups {{ role requests {{ request publicKey }} }} }} }}"
+    );
+    let request = until(
+        &format!("{}'s request to reach the organiser", volunteer.public_key()),
+        async || {
+            let answer = organiser.graphql(&people).await?;
+            Ok(answer["festivalPeople"]["groups"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|group| group["role"] == "CREW")
+                .flat_map(|group| group["requests"].as_array().into_iter().flatten())
+                .find(|request| request["publicKey"] == volunteer.public_key())
+                .and_then(|request| request["request"].as_str())
+                .map(str::to_owned))
+        },
+    )
+    .await?;
+    organiser
+        .graphql_with(
+            Some(organiser.owner_token()),
+            "mutation Accept($request: String!) { acceptMembership(request: $request, canAuthorise: false, \
+             canCreate: false, canUpdate: false, canDelete: false) }",
+            serde_json::json!({ "request": request }),
+        )
+        .await?;
+    until("the volunteer's node to know it is crew", async || {
+        let crew = my_festivals(volunteer)
+            .await?
+            .contains(&(festival.to_owned(), "CREW".to_owned()));
+        Ok(crew.then_some(()))
+    })
+    .await
+}
+
+/// Asks `check` every quarter second until it answers something, for at
+/// most [`ACROSS_NODES`].
+pub async fn until<T>(
+    what: &str,
+    mut check: impl AsyncFnMut() -> anyhow::Result<Option<T>>,
+) -> anyhow::Result<T> {
+    let deadline = tokio::time::Instant::now() + ACROSS_NODES;
+    loop {
+        if let Some(found) = check().await? {
+            return Ok(found);
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "waited {ACROSS_NODES:?} for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }

@@ -36,6 +36,8 @@ pub fn App(client: Client) -> impl IntoView {
                         <Route path=path!("announcements") view=views::announcements::Announcements />
                         <Route path=path!("my") view=views::my_schedule::MySchedule />
                         <Route path=path!("people") view=views::people::People />
+                        <Route path=path!("channels") view=views::channels::Channels />
+                        <Route path=path!("channels/:channel") view=views::channel::ChannelPage />
                     </ParentRoute>
                 </Routes>
             </main>
@@ -113,6 +115,12 @@ fn FestivalShell() -> impl IntoView {
     }
 }
 
+/// Whether the page at `path` is the tab at `tab`'s, or one under it (a
+/// channel is under Channels); the festival's front page has only itself.
+fn shows(path: &str, tab: &str, page: &str) -> bool {
+    path == tab || (!page.is_empty() && path.strip_prefix(tab).is_some_and(|rest| rest.starts_with('/')))
+}
+
 #[component]
 fn FestivalFrame(open: Open) -> impl IntoView {
     let location = use_location();
@@ -120,7 +128,7 @@ fn FestivalFrame(open: Open) -> impl IntoView {
         let href = open.path(page);
         let current = href.clone();
         view! {
-            <A href=href attr:class=move || if location.pathname.get() == current { "tab current" } else { "tab" }>
+            <A href=href attr:class=move || if shows(&location.pathname.get(), &current, page) { "tab current" } else { "tab" }>
                 {label}
             </A>
         }
@@ -149,6 +157,8 @@ fn FestivalFrame(open: Open) -> impl IntoView {
             }
         })
     };
+    // Channels are the owner's node's to read: a visitor has none.
+    let channels = move || open.owner.get().then(|| tab("channels", "Channels"));
     let edits = move || {
         open.cannot_plan()
             .is_none()
@@ -166,11 +176,26 @@ fn FestivalFrame(open: Open) -> impl IntoView {
                 {tab("resources", "Resources")}
                 {tab("announcements", "News")}
                 {tab("people", "People")}
+                {channels}
                 {edits}
             </nav>
             <Show when=move || open.get().is_some()>
                 <Outlet />
             </Show>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shows;
+
+    #[test]
+    fn a_tab_is_current_on_its_page_and_the_pages_under_it() {
+        assert!(shows("/f/x/channels", "/f/x/channels", "channels"));
+        assert!(shows("/f/x/channels/y", "/f/x/channels", "channels"));
+        assert!(!shows("/f/x/channelsy", "/f/x/channels", "channels"));
+        assert!(shows("/f/x", "/f/x", ""));
+        assert!(!shows("/f/x/programme", "/f/x", ""));
     }
 }

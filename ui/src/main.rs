@@ -8,6 +8,7 @@
 mod actions;
 mod api;
 mod app;
+mod channels;
 mod components;
 mod context;
 mod desktop_app;

@@ -2,6 +2,8 @@
 
 pub mod announcements;
 pub mod artist;
+pub mod channel;
+pub mod channels;
 pub mod edit;
 pub mod festivals;
 pub mod home;
