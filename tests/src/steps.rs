@@ -246,15 +246,16 @@ pub async fn my_festivals(node: &NodeProcess) -> anyhow::Result<Vec<(String, Str
         .collect())
 }
 
-/// `volunteer` asks to join the festival's crew with its invite and
-/// `organiser` accepts, over GraphQL (the app's way is `e2e/crew.rs`);
-/// waits until `volunteer`'s node knows it is crew.
-pub async fn join_crew(
+/// `volunteer` asks, over GraphQL, to join the festival's group `role`
+/// (`ORGANISER`, `CREW_LEAD` or `CREW`) with its invite; waits until
+/// `organiser`'s node has the request, and answers the request's id.
+pub async fn ask_to_join(
     organiser: &NodeProcess,
     volunteer: &NodeProcess,
     festival: &str,
-) -> anyhow::Result<()> {
-    let invite = invite_of(organiser, festival, "CREW").await?;
+    role: &str,
+) -> anyhow::Result<String> {
+    let invite = invite_of(organiser, festival, role).await?;
     volunteer
         .graphql_with(
             Some(volunteer.owner_token()),
@@ -265,7 +266,7 @@ pub async fn join_crew(
     let people = format!(
         "{{ festivalPeople(festival: \"{festival}\") {{ groups {{ role requests {{ request publicKey }} }} }} }}"
     );
-    let request = until(
+    until(
         &format!("{}'s request to reach the organiser", volunteer.public_key()),
         async || {
             let answer = organiser.graphql(&people).await?;
@@ -273,14 +274,25 @@ pub async fn join_crew(
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter(|group| group["role"] == "CREW")
+                .filter(|group| group["role"] == role)
                 .flat_map(|group| group["requests"].as_array().into_iter().flatten())
                 .find(|request| request["publicKey"] == volunteer.public_key())
                 .and_then(|request| request["request"].as_str())
                 .map(str::to_owned))
         },
     )
-    .await?;
+    .await
+}
+
+/// `volunteer` joins the festival's crew with its invite and `organiser`
+/// accepts, over GraphQL (the app's way is `e2e/crew.rs`); waits until
+/// `volunteer`'s node knows it is crew.
+pub async fn join_crew(
+    organiser: &NodeProcess,
+    volunteer: &NodeProcess,
+    festival: &str,
+) -> anyhow::Result<()> {
+    let request = ask_to_join(organiser, volunteer, festival, "CREW").await?;
     organiser
         .graphql_with(
             Some(organiser.owner_token()),
@@ -289,11 +301,16 @@ pub async fn join_crew(
             serde_json::json!({ "request": request }),
         )
         .await?;
-    until("the volunteer's node to know it is crew", async || {
-        let crew = my_festivals(volunteer)
+    wait_for_role(volunteer, festival, "CREW").await
+}
+
+/// Waits until `node` knows its key is `role` at the festival.
+pub async fn wait_for_role(node: &NodeProcess, festival: &str, role: &str) -> anyhow::Result<()> {
+    until(&format!("{} to be {role}", node.public_key()), async || {
+        let belongs = my_festivals(node)
             .await?
-            .contains(&(festival.to_owned(), "CREW".to_owned()));
-        Ok(crew.then_some(()))
+            .contains(&(festival.to_owned(), role.to_owned()));
+        Ok(belongs.then_some(()))
     })
     .await
 }

@@ -9,9 +9,9 @@ use lineup_core::{DocumentId, PublicKey};
 use crate::channels::{self, Channel, Message, Setting};
 use crate::components::{Doing, DoingNote, Empty, Loading, Problem};
 use crate::context::{use_node, use_open, Loaded, Open};
-use crate::festival::{short_key, FestivalData};
+use crate::festival::{short_key, FestivalData, Role};
 use crate::time;
-use crate::views::channels::{group_name, my_key, people_but, OwnersOnly};
+use crate::views::channels::{group_name, group_role, my_key, people_but, OwnersOnly};
 
 /// The channel the address names.
 #[component]
@@ -173,6 +173,15 @@ impl About {
     }
 }
 
+/// Who may add and remove people in a channel run by `key_group`.
+fn runners(open: &Open, key_group: DocumentId) -> &'static str {
+    match group_role(open, key_group) {
+        Some(Role::Organiser) => "Organisers",
+        Some(Role::CrewLead) => "Crew leads and organisers",
+        _ => "Members of the group that runs it",
+    }
+}
+
 /// A person's name at the festival, or the start of their key.
 fn name_in(data: Option<&FestivalData>, key: &PublicKey) -> String {
     data.map(|data| data.name_of(key))
@@ -303,7 +312,7 @@ fn Members(open: Open, id: DocumentId, key_group: DocumentId, members: Vec<Publi
             <ul class="members">{rows}</ul>
             {adding}
             <p class="hint">
-                {format!("The {} add and remove people.", group_name(&open, key_group).to_lowercase())}
+                {runners(&open, key_group)} " add and remove people."
                 " Whoever is removed reads nothing sent after."
             </p>
         </section>

@@ -93,16 +93,30 @@ fn ChannelCard(open: Open, channel: Channel) -> impl IntoView {
     }
 }
 
+/// The festival groups whose channels someone in `role` opens and runs:
+/// those in which their key may create documents.
+pub fn runs_channels_of(role: Option<Role>) -> &'static [Role] {
+    match role {
+        Some(Role::Organiser) => &[Role::Organiser, Role::CrewLead],
+        Some(Role::CrewLead) => &[Role::CrewLead],
+        _ => &[],
+    }
+}
+
+/// Which of the festival's groups `id` is, if it is one of them.
+pub fn group_role(open: &Open, id: DocumentId) -> Option<Role> {
+    let id = id.to_string();
+    open.get_untracked().and_then(|data| {
+        data.groups
+            .iter()
+            .find(|group| group.group == id)
+            .map(|group| group.role)
+    })
+}
+
 /// What people call the festival group `id`.
 pub fn group_name(open: &Open, id: DocumentId) -> &'static str {
-    open.get_untracked()
-        .and_then(|data| {
-            data.groups
-                .iter()
-                .find(|group| group.group == id.to_string())
-                .map(|group| role_heading(group.role))
-        })
-        .unwrap_or("a group of this festival")
+    group_role(open, id).map_or("a group of this festival", role_heading)
 }
 
 /// A festival group's members as a heading names them.
@@ -147,19 +161,14 @@ fn NewChannelForm() -> impl IntoView {
     let chosen_group = RwSignal::new(String::new());
     let members = RwSignal::new(BTreeSet::<PublicKey>::new());
     let doing = Doing::new();
-    let my_key_text = me.map(|me| me.to_string()).unwrap_or_default();
-    // The groups this person is in: a channel is run by one of them.
+    // The groups whose channels this person may open (`docs/schemas.md`).
     let my_groups = Signal::derive(move || -> Vec<Group> {
+        let runs = runs_channels_of(open.role.get());
         open.get()
             .map(|data| {
                 data.groups
                     .iter()
-                    .filter(|group| {
-                        group
-                            .members
-                            .iter()
-                            .any(|member| member.public_key == my_key_text)
-                    })
+                    .filter(|group| runs.contains(&group.role))
                     .cloned()
                     .collect()
             })
@@ -189,10 +198,12 @@ fn NewChannelForm() -> impl IntoView {
     move || {
         let groups = my_groups.get();
         if groups.is_empty() {
-            return Some(view! {
-                <p class="hint">"Once you belong to the festival's organisers, crew leads or crew, you can open channels here."</p>
-            }
-            .into_any());
+            return Some(
+                view! {
+                    <p class="hint">"Crew leads and organisers open channels and add people to them."</p>
+                }
+                .into_any(),
+            );
         }
         // The select shows the first group: so must the form's choice.
         if chosen_group.get_untracked().is_empty() {
@@ -254,7 +265,7 @@ fn NewChannelForm() -> impl IntoView {
                     </label>
                 </div>
                 <p class="hint">{move || Setting::parse(&setting.get()).unwrap_or(Setting::Chat).meaning()}
-                    " Members of the group that runs it add and remove people."</p>
+                    " Whoever runs it adds and removes people."</p>
                 <fieldset class="people-choice">
                     <legend>"Members besides you"</legend>
                     <div class="actions">{everyone_in}</div>

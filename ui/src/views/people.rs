@@ -69,9 +69,15 @@ fn GroupCard(open: Open, group: Group) -> impl IntoView {
         }
     };
     let reason = cannot_authorise(&open, group.role);
-    // Organisers need every right over the festival's documents; crew leads
-    // and crew get theirs from their group's own memberships.
-    let all_rights = group.role == Role::Organiser;
+    // Organisers need every right over the festival's documents. Crew leads
+    // and crew get those from their group's own memberships; crew leads
+    // also create, change and delete what their group itself owns (the
+    // channels they run), and only organisers take people in.
+    let (authorise, documents) = match group.role {
+        Role::Organiser => (true, true),
+        Role::CrewLead => (false, true),
+        _ => (false, false),
+    };
     let heading = match group.role {
         Role::Organiser => "Organisers",
         Role::CrewLead => "Crew leads",
@@ -132,8 +138,8 @@ fn GroupCard(open: Open, group: Group) -> impl IntoView {
                                 doing.run(async move {
                                     actions::call(
                                         &client,
-                                        "mutation Accept($request: String!, $all: Boolean!) { acceptMembership(request: $request, canAuthorise: $all, canCreate: $all, canUpdate: $all, canDelete: $all) }",
-                                        json!({ "request": request, "all": all_rights }),
+                                        "mutation Accept($request: String!, $authorise: Boolean!, $documents: Boolean!) { acceptMembership(request: $request, canAuthorise: $authorise, canCreate: $documents, canUpdate: $documents, canDelete: $documents) }",
+                                        json!({ "request": request, "authorise": authorise, "documents": documents }),
                                     ).await
                                 }, |_| ());
                             };
