@@ -11,7 +11,7 @@ use lineup_core::{DocumentId, PublicKey};
 use crate::channels::{self, Channel, NewChannel, Setting};
 use crate::components::{Doing, DoingNote, Empty, Loading, Problem};
 use crate::context::{use_node, use_open, Loaded, Open};
-use crate::festival::{FestivalData, Group, Role};
+use crate::festival::{FestivalData, Role};
 
 /// The festival's channels, and a form for a new one.
 #[component]
@@ -161,19 +161,9 @@ fn NewChannelForm() -> impl IntoView {
     let chosen_group = RwSignal::new(String::new());
     let members = RwSignal::new(BTreeSet::<PublicKey>::new());
     let doing = Doing::new();
-    // The groups whose channels this person may open (`docs/schemas.md`).
-    let my_groups = Signal::derive(move || -> Vec<Group> {
-        let runs = runs_channels_of(open.role.get());
-        open.get()
-            .map(|data| {
-                data.groups
-                    .iter()
-                    .filter(|group| runs.contains(&group.role))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
-    });
+    // Only a change of what the form offers draws it anew: not every
+    // change on the network, which would take the focus from the name.
+    let choices = Memo::new(move |_| open.get().map(|data| Choices::of(&data, open.role.get(), me)));
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let Ok(key_group) = chosen_group.get_untracked().parse::<DocumentId>() else {
@@ -196,42 +186,37 @@ fn NewChannelForm() -> impl IntoView {
         });
     };
     move || {
-        let groups = my_groups.get();
-        if groups.is_empty() {
+        let Choices {
+            groups,
+            people,
+            everyone_in,
+        } = choices.get()?;
+        let Some((first_group, _)) = groups.first() else {
             return Some(
                 view! {
                     <p class="hint">"Crew leads and organisers open channels and add people to them."</p>
                 }
                 .into_any(),
             );
-        }
+        };
         // The select shows the first group: so must the form's choice.
         if chosen_group.get_untracked().is_empty() {
-            chosen_group.set(groups[0].group.clone());
+            chosen_group.set(first_group.clone());
         }
-        let data = open.get()?;
-        let people = people_but(&data, me);
         let group_options = groups
-            .iter()
-            .map(|group| view! { <option value=group.group.clone()>{role_heading(group.role)}</option> })
+            .into_iter()
+            .map(|(id, role)| view! { <option value=id>{role_heading(role)}</option> })
             .collect_view();
-        let everyone_in = data
-            .groups
-            .iter()
-            .map(|group| {
-                let keys: Vec<PublicKey> = group
-                    .members
-                    .iter()
-                    .filter_map(|member| member.public_key.parse().ok())
-                    .filter(|key| Some(*key) != me)
-                    .collect();
-                let label = format!("Everyone in {}", role_heading(group.role));
+        let everyone_in = everyone_in
+            .into_iter()
+            .map(|(role, keys)| {
+                let label = format!("Everyone in {}", role_heading(role));
                 let empty = keys.is_empty();
                 let take = move |_| members.update(|members| members.extend(keys.iter().copied()));
                 view! { <button type="button" class="quiet" on:click=take disabled=empty>{label}</button> }
             })
             .collect_view();
-        let choices = people
+        let people = people
             .into_iter()
             .map(|(key, name)| {
                 let ticked = move || members.with(|members| members.contains(&key));
@@ -269,12 +254,51 @@ fn NewChannelForm() -> impl IntoView {
                 <fieldset class="people-choice">
                     <legend>"Members besides you"</legend>
                     <div class="actions">{everyone_in}</div>
-                    {choices}
+                    {people}
                 </fieldset>
                 <button type="submit" disabled=move || doing.pending.get()>"Open channel"</button>
                 <DoingNote doing />
             </form>
         }
         .into_any())
+    }
+}
+
+/// What the form for a new channel offers.
+#[derive(Debug, Clone, PartialEq)]
+struct Choices {
+    /// The groups (ids) whose channels this person may open, and what they are.
+    groups: Vec<(String, Role)>,
+    /// Everyone else in the festival's groups, by name.
+    people: Vec<(PublicKey, String)>,
+    /// Each group's members but this person.
+    everyone_in: Vec<(Role, Vec<PublicKey>)>,
+}
+
+impl Choices {
+    fn of(data: &FestivalData, role: Option<Role>, me: Option<PublicKey>) -> Self {
+        let runs = runs_channels_of(role);
+        Self {
+            groups: data
+                .groups
+                .iter()
+                .filter(|group| runs.contains(&group.role))
+                .map(|group| (group.group.clone(), group.role))
+                .collect(),
+            people: people_but(data, me),
+            everyone_in: data
+                .groups
+                .iter()
+                .map(|group| {
+                    let keys = group
+                        .members
+                        .iter()
+                        .filter_map(|member| member.public_key.parse().ok())
+                        .filter(|key| Some(*key) != me)
+                        .collect();
+                    (group.role, keys)
+                })
+                .collect(),
+        }
     }
 }
