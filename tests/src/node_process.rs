@@ -49,6 +49,7 @@ pub struct NodeProcessBuilder {
     peers: Vec<SocketAddr>,
     args: Vec<OsString>,
     envs: Vec<(OsString, OsString)>,
+    arm64: bool,
 }
 
 impl NodeProcessBuilder {
@@ -92,11 +93,22 @@ impl NodeProcessBuilder {
         self
     }
 
+    /// Runs the node built for ARM64 phones ([`arm64_node_binary`]) under
+    /// `qemu-aarch64-static` instead of the x86_64 one.
+    pub fn arm64(mut self) -> Self {
+        self.arm64 = true;
+        self
+    }
+
     /// Builds `lineup-node` (once per test process), runs `demo` if asked,
     /// starts the node and waits until it prints its addresses (30 s at
     /// most). Blocks the calling thread meanwhile.
     pub fn start(self) -> anyhow::Result<NodeProcess> {
-        let binary = lineup_node_binary()?;
+        let node = if self.arm64 {
+            Program::Emulated(arm64_node_binary()?)
+        } else {
+            Program::Native(lineup_node_binary()?)
+        };
         let (data_dir, temp_dir) = match self.data_dir {
             Some(dir) => (dir, None),
             None => {
@@ -108,9 +120,9 @@ impl NodeProcessBuilder {
             }
         };
         if self.demo {
-            run_demo(binary, &data_dir)?;
+            run_demo(&node, &data_dir)?;
         }
-        let mut command = Command::new(binary);
+        let mut command = node.command();
         command.arg("--data-dir").arg(&data_dir).args([
             "--http",
             "127.0.0.1:0",
@@ -130,9 +142,7 @@ impl NodeProcessBuilder {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
+        let mut child = command.spawn().with_context(|| format!("starting {node}"))?;
         let stderr = ChildOutput::collect(child.stderr.take());
         let started = read_start_lines(&mut child).and_then(|printed| Addresses::from_printed(&printed));
         let addresses = match started {
@@ -370,6 +380,70 @@ fn built_once(
         .map_err(|error| anyhow::anyhow!("{error}"))
 }
 
+/// The `lineup-node` a test runs.
+#[derive(Debug)]
+enum Program {
+    /// Built for this machine.
+    Native(&'static Path),
+    /// Built for ARM64, run by qemu-user.
+    Emulated(&'static Path),
+}
+
+impl Program {
+    fn command(&self) -> Command {
+        match self {
+            Program::Native(binary) => Command::new(binary),
+            Program::Emulated(binary) => {
+                let mut command = Command::new("qemu-aarch64-static");
+                command.arg(binary);
+                command
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Program {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Program::Native(binary) => write!(formatter, "{}", binary.display()),
+            Program::Emulated(binary) => write!(formatter, "qemu-aarch64-static {}", binary.display()),
+        }
+    }
+}
+
+/// `lineup-node` for ARM64 phones, built (once per test process) by
+/// `scripts/build-arm64-node` with the tools `scripts/setup` installs.
+pub fn arm64_node_binary() -> anyhow::Result<&'static Path> {
+    static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BINARY
+        .get_or_init(|| build_arm64_node().map_err(|error| format!("{error:#}")))
+        .as_deref()
+        .map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+fn build_arm64_node() -> anyhow::Result<PathBuf> {
+    let script = workspace_root().join("scripts").join("build-arm64-node");
+    let output = Command::new(&script)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {}", script.display()))?;
+    anyhow::ensure!(
+        output.status.success(),
+        "{} failed ({}); scripts/setup installs what it needs:\n{}",
+        script.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let binary = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    anyhow::ensure!(
+        binary.is_file(),
+        "{} built no {}",
+        script.display(),
+        binary.display()
+    );
+    Ok(binary)
+}
+
 /// A test target of this crate: asking for it makes cargo resolve features
 /// with dev-dependencies on, as `cargo test` does.
 const HARNESS_TEST: &str = "harness";
@@ -430,8 +504,9 @@ fn build_binary(name: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// Runs `lineup-node demo` on `data_dir`, within [`DEMO_TIMEOUT`].
-fn run_demo(binary: &Path, data_dir: &Path) -> anyhow::Result<()> {
-    let mut child = Command::new(binary)
+fn run_demo(node: &Program, data_dir: &Path) -> anyhow::Result<()> {
+    let mut child = node
+        .command()
         .arg("--data-dir")
         .arg(data_dir)
         .arg("demo")
@@ -439,7 +514,7 @@ fn run_demo(binary: &Path, data_dir: &Path) -> anyhow::Result<()> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("starting {} demo", binary.display()))?;
+        .with_context(|| format!("starting {node} demo"))?;
     let stdout = ChildOutput::collect(child.stdout.take());
     let stderr = ChildOutput::collect(child.stderr.take());
     let deadline = Instant::now() + DEMO_TIMEOUT;
