@@ -13,7 +13,7 @@ use async_graphql::dynamic::{
 use async_graphql::Error;
 use lineup_core::{DocumentId, PublicKey};
 
-use super::graphql::text_field;
+use super::graphql::{text_field, value_field};
 use super::mutations::owner_node;
 use super::scalars::{parse, required_text};
 use crate::node::Node;
@@ -148,35 +148,20 @@ pub(crate) fn types() -> Vec<Type> {
             channel.owner.to_string()
         }))
         .field(
-            Field::new("member", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
-                FieldFuture::new(async move {
-                    let channel = ctx.parent_value.try_downcast_ref::<ChannelSummary>()?;
-                    Ok(Some(FieldValue::value(channel.state.member)))
-                })
+            value_field::<ChannelSummary>("member", TypeRef::named_nn(TypeRef::BOOLEAN), |channel| {
+                Some(channel.state.member.into())
             })
             .description("Whether this node is a member: it reads and sends."),
         )
         .field(
-            Field::new("epoch", TypeRef::named_nn(TypeRef::INT), |ctx| {
-                FieldFuture::new(async move {
-                    let channel = ctx.parent_value.try_downcast_ref::<ChannelSummary>()?;
-                    Ok(Some(FieldValue::value(channel.state.epoch)))
-                })
+            value_field::<ChannelSummary>("epoch", TypeRef::named_nn(TypeRef::INT), |channel| {
+                Some(channel.state.epoch.into())
             })
             .description("How many changes of members this node has applied."),
         )
         .field(
-            Field::new("members", TypeRef::named_nn_list_nn(TypeRef::STRING), |ctx| {
-                FieldFuture::new(async move {
-                    let channel = ctx.parent_value.try_downcast_ref::<ChannelSummary>()?;
-                    Ok(Some(FieldValue::list(
-                        channel
-                            .state
-                            .members
-                            .iter()
-                            .map(|key| FieldValue::value(key.to_string())),
-                    )))
-                })
+            value_field::<ChannelSummary>("members", TypeRef::named_nn_list_nn(TypeRef::STRING), |channel| {
+                Some(channel.state.members.iter().map(ToString::to_string).collect())
             })
             .description("The members' public keys, when this node is one; empty otherwise."),
         )
@@ -202,41 +187,28 @@ pub(crate) fn types() -> Vec<Type> {
             message.sender.to_string()
         }))
         .field(
-            Field::new("text", TypeRef::named(TypeRef::STRING), |ctx| {
-                FieldFuture::new(async move {
-                    let message = ctx.parent_value.try_downcast_ref::<ChannelMessage>()?;
-                    Ok(message
-                        .letter
-                        .as_ref()
-                        .ok()
-                        .map(|letter| FieldValue::value(letter.text.clone())))
-                })
+            value_field::<ChannelMessage>("text", TypeRef::named(TypeRef::STRING), |message| {
+                message
+                    .letter
+                    .as_ref()
+                    .ok()
+                    .map(|letter| letter.text.clone().into())
             })
             .description("What the sender wrote; null when this node cannot read it."),
         )
         .field(
-            Field::new("sentAt", TypeRef::named(TypeRef::FLOAT), |ctx| {
-                FieldFuture::new(async move {
-                    let message = ctx.parent_value.try_downcast_ref::<ChannelMessage>()?;
-                    Ok(message
-                        .letter
-                        .as_ref()
-                        .ok()
-                        .map(|letter| FieldValue::value(letter.sent_at_ms as f64)))
-                })
+            value_field::<ChannelMessage>("sentAt", TypeRef::named(TypeRef::FLOAT), |message| {
+                message
+                    .letter
+                    .as_ref()
+                    .ok()
+                    .map(|letter| (letter.sent_at_ms as f64).into())
             })
             .description("When, by the sender's clock, in milliseconds since 1970; null when unreadable."),
         )
         .field(
-            Field::new("unreadable", TypeRef::named(TypeRef::STRING), |ctx| {
-                FieldFuture::new(async move {
-                    let message = ctx.parent_value.try_downcast_ref::<ChannelMessage>()?;
-                    Ok(message
-                        .letter
-                        .as_ref()
-                        .err()
-                        .map(|why| FieldValue::value(why.clone())))
-                })
+            value_field::<ChannelMessage>("unreadable", TypeRef::named(TypeRef::STRING), |message| {
+                message.letter.as_ref().err().map(|why| why.clone().into())
             })
             .description(
                 "Why this node cannot read it (not a member, joined later, not for it); null if it can.",

@@ -182,6 +182,21 @@ pub(crate) fn text_field<T: std::any::Any + Send + Sync>(name: &str, text: fn(&T
     })
 }
 
+/// A field of an object whose parent value is a `T`, of type `type_ref`:
+/// what `value` gives of it, null for `None`.
+pub(crate) fn value_field<T: std::any::Any + Send + Sync>(
+    name: &str,
+    type_ref: TypeRef,
+    value: fn(&T) -> Option<GqlValue>,
+) -> Field {
+    Field::new(name, type_ref, move |ctx| {
+        FieldFuture::new(async move {
+            let parent = ctx.parent_value.try_downcast_ref::<T>()?;
+            Ok(value(parent).map(FieldValue::value))
+        })
+    })
+}
+
 /// A field of an object whose parent value is a `T`: the non-null list of
 /// the `item_type` objects `items` gives of it.
 pub(crate) fn list_field<T, Item>(name: &str, item_type: &str, items: fn(&T) -> &[Item]) -> Field
