@@ -8,25 +8,17 @@
 #[path = "../tests/test_utils/mod.rs"]
 mod test_utils;
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use lineup_core::{DocumentId, DocumentViewId, Operation, OperationId, SchemaId, Value};
 use lineup_node::auth::schemas::key_group_schemas;
 use lineup_node::replica::Replica;
 use lineup_node::store::Durability;
-use test_utils::{define_schema, Author, Signed};
+use test_utils::{define_schema, fields, Author, Signed};
 
 const MEMBERS: usize = 1_000;
 const UPDATES: usize = 3;
 const BATCH: usize = 256;
-
-fn fields(pairs: Vec<(&str, Value)>) -> BTreeMap<String, Value> {
-    pairs
-        .into_iter()
-        .map(|(name, value)| (name.to_owned(), value))
-        .collect()
-}
 
 fn view(signed: &Signed) -> DocumentViewId {
     DocumentViewId::from(OperationId(signed.0.hash()))
@@ -40,7 +32,7 @@ fn group(creator: &mut Author, members: &mut [Author]) -> (Signed, Vec<Signed>) 
         log,
         &Operation::create(
             key_group_schemas().key_group.clone(),
-            fields(vec![("name", Value::Str("Crew".into()))]),
+            fields([("name", Value::Str("Crew".into()))]),
         ),
     );
     let mut entries = vec![group.clone()];
@@ -58,7 +50,7 @@ fn join(creator: &mut Author, group: &Signed, members: &mut [Author]) -> Vec<Sig
             log,
             &Operation::create(
                 schemas.request.clone(),
-                fields(vec![
+                fields([
                     ("key_group", Value::Relation(DocumentId(group.0.hash()))),
                     ("member", Value::RelationList(Vec::new())),
                 ]),
@@ -69,7 +61,7 @@ fn join(creator: &mut Author, group: &Signed, members: &mut [Author]) -> Vec<Sig
             log,
             &Operation::create(
                 schemas.membership.clone(),
-                fields(vec![
+                fields([
                     ("owner", Value::Relation(DocumentId(group.0.hash()))),
                     ("request", Value::PinnedRelation(view(&request))),
                     ("schema", Value::Str(String::new())),
@@ -99,7 +91,7 @@ fn stages(members: &mut [Author], schema: &SchemaId, owner: DocumentId) -> Vec<S
         let mut signed = vec![member.sign(log, &Operation::create(schema.clone(), fields(create)))];
         for update in 0..UPDATES {
             let previous = view(signed.last().unwrap());
-            let rename = fields(vec![("name", Value::Str(format!("Stage {update}")))]);
+            let rename = fields([("name", Value::Str(format!("Stage {update}")))]);
             signed.push(member.sign(log, &Operation::update(schema.clone(), previous, rename)));
         }
         per_member.push(signed);

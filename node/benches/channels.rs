@@ -8,12 +8,10 @@
 #[path = "../tests/test_utils/mod.rs"]
 mod test_utils;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use lineup_core::{Entry, LogId, Operation, PrivateKey, PublicKey, Value};
-use lineup_node::key_file;
 use lineup_node::net::transport::Transport;
 use lineup_node::node::Node;
 use lineup_node::secret::channels::{NewChannel, Setting};
@@ -29,11 +27,9 @@ struct Peer {
 async fn peer() -> Peer {
     let dir = tempfile::tempdir().unwrap();
     let node = Arc::new(Node::builder().data_dir(dir.path()).spawn().await.unwrap());
-    let key = key_file::load_or_create(dir.path()).unwrap();
-    let transport = Transport::bind(SocketAddr::from(([127, 0, 0, 1], 0)), &key).unwrap();
     Peer {
         node,
-        transport,
+        transport: test_utils::loopback_transport(dir.path()),
         _dir: dir,
     }
 }

@@ -8,11 +8,9 @@
 #[path = "../tests/test_utils/mod.rs"]
 mod test_utils;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lineup_node::key_file;
 use lineup_node::net::peers::Peers;
 use lineup_node::net::replication::{sync, Replicated, Role};
 use lineup_node::net::transport::Transport;
@@ -40,11 +38,7 @@ async fn node_with_transport(dir: &std::path::Path) -> (Node, Transport) {
         .spawn()
         .await
         .unwrap();
-    let key = key_file::load_or_create(dir).unwrap();
-    (
-        node,
-        Transport::bind(SocketAddr::from(([127, 0, 0, 1], 0)), &key).unwrap(),
-    )
+    (node, test_utils::loopback_transport(dir))
 }
 
 /// Syncs `documents` documents of `updates` updates each (a log each) from a

@@ -7,13 +7,11 @@
 mod running_node;
 mod test_utils;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lineup_core::{DocumentId, DocumentViewId, OperationId, PublicKey, Value};
 use lineup_node::auth::schemas::key_group_schemas;
-use lineup_node::key_file;
 use lineup_node::net::transport::Transport;
 use lineup_node::node::Node;
 use lineup_node::secret::channels::{NewChannel, Setting};
@@ -67,9 +65,7 @@ impl Device {
 
 async fn start_on(dir: &Path) -> (Arc<Node>, Transport) {
     let node = Arc::new(Node::builder().data_dir(dir).spawn().await.unwrap());
-    let key = key_file::load_or_create(dir).unwrap();
-    let transport = Transport::bind(SocketAddr::from(([127, 0, 0, 1], 0)), &key).unwrap();
-    (node, transport)
+    (node, test_utils::loopback_transport(dir))
 }
 
 /// One sync session between two devices, both ways.
@@ -136,7 +132,7 @@ async fn make_admin(organiser: &Device, member: &Device, crew: DocumentId) {
         .unwrap();
     sync_pair(organiser, member).await;
     let request_view = DocumentViewId::from(OperationId(*request.hash()));
-    let fields = [
+    let fields = test_utils::fields([
         ("owner", Value::Relation(crew)),
         ("request", Value::PinnedRelation(request_view)),
         ("schema", Value::Str(String::new())),
@@ -146,16 +142,10 @@ async fn make_admin(organiser: &Device, member: &Device, crew: DocumentId) {
         ("can_update", Value::Bool(true)),
         ("can_delete", Value::Bool(true)),
         ("valid_until", Value::Str(String::new())),
-    ];
+    ]);
     organiser
         .node
-        .create(
-            schemas.membership.clone(),
-            fields
-                .into_iter()
-                .map(|(name, value)| (name.to_owned(), value))
-                .collect(),
-        )
+        .create(schemas.membership.clone(), fields)
         .await
         .unwrap();
 }

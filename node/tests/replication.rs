@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use lineup_core::{Document, SchemaId, SeqNum, Value};
-use lineup_node::key_file;
 use lineup_node::net::replication::{sync, Replicated, Role, SyncReport};
 use lineup_node::net::transport::Transport;
 use lineup_node::node::Node;
@@ -40,11 +39,9 @@ async fn peer() -> Peer {
         .await
         .unwrap();
     // The node made its key on start; the transport shows the same key.
-    let key = key_file::load_or_create(dir.path()).unwrap();
-    let transport = Transport::bind(SocketAddr::from(([127, 0, 0, 1], 0)), &key).unwrap();
     Peer {
         node,
-        transport,
+        transport: test_utils::loopback_transport(dir.path()),
         _dir: dir,
     }
 }
@@ -256,7 +253,6 @@ async fn a_peer_sending_forged_oversized_or_garbled_messages_gets_nothing_in() {
 async fn concurrent_edits_made_apart_converge_once_connected() {
     use lineup_core::Value;
     use lineup_node::net::peers::Peers;
-    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     let (alice, bob, carol) = (peer().await, peer().await, peer().await);
@@ -421,11 +417,9 @@ async fn a_restarted_node_dials_the_peers_it_knew() {
     // Started again with no peer given, Bob finds Alice and what she has since.
     publish_all(&alice_node, &edited_stage(&mut carol, &stages, "Forest", 0)).await;
     let bob_node = Arc::new(Node::builder().data_dir(bob_dir.path()).spawn().await.unwrap());
-    let key = key_file::load_or_create(bob_dir.path()).unwrap();
-    let transport = Transport::bind(SocketAddr::from(([127, 0, 0, 1], 0)), &key).unwrap();
     let bob_peers = Peers::start(
         Arc::clone(&bob_node),
-        transport,
+        test_utils::loopback_transport(bob_dir.path()),
         Vec::new(),
         Replicated::Everything,
     );
@@ -688,21 +682,14 @@ async fn each_side_tells_how_far_apart_they_were_and_what_went_across() {
 async fn a_non_members_operations_replayed_to_three_nodes_change_nothing_on_any() {
     use lineup_core::{DocumentId, DocumentViewId, Operation, OperationId, Value};
     use lineup_node::auth::schemas::key_group_schemas;
-    use std::collections::BTreeMap;
     let (mallory_node, alice, bob, carol_node) = (peer().await, peer().await, peer().await, peer().await);
     let (mut carol, mut mallory) = (Author::new(97), Author::new(98));
-    let fields = |pairs: Vec<(&str, Value)>| -> BTreeMap<String, Value> {
-        pairs
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value))
-            .collect()
-    };
     let log = carol.next_log();
     let organisers = carol.sign(
         log,
         &Operation::create(
             key_group_schemas().key_group.clone(),
-            fields(vec![("name", Value::Str("Organisers".into()))]),
+            test_utils::fields([("name", Value::Str("Organisers".into()))]),
         ),
     );
     let owner_type = format!("relation({})", key_group_schemas().key_group);
@@ -714,10 +701,7 @@ async fn a_non_members_operations_replayed_to_three_nodes_change_nothing_on_any(
         log,
         &Operation::create(
             stages.clone(),
-            fields(vec![
-                ("name", Value::Str("Main".into())),
-                ("owner", owner.clone()),
-            ]),
+            test_utils::fields([("name", Value::Str("Main".into())), ("owner", owner.clone())]),
         ),
     );
     signed.push(main.clone());
@@ -734,7 +718,7 @@ async fn a_non_members_operations_replayed_to_three_nodes_change_nothing_on_any(
         &Operation::update(
             stages.clone(),
             DocumentViewId::from(OperationId(main.0.hash())),
-            fields(vec![("name", Value::Str("Mallory's Main".into()))]),
+            test_utils::fields([("name", Value::Str("Mallory's Main".into()))]),
         ),
     );
     let log = mallory.next_log();
@@ -742,7 +726,7 @@ async fn a_non_members_operations_replayed_to_three_nodes_change_nothing_on_any(
         log,
         &Operation::create(
             stages.clone(),
-            fields(vec![("name", Value::Str("Mallory's".into())), ("owner", owner)]),
+            test_utils::fields([("name", Value::Str("Mallory's".into())), ("owner", owner)]),
         ),
     );
     let deleted = mallory.sign(

@@ -220,7 +220,7 @@ pub(crate) async fn found_crew(
         )
         .await
         .unwrap();
-    let fields = [
+    let fields = fields([
         ("owner", Value::Relation(crew)),
         ("crew_leads", Value::Relation(crew)),
         ("crew", Value::Relation(crew)),
@@ -231,18 +231,30 @@ pub(crate) async fn found_crew(
         ("end", Value::Int(0)),
         ("time_zone", Value::Str("Europe/Berlin".into())),
         ("demo", Value::Bool(false)),
-    ];
+    ]);
     let festival = node
-        .create(
-            lineup_schemas::Kind::Festival.schema_id().clone(),
-            fields
-                .into_iter()
-                .map(|(name, value)| (name.to_owned(), value))
-                .collect(),
-        )
+        .create(lineup_schemas::Kind::Festival.schema_id().clone(), fields)
         .await
         .unwrap();
     (crew, festival)
+}
+
+/// Operation fields from `(name, value)` pairs.
+pub(crate) fn fields<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, Value)>,
+) -> std::collections::BTreeMap<String, Value> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+}
+
+/// The QUIC transport of the node whose data dir is `dir`, on a free port
+/// of 127.0.0.1, with the key the node made there.
+pub(crate) fn loopback_transport(dir: &std::path::Path) -> lineup_node::net::transport::Transport {
+    let key = lineup_node::key_file::load_or_create(dir).unwrap();
+    lineup_node::net::transport::Transport::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), &key)
+        .unwrap()
 }
 
 /// One sync session between two nodes over QUIC on 127.0.0.1, both ways:
