@@ -128,19 +128,20 @@ impl Channels {
                 retry: false,
             },
             Ok(Sealed::Mls(message)) => {
-                let epoch = SecretGroup::epoch_of(&message).ok();
-                let outside = self.outside_of(replica, &channel, epoch)?;
                 let read = match self.groups.get_mut(&channel).filter(|group| group.is_member()) {
-                    // Before it joined, no key of this device reads it: say so
-                    // rather than what MLS makes of it.
-                    Some(_) if outside == Some(Outside::BeforeJoining) => None,
                     Some(group) => Some(group.read(&message)),
                     // Removed since: the state of the message's epoch, if
                     // kept, still reads it (on a copy, saved nowhere).
                     None => self.read_with_kept_state(replica, &channel, &message)?,
                 };
+                // Where the message stands from this device is asked only
+                // when it could not read it: reading stays one look-up.
+                let epoch = || SecretGroup::epoch_of(&message).ok();
                 match read {
-                    None => outside.unwrap_or(Outside::NotMember).reading(),
+                    None => self
+                        .outside_of(replica, &channel, epoch())?
+                        .unwrap_or(Outside::NotMember)
+                        .reading(),
                     Some(Ok((sender, _))) if sender != document.author => Reading::Unreadable {
                         why: "sealed by another member than the one who sent it".into(),
                         retry: false,
@@ -150,9 +151,14 @@ impl Channels {
                         why: error.to_string(),
                         retry: true,
                     },
-                    Some(Err(error)) => Reading::Unreadable {
-                        why: error.to_string(),
-                        retry: false,
+                    Some(Err(error)) => match self.outside_of(replica, &channel, epoch())? {
+                        // Before it joined, no key of this device reads it: say
+                        // so rather than what MLS makes of it.
+                        Some(outside @ Outside::BeforeJoining) => outside.reading(),
+                        _ => Reading::Unreadable {
+                            why: error.to_string(),
+                            retry: false,
+                        },
                     },
                 }
             }
